@@ -41,6 +41,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 1 },
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 180_000,
@@ -51,6 +52,7 @@ export default defineConfig({
       {
         test: {
           name: 'playback',
+          sequence: { groupOrder: 2 },
           include: ['test/playback/**/*.test.ts'],
           environment: 'node',
           testTimeout: 180_000,

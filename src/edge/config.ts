@@ -1,0 +1,152 @@
+/**
+ * Edge configuration: parses the Worker's `env` once into a frozen, typed object.
+ *
+ * Called only by index.ts (the only reader of `env`). Defaults live here and nowhere else. Never
+ * throws on bad input: every problem is returned as an issue naming the key, what was expected and
+ * what was found, so one log line tells an operator everything that is wrong at once.
+ */
+import { err, ok, type Result } from '../core/result.ts';
+
+/** The string bindings the edge reads (wrangler.toml [vars] plus the SHIELD_SHARED_SECRET secret). */
+export interface EdgeEnv {
+  readonly SHIELD_URLS?: string;
+  readonly SHIELD_SHARED_SECRET?: string;
+  readonly CORS_ORIGINS?: string;
+  readonly SHIELD_TIMEOUT_MS?: string;
+}
+
+export interface EdgeConfig {
+  /** Shield base URLs (origin plus optional path prefix, no trailing slash), in failover order. */
+  readonly shieldUrls: readonly string[];
+  /** Sent as `x-edgeshield-auth` on every shield request when set. */
+  readonly sharedSecret: string | undefined;
+  /** Exact origins, or `['*']`. */
+  readonly corsOrigins: readonly string[];
+  /** Deadline for one shield attempt, headers and body. */
+  readonly shieldTimeoutMs: number;
+}
+
+export interface ConfigIssue {
+  readonly key: keyof EdgeEnv | `${keyof EdgeEnv}[${number}]`;
+  readonly expected: string;
+  readonly found: string;
+}
+
+export const EDGE_CONFIG_DEFAULTS = {
+  SHIELD_URLS: 'http://127.0.0.1:8081',
+  CORS_ORIGINS: '*',
+  SHIELD_TIMEOUT_MS: '10000',
+} as const;
+
+const MAX_TIMEOUT_MS = 300_000;
+// RFC 9110 §5.5 field-value, restricted to visible ASCII so the secret survives every proxy intact.
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+
+/**
+ * @example
+ *   const r = parseEdgeConfig({ SHIELD_URLS: 'not a url' });
+ *   // r.ok === false; r.error[0] → { key: 'SHIELD_URLS[0]', expected: 'absolute http(s) URL…', found: '"not a url"' }
+ */
+export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly ConfigIssue[]> {
+  const issues: ConfigIssue[] = [];
+  const shieldUrls = parseShieldUrls(env.SHIELD_URLS ?? EDGE_CONFIG_DEFAULTS.SHIELD_URLS, issues);
+  const corsOrigins = parseCorsOrigins(env.CORS_ORIGINS ?? EDGE_CONFIG_DEFAULTS.CORS_ORIGINS, issues);
+  const shieldTimeoutMs = parseTimeout(
+    env.SHIELD_TIMEOUT_MS ?? EDGE_CONFIG_DEFAULTS.SHIELD_TIMEOUT_MS,
+    issues,
+  );
+  const secret = env.SHIELD_SHARED_SECRET;
+  if (secret !== undefined && secret !== '' && !HEADER_SAFE.test(secret)) {
+    // Never echo the secret itself into logs.
+    issues.push({
+      key: 'SHIELD_SHARED_SECRET',
+      expected: 'visible ASCII without spaces (sent as a header value)',
+      found: `a ${secret.length}-character value with other characters`,
+    });
+  }
+  if (issues.length > 0) return err(issues);
+  return ok(
+    Object.freeze({
+      shieldUrls: Object.freeze(shieldUrls),
+      // An empty secret means "not configured" (wrangler cannot unset a var, only blank it).
+      sharedSecret: secret === undefined || secret === '' ? undefined : secret,
+      corsOrigins: Object.freeze(corsOrigins),
+      shieldTimeoutMs,
+    }),
+  );
+}
+
+/** One log-friendly line per issue: `SHIELD_URLS[0]: expected …, got "…"`. */
+export function formatConfigIssue(issue: ConfigIssue): string {
+  return `${issue.key}: expected ${issue.expected}, got ${issue.found}`;
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function parseShieldUrls(value: string, issues: ConfigIssue[]): string[] {
+  const items = splitList(value);
+  if (items.length === 0) {
+    issues.push({ key: 'SHIELD_URLS', expected: 'a comma-separated list of shield URLs', found: '""' });
+    return [];
+  }
+  const out: string[] = [];
+  for (const [i, item] of items.entries()) {
+    const url = URL.canParse(item) ? new URL(item) : undefined;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+      issues.push({
+        key: `SHIELD_URLS[${i}]`,
+        expected: 'absolute http(s) URL without query or fragment',
+        found: JSON.stringify(item),
+      });
+      continue;
+    }
+    if (url.username || url.password) {
+      issues.push({
+        key: `SHIELD_URLS[${i}]`,
+        expected: 'no credentials in the URL (use SHIELD_SHARED_SECRET)',
+        found: 'a URL with userinfo',
+      });
+      continue;
+    }
+    out.push(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
+  }
+  return out;
+}
+
+function parseCorsOrigins(value: string, issues: ConfigIssue[]): string[] {
+  const items = splitList(value);
+  if (items.length === 0) {
+    issues.push({ key: 'CORS_ORIGINS', expected: '"*" or a comma-separated list of origins', found: '""' });
+    return [];
+  }
+  for (const [i, item] of items.entries()) {
+    if (item === '*') continue;
+    // Browsers send Origin as scheme://host[:port] exactly; anything else would never match.
+    if (!URL.canParse(item) || new URL(item).origin !== item) {
+      issues.push({
+        key: `CORS_ORIGINS[${i}]`,
+        expected: '"*" or an origin like https://player.example',
+        found: JSON.stringify(item),
+      });
+    }
+  }
+  return items;
+}
+
+function parseTimeout(value: string, issues: ConfigIssue[]): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_TIMEOUT_MS) {
+    issues.push({
+      key: 'SHIELD_TIMEOUT_MS',
+      expected: `an integer number of milliseconds between 1 and ${MAX_TIMEOUT_MS}`,
+      found: JSON.stringify(value),
+    });
+    return 0;
+  }
+  return n;
+}

@@ -1,0 +1,106 @@
+/**
+ * Edge error codes and the one place they become HTTP responses (STYLE.md "Errors").
+ *
+ * Handlers throw `EdgeError`; hono's `app.onError` calls `edgeErrorResponse`. Clients get a fixed,
+ * safe message per code; the thrown message and its cause go to logs only. Must not leak stacks,
+ * upstream addresses or secrets into a response body.
+ */
+import type { Context } from 'hono';
+import { CodedError, errorBodyText } from '../core/errors.ts';
+
+export const EDGE_ERROR_CODES = [
+  'EDGE_ERR_NOT_FOUND',
+  'EDGE_ERR_METHOD_NOT_ALLOWED',
+  'EDGE_ERR_BAD_PATH',
+  'EDGE_ERR_SHIELD_UNREACHABLE',
+  'EDGE_ERR_SHIELD_TIMEOUT',
+  'EDGE_ERR_CONFIG',
+  'EDGE_ERR_INTERNAL',
+] as const;
+export type EdgeErrorCode = (typeof EDGE_ERROR_CODES)[number];
+
+/** Methods the edge serves; the `Allow` header of every 405. */
+export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
+
+/** An infrastructure or request failure with a stable code (match on `code`, not the message). */
+export class EdgeError extends CodedError<EdgeErrorCode> {
+  constructor(code: EdgeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'EdgeError';
+  }
+}
+
+interface ErrorMapping {
+  readonly status: 400 | 404 | 405 | 500 | 502 | 504;
+  /** Client-safe text: never the thrown message, which may name a shield or carry a cause. */
+  readonly message: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Code → HTTP status and public message. Exhaustive: a new code fails to compile until mapped. */
+export function edgeErrorMapping(code: EdgeErrorCode): ErrorMapping {
+  switch (code) {
+    case 'EDGE_ERR_NOT_FOUND':
+      return { status: 404, message: 'no such resource' };
+    case 'EDGE_ERR_METHOD_NOT_ALLOWED':
+      return { status: 405, message: 'method not allowed', headers: { Allow: ALLOWED_METHODS } };
+    case 'EDGE_ERR_BAD_PATH':
+      return { status: 400, message: 'bad request path' };
+    case 'EDGE_ERR_SHIELD_UNREACHABLE':
+      return { status: 502, message: 'upstream unavailable' };
+    case 'EDGE_ERR_SHIELD_TIMEOUT':
+      return { status: 504, message: 'upstream timed out' };
+    case 'EDGE_ERR_CONFIG':
+      return { status: 500, message: 'edge misconfigured' };
+    case 'EDGE_ERR_INTERNAL':
+      return { status: 500, message: 'internal error' };
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}
+
+/** The JSON error response for a code. Uncached: an error must never outlive its cause. */
+export function edgeErrorBody(code: EdgeErrorCode): Response {
+  const { status, message, headers } = edgeErrorMapping(code);
+  return new Response(errorBodyText(code, message), {
+    status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+  });
+}
+
+/**
+ * hono `onError` handler: the only place a thrown error becomes a response. Anything that is not an
+ * `EdgeError` is a bug and answers EDGE_ERR_INTERNAL; client mistakes (4xx) are not logged as errors.
+ */
+export function edgeErrorResponse(error: Error, c: Context): Response {
+  const code = error instanceof EdgeError ? error.code : 'EDGE_ERR_INTERNAL';
+  const { status } = edgeErrorMapping(code);
+  // Bad config was logged once, with its issues, when it was parsed; one line per request is noise.
+  if (status >= 500 && code !== 'EDGE_ERR_CONFIG') {
+    logEdgeError(code, error, c.req.method, new URL(c.req.url).pathname);
+  }
+  return edgeErrorBody(code);
+}
+
+/** One structured log line per server-side failure; the stack stays here, never in a response. */
+export function logEdgeError(code: EdgeErrorCode, error: unknown, method: string, path: string): void {
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      code,
+      method,
+      path,
+      message: error instanceof Error ? error.message : String(error),
+      cause: describeCause(error),
+      stack: error instanceof Error && !(error instanceof EdgeError) ? error.stack : undefined,
+    }),
+  );
+}
+
+function describeCause(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error.cause === undefined) return undefined;
+  const cause = error.cause;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}

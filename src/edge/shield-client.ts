@@ -1,0 +1,109 @@
+/**
+ * Edge → shield requests: deadline, authentication and failover across the configured shields.
+ *
+ * Builds every request from scratch: only the normalised path plus the content query travels, with
+ * our own headers. Must never forward anything from the viewer's request (Authorization, Cookie,
+ * token query, Range, CMCD): the shield keys and logs what it receives, and tokens stay at the edge.
+ */
+import { EdgeError } from './errors.ts';
+
+/** Header the shield checks against its SHIELD_SHARED_SECRET (CONTRACT.md). */
+export const SHIELD_AUTH_HEADER = 'x-edgeshield-auth';
+
+/**
+ * The order in which shields are tried for one object. The default keeps configuration order;
+ * DESIGN.md's rendezvous (highest-random-weight) hash over the cache key plugs in here later.
+ */
+export type ShieldOrder = (cacheKey: string, shields: readonly string[]) => readonly string[];
+
+export const configuredOrder: ShieldOrder = (_cacheKey, shields) => shields;
+
+export interface ShieldClientOptions {
+  readonly shieldUrls: readonly string[];
+  readonly sharedSecret: string | undefined;
+  readonly timeoutMs: number;
+  readonly fetch: typeof fetch;
+  readonly order?: ShieldOrder;
+  /** Told about each failed attempt before the next shield is tried (logging). */
+  readonly onAttemptFailed?: (shield: string, reason: string) => void;
+}
+
+export interface ShieldRequest {
+  /** Normalised path plus content query, e.g. `/live/index.m3u8?_HLS_msn=5`. */
+  readonly pathAndQuery: string;
+  /** The cache key, for shield selection only; never sent. */
+  readonly cacheKey: string;
+}
+
+export interface ShieldClient {
+  /**
+   * GET from the first shield that answers 2xx or 4xx other than 401/403. Throws
+   * EDGE_ERR_SHIELD_TIMEOUT when the last attempt ran out of time, EDGE_ERR_SHIELD_UNREACHABLE
+   * otherwise. The returned body is still bound to the attempt's deadline.
+   */
+  get(request: ShieldRequest): Promise<Response>;
+}
+
+/**
+ * @example
+ *   const shield = createShieldClient({ shieldUrls: ['http://127.0.0.1:8081'], sharedSecret: undefined,
+ *     timeoutMs: 10_000, fetch });
+ *   const res = await shield.get({ pathAndQuery: '/vod/a.ts', cacheKey: 'https://edge/vod/a.ts' });
+ */
+export function createShieldClient(options: ShieldClientOptions): ShieldClient {
+  if (options.shieldUrls.length === 0) throw new TypeError('createShieldClient: shieldUrls is empty');
+  if (!Number.isSafeInteger(options.timeoutMs) || options.timeoutMs <= 0) {
+    throw new TypeError(`createShieldClient: timeoutMs must be a positive integer, got ${options.timeoutMs}`);
+  }
+  const order = options.order ?? configuredOrder;
+  const doFetch = options.fetch;
+  const headers: Record<string, string> = {};
+  if (options.sharedSecret !== undefined) headers[SHIELD_AUTH_HEADER] = options.sharedSecret;
+
+  return {
+    async get(request) {
+      let lastFailure: EdgeError | undefined;
+      for (const shield of order(request.cacheKey, options.shieldUrls)) {
+        // One deadline per attempt, covering headers and body: a shield that stalls mid-body must
+        // not hold the viewer (or the cache fill) forever. Worst case is shields × timeoutMs.
+        const signal = AbortSignal.timeout(options.timeoutMs);
+        let response: Response;
+        try {
+          response = await doFetch(`${shield}${request.pathAndQuery}`, {
+            method: 'GET',
+            headers,
+            signal,
+            redirect: 'manual',
+          });
+        } catch (cause) {
+          const timedOut = signal.aborted;
+          lastFailure = new EdgeError(
+            timedOut ? 'EDGE_ERR_SHIELD_TIMEOUT' : 'EDGE_ERR_SHIELD_UNREACHABLE',
+            timedOut
+              ? `shield ${shield} did not answer within ${options.timeoutMs} ms`
+              : `shield ${shield} unreachable`,
+            { cause },
+          );
+          options.onAttemptFailed?.(shield, lastFailure.message);
+          continue;
+        }
+        const refused = response.status === 401 || response.status === 403;
+        // A redirect would hand the viewer a shield address; shields never redirect, so it is a fault.
+        const redirected = response.status >= 300 && response.status < 400;
+        if (response.status < 500 && !refused && !redirected) return response;
+        await response.body?.cancel();
+        // 401/403 means the edge's credentials are wrong (SHIELD_SHARED_SECRET mismatch), not that
+        // the viewer may not watch: passing it on would make players report an auth failure that
+        // no viewer can fix. Treat it as this shield being unusable and try the next one.
+        lastFailure = new EdgeError(
+          'EDGE_ERR_SHIELD_UNREACHABLE',
+          refused
+            ? `shield ${shield} refused the edge's credentials (${response.status}); check SHIELD_SHARED_SECRET`
+            : `shield ${shield} answered ${response.status}`,
+        );
+        options.onAttemptFailed?.(shield, lastFailure.message);
+      }
+      throw lastFailure ?? new EdgeError('EDGE_ERR_SHIELD_UNREACHABLE', 'no shield configured');
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Edge configuration: the parser on its own (pure, runs on Node) and the Worker's answer to a bad one.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatConfigIssue, parseEdgeConfig } from '../../src/edge/config.ts';
+import { type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
+
+describe('parseEdgeConfig', () => {
+  it('applies the documented defaults to an empty env', () => {
+    const r = parseEdgeConfig({});
+    expect(r.ok && r.value).toEqual({
+      shieldUrls: ['http://127.0.0.1:8081'],
+      sharedSecret: undefined,
+      corsOrigins: ['*'],
+      shieldTimeoutMs: 10_000,
+    });
+  });
+
+  it('splits a comma list of shields and drops trailing slashes', () => {
+    const r = parseEdgeConfig({ SHIELD_URLS: 'http://a.example:8081/, https://b.example/shield/' });
+    expect(r.ok && r.value.shieldUrls).toEqual(['http://a.example:8081', 'https://b.example/shield']);
+  });
+
+  it('names the key, the expectation and what was found for each bad value', () => {
+    const r = parseEdgeConfig({ SHIELD_URLS: 'not a url', SHIELD_TIMEOUT_MS: '10s', CORS_ORIGINS: 'player' });
+    expect(r.ok).toBe(false);
+    const lines = r.ok ? [] : r.error.map(formatConfigIssue);
+    expect(lines).toEqual([
+      'SHIELD_URLS[0]: expected absolute http(s) URL without query or fragment, got "not a url"',
+      'CORS_ORIGINS[0]: expected "*" or an origin like https://player.example, got "player"',
+      'SHIELD_TIMEOUT_MS: expected an integer number of milliseconds between 1 and 300000, got "10s"',
+    ]);
+  });
+
+  it('treats an empty secret as not configured', () => {
+    const r = parseEdgeConfig({ SHIELD_SHARED_SECRET: '' });
+    expect(r.ok && r.value.sharedSecret).toBeUndefined();
+  });
+
+  it('refuses a secret that cannot travel as a header value without echoing it', () => {
+    const r = parseEdgeConfig({ SHIELD_SHARED_SECRET: 'has space\r\n' });
+    expect(r.ok).toBe(false);
+    expect(JSON.stringify(r)).not.toContain('has space');
+  });
+});
+
+describe('a Worker with bad configuration', () => {
+  let edge: EdgeWorker;
+  beforeAll(async () => {
+    edge = await startEdgeWorker({ SHIELD_URLS: 'not a url' });
+  });
+  afterAll(async () => {
+    await edge?.dispose();
+  });
+
+  it('answers every request with 500 EDGE_ERR_CONFIG, CORS included', async () => {
+    for (const path of ['/vod/a.ts', '/healthz', '/x.m3u8']) {
+      const res = await edge.fetch(path);
+      expect(res.status).toBe(500);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(await res.json()).toEqual({ code: 'EDGE_ERR_CONFIG', message: 'edge misconfigured' });
+    }
+  });
+
+  it('logs the issues once, naming the key', async () => {
+    await (await edge.fetch('/vod/b.ts')).text();
+    const configLogs = edge.logs.filter((l) => l.message.includes('SHIELD_URLS[0]'));
+    expect(configLogs).toHaveLength(1);
+    expect(configLogs[0]?.message).toContain('expected absolute http(s) URL');
+    expect(edge.logs.filter((l) => l.message.includes('EDGE_ERR_CONFIG'))).toHaveLength(1);
+  });
+});

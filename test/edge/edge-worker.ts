@@ -1,0 +1,112 @@
+/**
+ * Runs the real edge Worker (src/edge/index.ts, bundled with esbuild) in workerd through Miniflare,
+ * with the real `caches.default`. Test helper: no assertions here.
+ *
+ * Miniflare 5 takes `{ workers: [{ config: { name, compatibilityDate, manifest, env } }] }`; the
+ * v4 flat options (`scriptPath`, `bindings`) are only accepted through `convertV4MiniflareOptions`.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { Miniflare, type RequestInit, type Response, type WorkerdStructuredLog } from 'miniflare';
+import type { EdgeEnv } from '../../src/edge/config.ts';
+
+/** Same date as wrangler.toml and vitest.config.ts. */
+export const COMPATIBILITY_DATE = '2026-10-01';
+/** Host the tests address the edge by; it is part of every cache key. */
+export const EDGE = 'http://edge.test';
+
+let bundled: Promise<string> | undefined;
+
+/** Bundles the Worker once per test file (esbuild, the same tool wrangler uses). */
+export function bundleEdgeWorker(): Promise<string> {
+  bundled ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'edgeshield-edge-'));
+    try {
+      const outfile = join(dir, 'index.js');
+      await build({
+        entryPoints: [new URL('../../src/edge/index.ts', import.meta.url).pathname],
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        conditions: ['workerd', 'worker', 'browser'],
+        target: 'es2023',
+        outfile,
+        logLevel: 'silent',
+      });
+      return await readFile(outfile, 'utf8');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  })();
+  return bundled;
+}
+
+export interface EdgeWorker {
+  readonly mf: Miniflare;
+  /** Structured log lines the Worker wrote (console.*), in order. */
+  readonly logs: WorkerdStructuredLog[];
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  dispose(): Promise<void>;
+}
+
+/** Starts a fresh workerd with its own empty cache; `env` is what wrangler.toml [vars] would give. */
+export async function startEdgeWorker(env: EdgeEnv): Promise<EdgeWorker> {
+  const script = await bundleEdgeWorker();
+  const logs: WorkerdStructuredLog[] = [];
+  const bindings: Record<string, { type: 'text'; value: string }> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value === 'string') bindings[name] = { type: 'text', value };
+  }
+  const mf = new Miniflare({
+    handleStructuredLogs: (log) => logs.push(log),
+    workers: [
+      {
+        config: {
+          name: 'edgeshield-edge',
+          compatibilityDate: COMPATIBILITY_DATE,
+          manifest: { mainModule: 'index.js', modules: { 'index.js': { type: 'esm', contents: script } } },
+          env: bindings,
+        },
+      },
+    ],
+  });
+  await mf.ready;
+  return {
+    mf,
+    logs,
+    fetch: (path, init) => mf.dispatchFetch(`${EDGE}${path}`, init),
+    dispose: () => mf.dispose(),
+  };
+}
+
+/**
+ * Waits until the Worker's `waitUntil` cache fill for `path` has landed, so the next request's
+ * HIT/MISS does not depend on a race with the background put.
+ */
+export async function waitUntilCached(edge: EdgeWorker, path: string, timeoutMs = 3000): Promise<void> {
+  const caches = await edge.mf.getCaches();
+  const url = `https://edge.test${path}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hit = await caches.default.match(url);
+    if (hit) {
+      await hit.arrayBuffer();
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`${url} never reached the edge cache`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A 127.0.0.1 port with nothing listening (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}

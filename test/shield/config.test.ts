@@ -1,0 +1,68 @@
+/** parseShieldConfig: defaults, validation issues naming key, expectation and value; frozen output. */
+import { describe, expect, it } from 'vitest';
+import { formatConfigIssue, parseShieldConfig } from '../../origin/config.ts';
+
+const issues = (env: Record<string, string>) => {
+  const r = parseShieldConfig(env);
+  return r.ok ? [] : r.error.map(formatConfigIssue);
+};
+
+describe('parseShieldConfig', () => {
+  it('applies the CONTRACT defaults to an empty environment', () => {
+    const r = parseShieldConfig({});
+    expect(r.ok && r.value).toEqual({
+      host: '127.0.0.1',
+      port: 8081,
+      upstreams: ['http://127.0.0.1:8080/'],
+      cacheBytes: 268435456,
+      maxObjectBytes: 33554432,
+      upstreamTimeoutMs: 10000,
+      sharedSecret: undefined,
+      corsOrigins: ['*'],
+      logLevel: 'info',
+    });
+  });
+
+  it('returns a frozen config', () => {
+    const r = parseShieldConfig({});
+    expect(r.ok && Object.isFrozen(r.value)).toBe(true);
+    expect(r.ok && Object.isFrozen(r.value.upstreams)).toBe(true);
+  });
+
+  it('names the key, the expectation and the value for a bad port', () => {
+    expect(issues({ SHIELD_PORT: 'abc' })).toEqual(['SHIELD_PORT: expected integer 0-65535, got "abc"']);
+    expect(issues({ SHIELD_PORT: '70000' })).toHaveLength(1);
+  });
+
+  it('indexes the bad entry of the upstream list', () => {
+    expect(issues({ SHIELD_UPSTREAMS: 'http://a:1, ftp://x' })).toEqual([
+      'SHIELD_UPSTREAMS[1]: expected http(s) URL without query or fragment, got "ftp://x"',
+    ]);
+  });
+
+  it('reports every issue at once', () => {
+    expect(
+      issues({
+        SHIELD_PORT: '-1',
+        SHIELD_CACHE_BYTES: 'lots',
+        SHIELD_LOG_LEVEL: 'loud',
+        SHIELD_UPSTREAMS: '',
+      }),
+    ).toHaveLength(4);
+  });
+
+  it('refuses an empty shared secret rather than running unauthenticated', () => {
+    expect(issues({ SHIELD_SHARED_SECRET: '' })[0]).toMatch(/^SHIELD_SHARED_SECRET: /);
+  });
+
+  it('refuses a CORS entry that is not an exact origin', () => {
+    expect(issues({ SHIELD_CORS_ORIGINS: 'https://ok.example,https://bad.example/path' })).toEqual([
+      'SHIELD_CORS_ORIGINS[1]: expected "*" or an origin like https://host, got "https://bad.example/path"',
+    ]);
+  });
+
+  it('keeps several upstreams in their configured order', () => {
+    const r = parseShieldConfig({ SHIELD_UPSTREAMS: 'http://b:2,https://a:1/prefix' });
+    expect(r.ok && r.value.upstreams).toEqual(['http://b:2/', 'https://a:1/prefix']);
+  });
+});
