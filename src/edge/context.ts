@@ -5,9 +5,41 @@
  * config to factories as arguments, so no handler can reach a raw binding.
  */
 
+/** Where a viewer token arrived; playlist rewriting writes it back in the same form. */
+export type TokenSource = 'path' | 'query' | 'cookie' | 'header';
+
+/** Set by the auth middleware once a viewer token has been verified. */
+export interface ViewerAuth {
+  /** The token exactly as presented (already verified). Never forwarded to the shield or cached. */
+  readonly token: string;
+  readonly source: TokenSource;
+  /** Query parameter name the token travels in when `source` is 'query' (configurable; default `token`). */
+  readonly queryParam: string;
+  /** Token `sub` claim (viewer or content id), when present. */
+  readonly sub?: string;
+  /** Token `sid` claim (session id), when present. */
+  readonly sid?: string;
+}
+
+/** The viewer's location as the platform reports it (request.cf in Workers). */
+export interface ViewerGeo {
+  /** ISO 3166-1 alpha-2, or `XX` unknown, `T1` Tor. */
+  readonly country: string;
+  /** ISO 3166-2 subdivision code without the country prefix (e.g. `CA` for US-CA), when known. */
+  readonly region?: string;
+  readonly colo?: string;
+}
+
 export interface EdgeVariables {
-  /** The normalised request path, set by the path guard before anything else reads the path. */
+  /**
+   * The normalised request path, set by the path guard before anything else reads the path. The auth
+   * middleware strips a `/~t/<token>` prefix from it, so routes and cache keys never see a token.
+   */
   path: string;
+  /** Verified viewer token, when the request carried one (unset on /healthz and when auth is off). */
+  viewer: ViewerAuth | undefined;
+  /** Viewer location (set before auth/geo run); undefined when the platform gives none. */
+  geo: ViewerGeo | undefined;
 }
 
 export interface EdgeHonoEnv {
