@@ -2,7 +2,7 @@
  * The edge hono app. Everything it needs arrives as arguments (config, cache, clock, fetch), so
  * tests and index.ts build it the same way. Must not read `env`, `caches` or the clock directly.
  *
- * Chain, outermost first:  cors → timing → pathGuard → methodGuard → [auth → geo] → route by kind.
+ * Chain, outermost first:  cors → timing → pathGuard → methodGuard → viewerGeo → [auth → geo] → route.
  * cors is outermost so it decorates every response on the way out, errors included.
  */
 import { Hono } from 'hono';
@@ -14,6 +14,7 @@ import { cors } from './middleware/cors.ts';
 import { methodGuard } from './middleware/method-guard.ts';
 import { pathGuard } from './middleware/path-guard.ts';
 import { timing } from './middleware/timing.ts';
+import { type GetGeo, geoFromCf, viewerGeo } from './middleware/viewer-geo.ts';
 import type { CachedFetchDeps } from './routes/fetch-through-cache.ts';
 import { fetchKey } from './routes/key.ts';
 import { servePlaylist } from './routes/playlist.ts';
@@ -27,6 +28,8 @@ export interface AppDeps {
   readonly cache: Cache;
   readonly fetch: typeof fetch;
   readonly now: () => number;
+  /** Where the viewer is; `request.cf` (with the CF-IPCountry header as fallback) when absent. */
+  readonly getGeo?: GetGeo;
   /** Shield selection per object; configuration order when absent. */
   readonly shieldOrder?: ShieldOrder;
 }
@@ -56,6 +59,7 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
   app.use(timing(deps.now));
   app.use(pathGuard());
   app.use(methodGuard(config.corsOrigins));
+  app.use(viewerGeo(deps.getGeo ?? geoFromCf));
   // Viewer auth (token verification) and geo gating go here, in that order, once they exist:
   // both must run after the path is canonical and before anything touches the cache or the shield.
 
