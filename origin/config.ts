@@ -7,6 +7,7 @@
  * all in one go.
  */
 import { err, ok, type Result } from '../src/core/result.ts';
+import { type DiskConfig, type PrefetchConfig, parseTierConfig } from './config-tiers.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 
 /** Validated shield settings. Frozen; share freely. */
@@ -23,9 +24,28 @@ export interface ShieldConfig {
   readonly upstreamTimeoutMs: number;
   /** When set, every request except /healthz must carry `x-edgeshield-auth` with this value. */
   readonly sharedSecret: string | undefined;
+  /** SWR window used when the packager sends none (capped at the object's lifetime), seconds. */
+  readonly staleWhileRevalidateSec: number;
+  /** Upper bound for serving stale instead of an upstream error, seconds. */
+  readonly staleIfErrorSec: number;
+  /** How long a 404/410 is remembered, seconds; 0 disables negative caching. */
+  readonly negativeTtlSec: number;
+  /** How far a waiter may fall behind the fastest one on a body that is not being retained. */
+  readonly waiterMaxLagBytes: number;
+  /** Consecutive failures that open a packager's circuit; 0 disables the breaker. */
+  readonly breakerFailures: number;
+  readonly breakerCooldownMs: number;
+  /** How long shutdown lets in-flight responses finish before cutting connections. */
+  readonly shutdownGraceMs: number;
   /** Exact origins or `*`. */
   readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;
+  /** Egress ledger sink (issue 8, origin/egress.ts): `-` for stdout, a file path, or undefined (off). */
+  readonly egressLog: string | undefined;
+  /** Playlist / CMCD prefetch (config-tiers.ts). */
+  readonly prefetch: PrefetchConfig;
+  /** Disk tier for long-lived objects; undefined = off (config-tiers.ts). */
+  readonly disk: DiskConfig | undefined;
 }
 
 /** One problem with one key: `SHIELD_PORT: expected integer 0-65535, got "abc"`. */
@@ -43,11 +63,22 @@ export const SHIELD_DEFAULTS = Object.freeze({
   SHIELD_HOST: '127.0.0.1',
   SHIELD_PORT: '8081',
   SHIELD_UPSTREAMS: 'http://127.0.0.1:8080',
-  SHIELD_CACHE_BYTES: String(256 * 1024 * 1024),
+  // 4 GiB of a 24 GB box: bodies live outside the V8 heap, so RSS ≈ cache + ~150 MB, leaving room for
+  // the OS page cache, a packager or a second shield process on the same host.
+  SHIELD_CACHE_BYTES: String(4 * 1024 * 1024 * 1024),
   SHIELD_MAX_OBJECT_BYTES: String(32 * 1024 * 1024),
   SHIELD_UPSTREAM_TIMEOUT_MS: '10000',
+  SHIELD_STALE_WHILE_REVALIDATE_SEC: '60',
+  SHIELD_STALE_IF_ERROR_SEC: '300',
+  SHIELD_NEGATIVE_TTL_SEC: '5',
+  SHIELD_WAITER_MAX_LAG_BYTES: String(8 * 1024 * 1024),
+  SHIELD_BREAKER_FAILURES: '5',
+  SHIELD_BREAKER_COOLDOWN_MS: '5000',
+  SHIELD_SHUTDOWN_GRACE_MS: '10000',
   SHIELD_CORS_ORIGINS: '*',
   SHIELD_LOG_LEVEL: 'info',
+  // Off by default: a record per response would double the shield's log volume on stdout.
+  SHIELD_EGRESS_LOG: 'off',
 });
 
 /**
@@ -75,6 +106,13 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
   const cacheBytes = integer('SHIELD_CACHE_BYTES', 0, Number.MAX_SAFE_INTEGER);
   const maxObjectBytes = integer('SHIELD_MAX_OBJECT_BYTES', 1, Number.MAX_SAFE_INTEGER);
   const upstreamTimeoutMs = integer('SHIELD_UPSTREAM_TIMEOUT_MS', 1, 600_000);
+  const staleWhileRevalidateSec = integer('SHIELD_STALE_WHILE_REVALIDATE_SEC', 0, 86_400);
+  const staleIfErrorSec = integer('SHIELD_STALE_IF_ERROR_SEC', 0, 7 * 86_400);
+  const negativeTtlSec = integer('SHIELD_NEGATIVE_TTL_SEC', 0, 3_600);
+  const waiterMaxLagBytes = integer('SHIELD_WAITER_MAX_LAG_BYTES', 65_536, Number.MAX_SAFE_INTEGER);
+  const breakerFailures = integer('SHIELD_BREAKER_FAILURES', 0, 1_000);
+  const breakerCooldownMs = integer('SHIELD_BREAKER_COOLDOWN_MS', 1, 600_000);
+  const shutdownGraceMs = integer('SHIELD_SHUTDOWN_GRACE_MS', 0, 600_000);
   const sharedSecret = env.SHIELD_SHARED_SECRET;
   if (sharedSecret !== undefined && sharedSecret === '') {
     // An empty secret is almost always a templating mistake; refusing beats silently running open.
@@ -87,6 +125,9 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
     issues.push({ key: 'SHIELD_LOG_LEVEL', expected: `one of ${LOG_LEVELS.join('|')}`, got: level });
   }
 
+  const egressLog = parseEgressLog(read('SHIELD_EGRESS_LOG'), issues);
+  const { prefetch, disk } = parseTierConfig(env, issues);
+
   if (issues.length > 0 || logLevel === undefined) return err(issues);
   return ok(
     Object.freeze({
@@ -96,11 +137,33 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
       cacheBytes,
       maxObjectBytes,
       upstreamTimeoutMs,
+      staleWhileRevalidateSec,
+      staleIfErrorSec,
+      negativeTtlSec,
+      waiterMaxLagBytes,
+      breakerFailures,
+      breakerCooldownMs,
+      shutdownGraceMs,
       sharedSecret,
       corsOrigins: Object.freeze(corsOrigins),
       logLevel,
+      egressLog,
+      prefetch,
+      disk,
     }),
   );
+}
+
+/** SHIELD_EGRESS_LOG: `off` | `stdout` (or `-`) | a file path (appended). */
+function parseEgressLog(raw: string, issues: ConfigIssue[]): string | undefined {
+  const value = raw.trim();
+  if (value === 'off') return undefined;
+  if (value === 'stdout' || value === '-') return '-';
+  if (value === '' || value.includes('\0')) {
+    issues.push({ key: 'SHIELD_EGRESS_LOG', expected: 'off, stdout or a file path', got: raw });
+    return undefined;
+  }
+  return value;
 }
 
 /**

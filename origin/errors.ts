@@ -10,12 +10,14 @@ import { CodedError, errorBodyText } from '../src/core/errors.ts';
 /** Every error code the shield sends. */
 export type ShieldErrorCode =
   | 'SHIELD_ERR_BAD_PATH'
+  | 'SHIELD_ERR_BAD_REQUEST'
   | 'SHIELD_ERR_METHOD_NOT_ALLOWED'
   | 'SHIELD_ERR_UNAUTHORIZED'
   | 'SHIELD_ERR_NOT_FOUND'
   | 'SHIELD_ERR_UPSTREAM_UNREACHABLE'
   | 'SHIELD_ERR_UPSTREAM_TIMEOUT'
   | 'SHIELD_ERR_UPSTREAM_BAD_RESPONSE'
+  | 'SHIELD_ERR_UPSTREAM_CIRCUIT_OPEN'
   | 'SHIELD_ERR_INTERNAL';
 
 /** A shield failure with a stable code; the message may reach clients, the cause only logs. */
@@ -44,6 +46,7 @@ export function toResponse(error: unknown): ErrorResponse {
   const { status, message } = describe(shieldError);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
   if (shieldError.code === 'SHIELD_ERR_METHOD_NOT_ALLOWED') headers.allow = 'GET, HEAD, OPTIONS';
+  if (shieldError.code === 'SHIELD_ERR_UPSTREAM_CIRCUIT_OPEN') headers['retry-after'] = '1';
   return { status, headers, body: errorBodyText(shieldError.code, message) };
 }
 
@@ -51,11 +54,13 @@ function describe(e: ShieldError): { status: number; message: string } {
   switch (e.code) {
     case 'SHIELD_ERR_BAD_PATH':
       return { status: 400, message: e.message };
+    case 'SHIELD_ERR_BAD_REQUEST':
+      return { status: 400, message: e.message };
     case 'SHIELD_ERR_METHOD_NOT_ALLOWED':
       return { status: 405, message: 'only GET, HEAD and OPTIONS are allowed' };
     case 'SHIELD_ERR_UNAUTHORIZED':
       // One generic body for every auth failure; the reason is logged, never sent.
-      return { status: 403, message: 'forbidden' };
+      return { status: 401, message: 'unauthorized' };
     case 'SHIELD_ERR_NOT_FOUND':
       return { status: 404, message: 'not found' };
     case 'SHIELD_ERR_UPSTREAM_UNREACHABLE':
@@ -64,6 +69,9 @@ function describe(e: ShieldError): { status: number; message: string } {
       return { status: 504, message: 'upstream timed out' };
     case 'SHIELD_ERR_UPSTREAM_BAD_RESPONSE':
       return { status: 502, message: 'upstream sent a bad response' };
+    case 'SHIELD_ERR_UPSTREAM_CIRCUIT_OPEN':
+      // Every packager's breaker is open: a short outage the edge may retry on another shield.
+      return { status: 503, message: 'upstream temporarily unavailable' };
     case 'SHIELD_ERR_INTERNAL':
       return { status: 500, message: 'internal error' };
     default: {

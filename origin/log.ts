@@ -1,9 +1,11 @@
 /**
- * A tiny structured logger: one JSON object per line (ts, level, msg, fields).
+ * Structured JSON logs through pino: one object per line (`level`, `ts`, `msg`, fields).
  *
- * Writes through an injected sink so tests can capture or silence it. Must not format errors for
- * clients: stacks go to logs only (see `errorFields`).
+ * Writes through an injected sink so tests can capture or silence it. Callers on the hit path check
+ * `enabled(level)` before building fields, so a disabled level costs one comparison. Must not format
+ * errors for clients: stacks go to logs only (see `errorFields`).
  */
+import { pino } from 'pino';
 
 /** Levels in increasing severity; `silent` disables output. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -17,10 +19,12 @@ export interface Logger {
   info(msg: string, fields?: Fields): void;
   warn(msg: string, fields?: Fields): void;
   error(msg: string, fields?: Fields): void;
+  /** Whether lines at `level` are written (skip building fields when not). */
+  enabled(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
 /**
- * Creates a logger that drops lines below `level`.
+ * Creates a pino-backed logger that drops lines below `level`.
  *
  * @example createLogger('info', (line) => process.stdout.write(line)).info('listening', { port: 8081 })
  */
@@ -30,15 +34,22 @@ export function createLogger(
   now: () => number = Date.now,
 ): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
-  const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Fields): void => {
-    if (LOG_LEVELS.indexOf(lvl) < threshold) return;
-    write(`${JSON.stringify({ ts: new Date(now()).toISOString(), level: lvl, msg, ...fields })}\n`);
-  };
+  const p = pino(
+    {
+      level,
+      base: null,
+      messageKey: 'msg',
+      timestamp: () => `,"ts":"${new Date(now()).toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    { write },
+  );
   return {
-    debug: (msg, fields) => emit('debug', msg, fields),
-    info: (msg, fields) => emit('info', msg, fields),
-    warn: (msg, fields) => emit('warn', msg, fields),
-    error: (msg, fields) => emit('error', msg, fields),
+    debug: (msg, fields) => p.debug(fields ?? {}, msg),
+    info: (msg, fields) => p.info(fields ?? {}, msg),
+    warn: (msg, fields) => p.warn(fields ?? {}, msg),
+    error: (msg, fields) => p.error(fields ?? {}, msg),
+    enabled: (lvl) => LOG_LEVELS.indexOf(lvl) >= threshold,
   };
 }
 

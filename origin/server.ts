@@ -11,13 +11,20 @@ import { contentQuery } from '../src/core/cache/upstream-query.ts';
 import { corsHeaders, corsPreflightHeaders } from '../src/core/http/cors.ts';
 import { normalizeRequestPath } from '../src/core/http/path.ts';
 import { AUTH_HEADER, createSecretCheck } from './auth.ts';
+import { openDiskTier } from './cache/disk-tier.ts';
 import { createInFlight } from './cache/in-flight.ts';
 import { createLruStore, type ObjectStore } from './cache/store.ts';
+import { createTieredStore } from './cache/tiered-store.ts';
 import type { ShieldConfig } from './config.ts';
+import { openShieldEgressLog, type ShieldEgressLog, trackShieldResponse } from './egress.ts';
+import { upstreamBytesOf, withOriginEgress } from './egress-origin.ts';
 import { ShieldError } from './errors.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
+import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createContentRoute } from './routes/content.ts';
+import { purge, readPurgeRequest } from './routes/purge.ts';
 import { sendError } from './routes/respond.ts';
+import { BREAKER_STATES } from './upstream/breaker.ts';
 import { createUpstream, type Upstream } from './upstream/failover.ts';
 
 /** Optional collaborators; defaults are built from the config. */
@@ -29,8 +36,10 @@ export interface ShieldDeps {
   readonly store?: ObjectStore;
   /** Replaces the undici failover upstream. An injected upstream is not closed by `close()`. */
   readonly upstream?: Upstream;
-  /** How long `close()` lets in-flight requests finish before cutting connections. Default 5000. */
+  /** How long `close()` lets in-flight requests finish before cutting connections (default from config). */
   readonly shutdownGraceMs?: number;
+  /** Egress ledger sink (issue 8); replaces the one `config.egressLog` opens and is not closed by `close()`. */
+  readonly egressLog?: ShieldEgressLog;
 }
 
 /** A listening shield. */
@@ -38,6 +47,8 @@ export interface RunningShield {
   /** `http://host:port` */
   readonly url: string;
   readonly port: number;
+  readonly metrics: ShieldMetrics;
+  readonly store: ObjectStore;
   /** Stops accepting, lets in-flight requests finish (bounded), then closes upstream pools. */
   close(): Promise<void>;
 }
@@ -53,40 +64,115 @@ export interface RunningShield {
 export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): Promise<RunningShield> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(config.logLevel, (line) => process.stdout.write(line), now);
-  const upstream = deps.upstream ?? createUpstream(config.upstreams, config.upstreamTimeoutMs, logger);
+  const memory = deps.store ?? createLruStore(config.cacheBytes);
+  // Disk tier (SHIELD_DISK_DIR): its index is rebuilt from the directory before we listen.
+  const store =
+    config.disk === undefined
+      ? memory
+      : createTieredStore(memory, await openDiskTier({ ...config.disk, logger }));
+  const inFlight = createInFlight();
+  const metrics = createShieldMetrics({
+    cacheBytes: () => store.usedBytes,
+    cacheObjects: () => store.size,
+    evictions: () => store.evictions,
+    inFlight: () => inFlight.size,
+    ...(store.cold === undefined
+      ? {}
+      : { diskBytes: () => store.cold?.usedBytes ?? 0, diskObjects: () => store.cold?.size ?? 0 }),
+  });
+  // Egress ledger (issue 8): a record per response (see handle) and per packager fetch (egress-origin.ts).
+  const egress =
+    deps.egressLog ?? (config.egressLog === undefined ? undefined : openShieldEgressLog(config.egressLog));
+  const plainUpstream =
+    deps.upstream ??
+    createUpstream(
+      config.upstreams,
+      {
+        timeoutMs: config.upstreamTimeoutMs,
+        breakerFailures: config.breakerFailures,
+        breakerCooldownMs: config.breakerCooldownMs,
+        now,
+        observe: metrics.upstreamRequest,
+        onBreakerState: (base, state) => metrics.breakerState(base, BREAKER_STATES[state]),
+      },
+      logger,
+    );
+  const upstream = egress === undefined ? plainUpstream : withOriginEgress(plainUpstream, egress, now);
   const ownsUpstream = deps.upstream === undefined;
   const checkSecret = createSecretCheck(config.sharedSecret);
   const content = createContentRoute({
-    store: deps.store ?? createLruStore(config.cacheBytes),
-    inFlight: createInFlight(),
+    store,
+    inFlight,
     upstream,
     maxObjectBytes: config.maxObjectBytes,
+    maxLagBytes: config.waiterMaxLagBytes,
+    prefetch: config.prefetch,
+    negativeTtlSec: config.negativeTtlSec,
+    staleBounds: {
+      defaultStaleWhileRevalidateSec: config.staleWhileRevalidateSec,
+      maxStaleIfErrorSec: config.staleIfErrorSec,
+    },
     now,
     logger,
+    counts: metrics.counts,
+    onUpstreamBytes: (bytes) => {
+      metrics.counts.upstreamBytes += bytes;
+    },
   });
+  const accessLog = logger.enabled('debug');
+  // Hot paths repeat: remember recent normalisations (bounded; cleared wholesale when full).
+  const pathMemo = new Map<string, ReturnType<typeof normalizeRequestPath>>();
+  const normalizePath = (raw: string): ReturnType<typeof normalizeRequestPath> => {
+    let result = pathMemo.get(raw);
+    if (result === undefined) {
+      result = normalizeRequestPath(raw);
+      if (pathMemo.size >= 10_000) pathMemo.clear();
+      pathMemo.set(raw, result);
+    }
+    return result;
+  };
+  // CORS headers depend only on the Origin and the (small) allow-list: compute each variant once.
+  const corsMemo = new Map<string | null, Readonly<Record<string, string>>>();
+  const corsFor = (origin: string | null): Readonly<Record<string, string>> => {
+    const key = config.corsOrigins.includes('*')
+      ? '*'
+      : origin !== null && config.corsOrigins.includes(origin)
+        ? origin
+        : null;
+    let headers = corsMemo.get(key);
+    if (headers === undefined) {
+      headers = Object.freeze(corsHeaders(origin, config.corsOrigins));
+      corsMemo.set(key, headers);
+    }
+    return headers;
+  };
   let closing: Promise<void> | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedAt = now();
     const origin = req.headers.origin ?? null;
-    const cors = corsHeaders(origin, config.corsOrigins);
+    const cors = corsFor(origin);
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
     const method = req.method ?? 'GET';
-    // 'close' fires for aborted responses too, so every request gets exactly one access line.
-    res.on('close', () => {
-      logger.info('request', {
-        method,
-        path: rawPath,
-        status: res.statusCode,
-        cache: res.getHeader('x-cache'),
-        durMs: now() - startedAt,
-        ...(res.writableFinished ? {} : { aborted: true }),
+    // Egress ledger (issue 8): every response but health checks and scrapes; originBytes = the fill it triggered.
+    if (egress !== undefined && rawPath !== '/healthz' && rawPath !== '/metrics')
+      trackShieldResponse(req, res, { path: rawPath, originBytes: () => upstreamBytesOf(res), now }, egress);
+    // Access lines are debug-level: at info the hit path pays nothing for them. 'close' fires for
+    // aborted responses too, so every request gets exactly one line.
+    if (accessLog) {
+      res.on('close', () => {
+        logger.debug('request', {
+          method,
+          path: rawPath,
+          status: res.statusCode,
+          cache: res.getHeader('x-cache'),
+          durMs: now() - startedAt,
+          ...(res.writableFinished ? {} : { aborted: true }),
+        });
       });
-      // While closing, drop each keep-alive connection as soon as it goes idle.
-      if (closing) setImmediate(() => server.closeIdleConnections());
-    });
+    }
     try {
       if (rawPath === '/healthz' && (method === 'GET' || method === 'HEAD')) {
         const body = `${JSON.stringify({ status: 'ok' })}\n`;
@@ -98,6 +184,22 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
         const reason = req.headers[AUTH_HEADER] === undefined ? 'missing' : 'mismatch';
         throw new ShieldError('SHIELD_ERR_UNAUTHORIZED', `shared secret ${reason}`);
       }
+      if (rawPath === '/metrics' && (method === 'GET' || method === 'HEAD')) {
+        const text = await metrics.render();
+        res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
+        res.end(method === 'HEAD' ? undefined : text);
+        return;
+      }
+      if (rawPath === '/purge' && method === 'POST') {
+        const request = await readPurgeRequest(req, new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1)));
+        const result = purge(store, inFlight, request);
+        metrics.purged(result.purged);
+        logger.info('purge', { ...request, ...result });
+        const body = `${JSON.stringify(result)}\n`;
+        res.writeHead(200, { ...cors, 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(body);
+        return;
+      }
       if (method === 'OPTIONS') {
         res.writeHead(204, corsPreflightHeaders(origin, config.corsOrigins));
         res.end();
@@ -106,15 +208,16 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
       if (method !== 'GET' && method !== 'HEAD') {
         throw new ShieldError('SHIELD_ERR_METHOD_NOT_ALLOWED', `method ${method} not allowed`);
       }
-      const normalized = normalizeRequestPath(rawPath);
+      const normalized = normalizePath(rawPath);
       if (!normalized.ok) {
         throw new ShieldError('SHIELD_ERR_BAD_PATH', `invalid path (${normalized.error.reason})`);
       }
-      const query = contentQuery(new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1)));
+      const query = q === -1 ? '' : contentQuery(new URLSearchParams(rawUrl.slice(q + 1)));
       const path = normalized.value;
       await content({ req, res, method, path, query, key: `${path}${query}`, startedAt, cors });
     } catch (e) {
       const status = sendError(res, e, cors, method === 'HEAD');
+      metrics.error(e instanceof ShieldError ? e.code : 'SHIELD_ERR_INTERNAL');
       logFailure(logger, e, status, method, rawPath);
     }
   }
@@ -135,11 +238,15 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   return {
     url: `http://${host}:${port}`,
     port,
+    metrics,
+    store,
     close() {
       closing ??= (async () => {
-        const grace = deps.shutdownGraceMs ?? 5_000;
+        const grace = deps.shutdownGraceMs ?? config.shutdownGraceMs;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        // Drop each keep-alive connection as soon as its in-flight response has finished.
+        const sweeper = setInterval(() => server.closeIdleConnections(), 25);
         let forced = false;
         const timer = setTimeout(() => {
           forced = true;
@@ -148,7 +255,10 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
         }, grace);
         await closed;
         clearTimeout(timer);
+        clearInterval(sweeper);
         if (ownsUpstream) await upstream.close(forced);
+        await store.flush?.(); // disk tier: finish background writes so a restart finds them
+        if (deps.egressLog === undefined) await egress?.close(); // issue 8: flush the egress file
       })();
       return closing;
     },

@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     edgePort: config.edgePort,
     inspectorPort: config.inspectorPort,
     echo: true,
+    // Egress ledger (issue 8): .egress/edge.ndjson + .egress/shield.ndjson → npm run egress -- report --from .egress
+    egressDir: resolve(REPO_ROOT, '.egress'),
   });
   const player = await startPlayerServer(config.playerPort);
   let stopping = false;
@@ -76,8 +78,10 @@ async function main(): Promise<void> {
     });
   }
 
-  const vod = `${stack.edgeUrl}/vod/ts/master.m3u8`;
-  const live = `${stack.edgeUrl}/live/fmp4/master.m3u8`;
+  // Auth is required by default: signed path-form URLs (relative playlist URIs inherit the token).
+  const vod = await stack.sign('/vod/ts/master.m3u8', { in: 'path', ttlS: 12 * 3600 });
+  const live = await stack.sign('/live/fmp4/master.m3u8', { in: 'path', ttlS: 12 * 3600 });
+  const aes = await stack.sign('/vod/aes/master.m3u8', { in: 'path', ttlS: 12 * 3600 });
   console.log(
     [
       '',
@@ -88,7 +92,10 @@ async function main(): Promise<void> {
       '',
       `  play VOD through the edge:   ${player.pageFor(vod)}`,
       `  play live through the edge:  ${player.pageFor(live)}`,
+      `  play AES-128 (key needs the token): ${player.pageFor(aes)}`,
       `  master playlist (edge):      ${vod}`,
+      '  (signed, 12 h; more with: npm run sign -- /vod/fmp4/master.m3u8 --in path)',
+      '  egress ledger: .egress/*.ndjson   (npm run egress -- report --from .egress)',
       '',
       'Ctrl-C stops everything.',
     ].join('\n'),

@@ -1,83 +1,233 @@
 /**
- * Collecting an upstream body for the cache while (or instead of) streaming it to a client.
+ * One upstream fetch for one cache key, shared by every waiter (collapsed forwarding).
  *
- * The accumulator is bounded: past `limit` it drops what it holds and the object streams through
- * uncached. `complete` hands out a body only when the whole body arrived and matches the declared
- * Content-Length, so a truncated response can never be stored. Must not write to clients or stores.
+ * `startFill` sends a single request (conditional when a stale copy is being revalidated), turns the
+ * answer into a `FillHead` every waiter can act on, streams a body into a shared `FillBody`, and
+ * stores the object only once the whole body arrived and matches Content-Length. Must not write to
+ * clients (routes do) and must never store a partial body or an upstream error as success.
  */
-import { Transform } from 'node:stream';
+import type { StaleBounds } from '../../src/core/cache/freshness.ts';
+import { conditionalHeaders, mergeNotModified } from '../../src/core/http/conditional.ts';
+import { type ShieldError, upstreamFailure } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Upstream } from '../upstream/failover.ts';
+import { upstreamRequestHeaders } from '../upstream/pool.ts';
+import { createFillBody, type FillBody } from './fill-body.ts';
+import { declaredLength, REPLAY_HEADERS, replayHeaders, shareable, storageDecision } from './policy.ts';
+import type { CachedObject, ObjectStore } from './store.ts';
 
-/** Bounded body collector. */
-export interface BodyAccumulator {
-  push(chunk: Uint8Array): void;
-  /** The collected body if it is complete and matches `expectedLength` (when given). */
-  complete(expectedLength: number | undefined): Uint8Array | undefined;
-  readonly overflowed: boolean;
+/** What a fill needs, passed in. */
+export interface FillDeps {
+  readonly upstream: Upstream;
+  readonly store: ObjectStore;
+  readonly maxObjectBytes: number;
+  readonly maxLagBytes: number;
+  /** Seconds a 404/410 is remembered; 0 disables negative caching. */
+  readonly negativeTtlSec: number;
+  readonly staleBounds: StaleBounds;
+  readonly now: () => number;
+  readonly logger: Logger;
+  /** Called with the body bytes of every finished upstream body (metrics). */
+  readonly onUpstreamBytes?: (bytes: number) => void;
+}
+
+/** How the upstream answered, as every waiter of the fill sees it. */
+export type FillHead =
+  | {
+      readonly kind: 'stream';
+      readonly status: number;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body: FillBody;
+      /** Will be stored when complete. */
+      readonly storable: boolean;
+      /** Concurrent waiters may share this response (storable, or only too large to store). */
+      readonly shared: boolean;
+      readonly expectedLength: number | undefined;
+      readonly originMs: number;
+    }
+  /** A complete object: a 304-refreshed copy or a negative 404/410 entry. */
+  | { readonly kind: 'object'; readonly object: CachedObject; readonly originMs: number }
+  | { readonly kind: 'error'; readonly error: ShieldError };
+
+/** A running fill. */
+export interface Fill {
+  /** Settles once the upstream answered (never rejects). */
+  readonly head: Promise<FillHead>;
+  /** The stored (or storable) object once the fill ended, `undefined` when nothing complete came. */
+  readonly done: Promise<CachedObject | undefined>;
+  /** Called by purge: the fill must not store what it fetched. */
+  purge(): void;
 }
 
 /**
- * Creates a collector that gives up (and frees its chunks) once more than `limit` bytes arrive.
+ * Starts fetching `pathAndQuery` for `key`; revalidates `stale` when given.
  *
- * @example const acc = createAccumulator(1024); acc.push(chunk); acc.complete(chunk.byteLength)
+ * @example const fill = startFill(deps, '/a.ts', '/a.ts', undefined); const head = await fill.head;
  */
-export function createAccumulator(limit: number): BodyAccumulator {
-  let chunks: Uint8Array[] = [];
-  let total = 0;
-  let overflowed = false;
+export function startFill(
+  deps: FillDeps,
+  key: string,
+  pathAndQuery: string,
+  stale: CachedObject | undefined,
+): Fill {
+  let settle: (object: CachedObject | undefined) => void = () => {};
+  const done = new Promise<CachedObject | undefined>((resolve) => {
+    settle = resolve;
+  });
+  let purged = false;
+  const store = (object: CachedObject): void => {
+    if (!purged && deps.store.maxBytes > 0) deps.store.set(key, object);
+  };
   return {
-    push(chunk) {
-      if (overflowed) return;
-      total += chunk.byteLength;
-      if (total > limit) {
-        overflowed = true;
-        chunks = [];
-        return;
-      }
-      chunks.push(chunk);
-    },
-    complete(expectedLength) {
-      if (overflowed) return undefined;
-      if (expectedLength !== undefined && expectedLength !== total) return undefined;
-      return Buffer.concat(chunks, total);
-    },
-    get overflowed() {
-      return overflowed;
+    head: fetchHead(deps, pathAndQuery, stale, store, settle),
+    done,
+    purge: () => {
+      purged = true;
     },
   };
 }
 
-/**
- * A pass-through stream that also feeds `acc`, for `pipeline(upstreamBody, tap(acc), response)`.
- *
- * @example await pipeline(res.body, tap(acc), clientResponse)
- */
-export function tap(acc: BodyAccumulator): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      acc.push(chunk);
-      callback(null, chunk);
-    },
+async function fetchHead(
+  deps: FillDeps,
+  pathAndQuery: string,
+  stale: CachedObject | undefined,
+  store: (object: CachedObject) => void,
+  settle: (object: CachedObject | undefined) => void,
+): Promise<FillHead> {
+  const { now } = deps;
+  const t0 = now();
+  const validators = stale?.status === 200 ? conditionalHeaders(stale.headers) : {};
+  let res: Awaited<ReturnType<Upstream['fetch']>>;
+  try {
+    res = await deps.upstream.fetch(pathAndQuery, { ...upstreamRequestHeaders(), ...validators });
+  } catch (e) {
+    settle(undefined);
+    return { kind: 'error', error: upstreamFailure(e) };
+  }
+  const originMs = now() - t0;
+
+  if (res.status === 304 && stale !== undefined && stale.status === 200) {
+    res.body.resume();
+    // RFC 9111 §4.3.4: freshen the stored response with the 304's headers; the body stays.
+    const headers = mergeNotModified(stale.headers, res.headers, REPLAY_HEADERS);
+    const decision = storageDecision(
+      200,
+      { ...headers, ...pick(res.headers, 'age') },
+      deps.maxObjectBytes,
+      deps.staleBounds,
+    );
+    const object: CachedObject = decision.store
+      ? { ...stale, headers, storedAt: now(), ...windows(decision) }
+      : {
+          ...stale,
+          headers,
+          storedAt: now(),
+          freshForSec: 0,
+          staleWhileRevalidateSec: 0,
+          staleIfErrorSec: 0,
+        };
+    if (decision.store) store(object);
+    settle(object);
+    return { kind: 'object', object, originMs };
+  }
+  if (res.status === 404 || res.status === 410) {
+    res.body.resume();
+    const object: CachedObject = {
+      status: res.status,
+      headers: {},
+      body: new Uint8Array(0),
+      storedAt: now(),
+      initialAgeSec: 0,
+      freshForSec: deps.negativeTtlSec,
+      staleWhileRevalidateSec: 0,
+      staleIfErrorSec: 0,
+    };
+    if (deps.negativeTtlSec > 0) store(object);
+    settle(undefined);
+    return { kind: 'object', object, originMs };
+  }
+  if (res.status === 304) {
+    res.body.resume();
+    settle(undefined);
+    return { kind: 'error', error: upstreamFailure(new Error('unexpected 304 to an unconditional request')) };
+  }
+
+  const decision = storageDecision(res.status, res.headers, deps.maxObjectBytes, deps.staleBounds);
+  const storable = decision.store && deps.store.maxBytes > 0;
+  const expectedLength = declaredLength(res.headers);
+  const upstreamBody = res.body;
+  const body = createFillBody({
+    retain: storable,
+    retainLimit: deps.maxObjectBytes,
+    maxLagBytes: deps.maxLagBytes,
+    pause: () => upstreamBody.pause(),
+    resume: () => upstreamBody.resume(),
+    cancel: () => upstreamBody.destroy(),
   });
+  const storedAt = now();
+  upstreamBody.on('data', (chunk: Buffer) => body.push(chunk));
+  upstreamBody.on('error', (e: unknown) => {
+    deps.logger.warn('upstream body failed', {
+      path: pathAndQuery,
+      upstream: res.upstream,
+      error: String(e),
+    });
+    body.fail();
+    settle(undefined);
+  });
+  upstreamBody.on('close', () => {
+    // Destroyed (cancelled) or closed without 'end': whatever arrived is incomplete.
+    body.fail();
+    settle(undefined);
+  });
+  upstreamBody.on('end', () => {
+    deps.onUpstreamBytes?.(body.received);
+    if (expectedLength !== undefined && body.received !== expectedLength) {
+      deps.logger.warn('upstream body length mismatch', {
+        path: pathAndQuery,
+        expectedLength,
+        received: body.received,
+      });
+      body.fail();
+      settle(undefined);
+      return;
+    }
+    body.end();
+    const bytes = body.complete();
+    if (!decision.store || bytes === undefined) {
+      settle(undefined);
+      return;
+    }
+    const object: CachedObject = {
+      status: 200,
+      headers: replayHeaders(res.headers),
+      body: bytes,
+      storedAt,
+      ...windows(decision),
+    };
+    store(object);
+    settle(object);
+  });
+  return {
+    kind: 'stream',
+    status: res.status,
+    headers: replayHeaders(res.headers),
+    body,
+    storable,
+    shared: shareable(decision),
+    expectedLength,
+    originMs,
+  };
 }
 
-/**
- * Reads a whole body into memory, bounded by `limit`. Resolves `undefined` (and destroys the body)
- * when it grows past `limit` or does not match `expectedLength`; rejects when the upstream aborts.
- *
- * @example const bytes = await readWhole(res.body, config.maxObjectBytes, declaredLength(res.headers));
- */
-export async function readWhole(
-  body: AsyncIterable<Uint8Array> & { destroy(): void },
-  limit: number,
-  expectedLength: number | undefined,
-): Promise<Uint8Array | undefined> {
-  const acc = createAccumulator(limit);
-  for await (const chunk of body) {
-    acc.push(chunk);
-    if (acc.overflowed) {
-      body.destroy();
-      return undefined;
-    }
-  }
-  return acc.complete(expectedLength);
+function windows(decision: ReturnType<typeof storageDecision>) {
+  if (!decision.store)
+    return { initialAgeSec: 0, freshForSec: 0, staleWhileRevalidateSec: 0, staleIfErrorSec: 0 };
+  const { initialAgeSec, freshForSec, staleWhileRevalidateSec, staleIfErrorSec } = decision;
+  return { initialAgeSec, freshForSec, staleWhileRevalidateSec, staleIfErrorSec };
+}
+
+function pick(headers: Readonly<Record<string, string>>, name: string): Record<string, string> {
+  const value = headers[name];
+  return value === undefined ? {} : { [name]: value };
 }

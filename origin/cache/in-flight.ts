@@ -1,41 +1,43 @@
 /**
- * Minimal request coalescing: concurrent misses for one key wait for the first fill to settle,
- * then look in the store again.
+ * The registry of fills in progress by cache key: the heart of collapsed forwarding.
  *
- * A placeholder for stream-while-fill (waiters will then read bytes as they arrive instead of
- * waiting for the end). Must not reject waiters: a failed fill just lets them go upstream.
+ * A request that finds a fill for its key joins it instead of going upstream. Entries leave when the
+ * fill ends, or earlier when its response cannot be shared with late joiners. Must not start
+ * fetches itself (routes call `startFill`); one registry per shield instance, no module state.
  */
+import type { Fill } from './fill.ts';
 
 /** Tracks fills in progress by cache key. */
 export interface InFlight {
-  /** A promise that settles when the fill for `key` ends, or `undefined` when none is running. */
-  pending(key: string): Promise<void> | undefined;
-  /** Registers `work` as the fill for `key` until it settles. */
-  track(key: string, work: Promise<unknown>): void;
+  get(key: string): Fill | undefined;
+  /** Registers `fill` for `key` until it is done (or `release`d). */
+  track(key: string, fill: Fill): void;
+  /** Removes `key` if `fill` is still the registered one (late joiners will start a new fill). */
+  release(key: string, fill: Fill): void;
+  keys(): IterableIterator<string>;
   readonly size: number;
 }
 
 /**
- * Creates an empty in-flight registry (one per shield instance; no module state).
+ * Creates an empty in-flight registry.
  *
  * @example
- *   const wait = inFlight.pending(key);
- *   if (wait) await wait; else inFlight.track(key, fill());
+ *   const running = inFlight.get(key);
+ *   if (!running) inFlight.track(key, startFill(deps, key, key, undefined));
  */
 export function createInFlight(): InFlight {
-  const fills = new Map<string, Promise<void>>();
+  const fills = new Map<string, Fill>();
+  const release = (key: string, fill: Fill): void => {
+    if (fills.get(key) === fill) fills.delete(key);
+  };
   return {
-    pending: (key) => fills.get(key),
-    track(key, work) {
-      const settled = work.then(
-        () => undefined,
-        () => undefined,
-      );
-      fills.set(key, settled);
-      void settled.then(() => {
-        if (fills.get(key) === settled) fills.delete(key);
-      });
+    get: (key) => fills.get(key),
+    track(key, fill) {
+      fills.set(key, fill);
+      void fill.done.then(() => release(key, fill));
     },
+    release,
+    keys: () => fills.keys(),
     get size() {
       return fills.size;
     },

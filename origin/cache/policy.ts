@@ -5,8 +5,8 @@
  * store or the network. Stricter than RFC 9111 where the skeleton lacks revalidation: `no-cache`
  * and responses without explicit freshness are not stored (no heuristic freshness).
  */
+import { type StaleBounds, staleWindows } from '../../src/core/cache/freshness.ts';
 import { deltaSeconds, parseCacheControl } from '../../src/core/http/cache-control.ts';
-import type { CachedObject } from './store.ts';
 
 /** Upstream headers kept with a cached object and passed through on misses. */
 export const REPLAY_HEADERS: readonly string[] = [
@@ -19,7 +19,13 @@ export const REPLAY_HEADERS: readonly string[] = [
 
 /** Whether and how long a response may be stored. */
 export type StorageDecision =
-  | { readonly store: true; readonly freshForSec: number; readonly initialAgeSec: number }
+  | {
+      readonly store: true;
+      readonly freshForSec: number;
+      readonly initialAgeSec: number;
+      readonly staleWhileRevalidateSec: number;
+      readonly staleIfErrorSec: number;
+    }
   | { readonly store: false; readonly reason: string };
 
 /**
@@ -32,6 +38,7 @@ export function storageDecision(
   status: number,
   headers: Readonly<Record<string, string>>,
   maxObjectBytes: number,
+  bounds: StaleBounds = NO_STALE,
 ): StorageDecision {
   if (status !== 200) return { store: false, reason: 'status' };
   if (headers['set-cookie'] !== undefined) return { store: false, reason: 'set-cookie' };
@@ -50,7 +57,18 @@ export function storageDecision(
   const age = Number(headers.age);
   const initialAgeSec = Number.isSafeInteger(age) && age > 0 ? age : 0;
   if (initialAgeSec >= lifetime) return { store: false, reason: 'stale-on-arrival' };
-  return { store: true, freshForSec: lifetime, initialAgeSec };
+  return { store: true, freshForSec: lifetime, initialAgeSec, ...staleWindows(cc, lifetime, bounds) };
+}
+
+/** Bounds that never serve stale (the skeleton's behaviour). */
+export const NO_STALE: StaleBounds = Object.freeze({
+  defaultStaleWhileRevalidateSec: 0,
+  maxStaleIfErrorSec: 0,
+});
+
+/** True when a non-storable response may still be shared with concurrent waiters (only its size was the problem). */
+export function shareable(decision: StorageDecision): boolean {
+  return decision.store || decision.reason === 'too-large';
 }
 
 /**
@@ -76,18 +94,4 @@ export function replayHeaders(headers: Readonly<Record<string, string>>): Record
     if (value !== undefined) out[name] = value;
   }
   return out;
-}
-
-/**
- * Current age in whole seconds (RFC 9111 §4.2.3, simplified: the shield's clock is the only clock).
- *
- * @example ageSeconds(obj, obj.storedAt + 2500) // obj.initialAgeSec + 2
- */
-export function ageSeconds(object: CachedObject, now: number): number {
-  return object.initialAgeSec + Math.max(0, Math.floor((now - object.storedAt) / 1000));
-}
-
-/** True while the object's age is below its freshness lifetime. */
-export function isFresh(object: CachedObject, now: number): boolean {
-  return ageSeconds(object, now) < object.freshForSec;
 }

@@ -5,30 +5,48 @@
  * implement; callers only use get/set/delete and the byte counters. Must not decide cacheability
  * (policy.ts does) and must never hold a partial body: callers store only complete objects.
  */
+import type { FreshnessFacts } from '../../src/core/cache/freshness.ts';
 
-/** A complete cached response, replayable without the upstream. */
-export interface CachedObject {
+/**
+ * A complete cached response, replayable without the upstream: a 200, or a negative 404/410 entry
+ * (empty body) kept for the short negative TTL.
+ */
+export interface CachedObject extends FreshnessFacts {
+  readonly status: 200 | 404 | 410;
   /** Replay headers (policy.ts `REPLAY_HEADERS`), lower-case names. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Uint8Array;
-  /** Wall-clock ms when stored (from the injected clock). */
-  readonly storedAt: number;
-  /** Upstream `Age` at storage time, seconds. */
-  readonly initialAgeSec: number;
-  /** Freshness lifetime from s-maxage / max-age, seconds. */
-  readonly freshForSec: number;
 }
 
 /** Storage for complete objects with byte accounting. */
 export interface ObjectStore {
   /** The object, marking it most recently used; `undefined` when absent. */
   get(key: string): CachedObject | undefined;
+  /** The object without touching its recency (prefetch and disk checks must not keep objects alive). */
+  peek(key: string): CachedObject | undefined;
   /** Stores (replacing any previous object), evicting least recently used ones; false if it can never fit. */
   set(key: string, object: CachedObject): boolean;
   delete(key: string): boolean;
+  /** Current keys, least recently used first (purge by prefix walks them). */
+  keys(): IterableIterator<string>;
+  /** Objects dropped to make room since creation. */
+  readonly evictions: number;
   /** Bytes currently accounted (bodies plus key and header overhead). */
   readonly usedBytes: number;
   readonly maxBytes: number;
+  readonly size: number;
+  /** A slower tier behind memory (the disk tier), consulted by the content route on a memory miss. */
+  readonly cold?: ColdTier;
+  /** Resolves once background writes (disk tier) have finished; called on shutdown. */
+  flush?(): Promise<void>;
+}
+
+/** A tier that holds objects memory does not: asked asynchronously, never on the hit path. */
+export interface ColdTier {
+  has(key: string): boolean;
+  /** The object (promoted into memory), or `undefined` when missing or unreadable. */
+  load(key: string): Promise<CachedObject | undefined>;
+  readonly usedBytes: number;
   readonly size: number;
 }
 
@@ -46,7 +64,8 @@ export function objectBytes(key: string, object: CachedObject): number {
 
 /**
  * An in-memory LRU bounded by `maxBytes` (0 stores nothing). Map insertion order is the recency
- * order: a hit re-inserts the key at the end, eviction takes from the front.
+ * order: a hit re-inserts the key at the end, eviction takes from the front. The re-insert only
+ * happens when the key is not already the most recent, so a hot object costs one lookup.
  *
  * @example
  *   const store = createLruStore(256 * 1024 * 1024);
@@ -58,6 +77,8 @@ export function createLruStore(maxBytes: number): ObjectStore {
   }
   const entries = new Map<string, { object: CachedObject; bytes: number }>();
   let usedBytes = 0;
+  let evictions = 0;
+  let newest: string | undefined;
 
   const remove = (key: string): boolean => {
     const entry = entries.get(key);
@@ -71,10 +92,14 @@ export function createLruStore(maxBytes: number): ObjectStore {
     get(key) {
       const entry = entries.get(key);
       if (!entry) return undefined;
-      entries.delete(key);
-      entries.set(key, entry);
+      if (newest !== key) {
+        entries.delete(key);
+        entries.set(key, entry);
+        newest = key;
+      }
       return entry.object;
     },
+    peek: (key) => entries.get(key)?.object,
     set(key, object) {
       const bytes = objectBytes(key, object);
       remove(key);
@@ -82,12 +107,18 @@ export function createLruStore(maxBytes: number): ObjectStore {
       for (const oldest of entries.keys()) {
         if (usedBytes + bytes <= maxBytes) break;
         remove(oldest);
+        evictions++;
       }
       entries.set(key, { object, bytes });
+      newest = key;
       usedBytes += bytes;
       return true;
     },
     delete: remove,
+    keys: () => entries.keys(),
+    get evictions() {
+      return evictions;
+    },
     get usedBytes() {
       return usedBytes;
     },

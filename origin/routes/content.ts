@@ -1,31 +1,32 @@
 /**
- * GET/HEAD of packager content: serve from the store, or fetch upstream, stream to the client and
- * fill the store.
+ * GET/HEAD of packager content: hits, stale-while-revalidate, and collapsed forwarding with
+ * stream-while-fill.
  *
- * Walking-skeleton fill: a miss streams the upstream body straight to its client while collecting
- * it; concurrent misses for the same key wait for that fill and then read the store. Stream-while-
- * fill, SWR and stale-if-error replace `miss`/`serve` here without changing the route's signature.
- * Must not store anything incomplete, and must never turn an upstream abort into a short 200.
+ * A fresh object is written straight from the store. A stale one inside its SWR window is served
+ * (x-cache STALE) while one background revalidation runs. Anything else joins the fill in flight for
+ * its key (COALESCED) or starts one (MISS); every waiter of a fill streams the same bytes as they
+ * arrive. An upstream error falls back to a stale copy within its stale-if-error window. Must not
+ * store anything incomplete, and must never turn an upstream abort into a short 200.
  */
-import { pipeline } from 'node:stream/promises';
-import { createAccumulator, readWhole, tap } from '../cache/fill.ts';
+import { ageSeconds, canServeStaleOnError, freshnessState } from '../../src/core/cache/freshness.ts';
+import { contentKindOf } from '../../src/core/hls/content-kind.ts';
+import { type Fill, type FillDeps, type FillHead, startFill } from '../cache/fill.ts';
 import type { InFlight } from '../cache/in-flight.ts';
-import { ageSeconds, declaredLength, isFresh, replayHeaders, storageDecision } from '../cache/policy.ts';
+import { createPrefetcher, type PrefetchOptions } from '../cache/prefetch.ts';
 import type { CachedObject, ObjectStore } from '../cache/store.ts';
-import { ShieldError, upstreamFailure } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { Upstream } from '../upstream/failover.ts';
-import { type UpstreamResponse, upstreamRequestHeaders } from '../upstream/pool.ts';
-import { type RequestContext, sendObject, serverTiming } from './respond.ts';
+import { noteUpstreamFill } from '../egress-origin.ts';
+import { ShieldError } from '../errors.ts';
+import type { HotCounts } from '../metrics.ts';
+import { type CacheStatus, type RequestContext, sendObject, serverTiming } from './respond.ts';
+import { streamBody } from './stream.ts';
 
 /** Everything the content route needs, passed in (no globals). */
-export interface ContentDeps {
+export interface ContentDeps extends FillDeps {
   readonly store: ObjectStore;
   readonly inFlight: InFlight;
-  readonly upstream: Upstream;
-  readonly maxObjectBytes: number;
-  readonly now: () => number;
-  readonly logger: Logger;
+  readonly counts: HotCounts;
+  /** Playlist / CMCD prefetch; absent or zeroed = off. */
+  readonly prefetch?: PrefetchOptions;
 }
 
 /** Serves one content request; rejects with a `ShieldError` only before response headers are sent. */
@@ -34,129 +35,144 @@ export type ContentRoute = (ctx: RequestContext) => Promise<void>;
 /**
  * Builds the content route.
  *
- * @example const content = createContentRoute({ store, inFlight, upstream, maxObjectBytes, now, logger });
+ * @example const content = createContentRoute({ store, inFlight, upstream, maxObjectBytes, … });
  */
 export function createContentRoute(deps: ContentDeps): ContentRoute {
-  const { store, inFlight, now } = deps;
+  const { store, inFlight, now, counts } = deps;
 
-  const fresh = (key: string): CachedObject | undefined => {
-    const object = store.get(key);
-    if (object === undefined) return undefined;
-    if (isFresh(object, now())) return object;
-    store.delete(key); // no revalidation in the skeleton: a stale object is refetched
-    return undefined;
-  };
-
-  const fromStore = (ctx: RequestContext, object: CachedObject, cacheStatus: 'HIT' | 'COALESCED') =>
+  const serveStored = (
+    ctx: RequestContext,
+    object: CachedObject,
+    cacheStatus: CacheStatus,
+    originMs?: number,
+  ) =>
     sendObject(ctx, object, {
       cacheStatus,
       ageSec: ageSeconds(object, now()),
-      serverTiming: serverTiming(now() - ctx.startedAt),
+      serverTiming: serverTiming(now() - ctx.startedAt, originMs),
     });
+
+  const begin = (key: string, pathAndQuery: string, stale: CachedObject | undefined): Fill => {
+    const fill = startFill(deps, key, pathAndQuery, stale);
+    inFlight.track(key, fill);
+    void fill.head.then((head) => {
+      // Late joiners must get the whole body: release the key once this fill cannot give them that.
+      if (head.kind === 'stream' && !(head.shared && head.body.retained)) inFlight.release(key, fill);
+    });
+    if (prefetcher !== undefined) {
+      const path = pathAndQuery.split('?', 1)[0] ?? pathAndQuery;
+      if (contentKindOf(path) === 'playlist') {
+        void fill.done.then((stored) => {
+          if (stored !== undefined) prefetcher.playlistStored(path, stored);
+        });
+      }
+    }
+    return fill;
+  };
+  const prefetcher =
+    deps.prefetch === undefined
+      ? undefined
+      : createPrefetcher(deps.prefetch, {
+          store,
+          inFlight,
+          begin: (key, pathAndQuery) => begin(key, pathAndQuery, undefined),
+          counts,
+          logger: deps.logger,
+        });
+
+  const revalidateInBackground = (key: string, pathAndQuery: string, stale: CachedObject): void => {
+    if (inFlight.get(key) !== undefined) return;
+    const fill = begin(key, pathAndQuery, stale);
+    void fill.head.then((head) => {
+      if (head.kind === 'stream') head.body.abandonIfUnread();
+      else if (head.kind === 'error')
+        deps.logger.warn('background revalidation failed', { path: key, code: head.error.code });
+    });
+  };
+
+  async function serveFill(
+    ctx: RequestContext,
+    fill: Fill,
+    role: 'MISS' | 'COALESCED' | 'BYPASS',
+    stale: CachedObject | undefined,
+  ): Promise<void> {
+    const head: FillHead = await fill.head;
+    if (head.kind === 'error') {
+      if (stale?.status === 200 && canServeStaleOnError(stale, now())) {
+        counts.staleIfError++;
+        return serveStored(ctx, stale, 'STALE');
+      }
+      throw head.error;
+    }
+    if (head.kind === 'object') return serveStored(ctx, head.object, role, head.originMs);
+    // Egress ledger (issue 8): this response's originBytes are what the fill it started received.
+    if (role !== 'COALESCED') noteUpstreamFill(ctx.res, () => head.body.received);
+    if (role === 'COALESCED' && !(head.shared && head.body.joinable)) {
+      // Not shareable (private, no-store…) or already past what we keep: fetch for ourselves.
+      return serveFill(
+        ctx,
+        startFill(deps, ctx.key, `${ctx.path}${ctx.query}`, undefined),
+        'BYPASS',
+        undefined,
+      );
+    }
+    const cacheStatus: CacheStatus = head.storable ? role : 'BYPASS';
+    if (cacheStatus === 'BYPASS') counts.bypass++;
+    const timing = serverTiming(now() - ctx.startedAt, head.originMs);
+    if ((ctx.req.headers.range !== undefined || ctx.method === 'HEAD') && head.storable) {
+      // Ranges are cut from complete bytes (we never forward Range upstream); a HEAD waits for the
+      // whole body so a truncated upstream answers 502 rather than headers that promise a body.
+      const object = await fill.done;
+      if (object === undefined) {
+        throw new ShieldError('SHIELD_ERR_UPSTREAM_BAD_RESPONSE', 'upstream body incomplete');
+      }
+      return sendObject(ctx, object, { cacheStatus, serverTiming: timing });
+    }
+    const headers: Record<string, string> = {
+      ...ctx.cors,
+      ...head.headers,
+      'x-cache': cacheStatus,
+      'server-timing': timing,
+    };
+    if (ctx.method === 'HEAD') {
+      ctx.res.writeHead(head.status, headers);
+      ctx.res.end();
+      // Nothing will be stored, so nobody needs the body this HEAD started.
+      head.body.abandonIfUnread();
+      return;
+    }
+    ctx.res.writeHead(head.status, headers);
+    await streamBody(ctx.res, head.body);
+  }
 
   return async function content(ctx) {
-    const hit = fresh(ctx.key);
-    if (hit) return fromStore(ctx, hit, 'HIT');
-    const waiting = inFlight.pending(ctx.key);
-    if (waiting) {
-      await waiting;
-      const filled = fresh(ctx.key);
-      if (filled) return fromStore(ctx, filled, 'COALESCED');
-      // The first fill stored nothing (uncacheable or failed): fetch for ourselves, uncoalesced.
-      return miss(deps, ctx);
+    prefetcher?.request(ctx.req.url ?? '', ctx.req.headers, ctx.path);
+    let object = store.get(ctx.key);
+    if (object === undefined && store.cold?.has(ctx.key) === true && inFlight.get(ctx.key) === undefined) {
+      // Disk tier: one read (shared by concurrent callers), promoted to memory; the hit path never waits here.
+      object = await store.cold.load(ctx.key);
+      if (object !== undefined) counts.diskHits++;
     }
-    const fill = miss(deps, ctx);
-    inFlight.track(ctx.key, fill);
-    await fill;
-  };
-}
-
-async function miss(deps: ContentDeps, ctx: RequestContext): Promise<void> {
-  const { now } = deps;
-  const t0 = now();
-  const res = await deps.upstream.fetch(`${ctx.path}${ctx.query}`, upstreamRequestHeaders());
-  const originMs = now() - t0;
-  if (res.status === 404 || res.status === 410) {
-    res.body.resume();
-    throw new ShieldError('SHIELD_ERR_NOT_FOUND', 'not found');
-  }
-  const decision = storageDecision(res.status, res.headers, deps.maxObjectBytes);
-  const storable = decision.store && deps.store.maxBytes > 0;
-  const length = declaredLength(res.headers);
-  const bufferable = res.status === 200 && (length === undefined || length <= deps.maxObjectBytes);
-  const timing = () => serverTiming(now() - ctx.startedAt, originMs);
-  const cacheStatus = storable ? 'MISS' : 'BYPASS';
-
-  // HEAD, and Range on an object we can hold, read the whole body first: HEAD so the next GET hits,
-  // Range so we can cut the slice from complete bytes (we never forward Range upstream). A Range
-  // miss without Content-Length streams the whole 200 instead (RFC 9110 §14.2 lets us ignore Range).
-  const wantsRange = ctx.req.headers.range !== undefined && length !== undefined;
-  if (bufferable && (ctx.method === 'HEAD' || wantsRange)) {
-    const body = await readBody(res, deps.maxObjectBytes, length);
-    if (body !== undefined) {
-      const object = toObject(res, body, now(), decision);
-      if (storable) deps.store.set(ctx.key, object);
-      return sendObject(ctx, object, { cacheStatus, serverTiming: timing() });
+    if (object !== undefined) {
+      const state = freshnessState(object, now());
+      if (state === 'fresh') {
+        counts.hits++;
+        prefetcher?.servedObject(object);
+        return serveStored(ctx, object, 'HIT');
+      }
+      if (state === 'stale-while-revalidate') {
+        counts.staleWhileRevalidate++;
+        revalidateInBackground(ctx.key, `${ctx.path}${ctx.query}`, object);
+        return serveStored(ctx, object, 'STALE');
+      }
     }
-    if (length !== undefined) {
-      throw new ShieldError('SHIELD_ERR_UPSTREAM_BAD_RESPONSE', 'upstream body shorter than Content-Length');
+    const running = inFlight.get(ctx.key);
+    if (running !== undefined) {
+      counts.coalesced++;
+      prefetcher?.servedFill(running);
+      return serveFill(ctx, running, 'COALESCED', object);
     }
-    // Larger than we hold (no Content-Length): only a HEAD gets here, and it needs headers only.
-  }
-
-  ctx.res.writeHead(res.status, {
-    ...ctx.cors,
-    ...replayHeaders(res.headers),
-    'x-cache': cacheStatus,
-    'server-timing': timing(),
-  });
-  if (ctx.method === 'HEAD') {
-    res.body.destroy();
-    ctx.res.end();
-    return;
-  }
-  const acc = createAccumulator(storable ? deps.maxObjectBytes : 0);
-  try {
-    // pipeline destroys every stream on failure: an upstream abort aborts the client connection
-    // (it never sees a short 200), and a client abort cancels the upstream request.
-    await pipeline(res.body, tap(acc), ctx.res);
-  } catch (e) {
-    deps.logger.warn('body stream aborted', {
-      path: ctx.key,
-      upstream: res.upstream,
-      cause: e instanceof Error ? e.message : String(e),
-    });
-    ctx.res.destroy();
-    return;
-  }
-  const body = storable ? acc.complete(length) : undefined;
-  if (body !== undefined) deps.store.set(ctx.key, toObject(res, body, now(), decision));
-}
-
-async function readBody(
-  res: UpstreamResponse,
-  limit: number,
-  length: number | undefined,
-): Promise<Uint8Array | undefined> {
-  try {
-    return await readWhole(res.body, limit, length);
-  } catch (e) {
-    // Headers are not sent yet, so the client gets a clean 502/504 instead of an aborted body.
-    throw upstreamFailure(e);
-  }
-}
-
-function toObject(
-  res: UpstreamResponse,
-  body: Uint8Array,
-  storedAt: number,
-  decision: ReturnType<typeof storageDecision>,
-): CachedObject {
-  return {
-    headers: replayHeaders(res.headers),
-    body,
-    storedAt,
-    initialAgeSec: decision.store ? decision.initialAgeSec : 0,
-    freshForSec: decision.store ? decision.freshForSec : 0,
+    counts.misses++;
+    return serveFill(ctx, begin(ctx.key, `${ctx.path}${ctx.query}`, object), 'MISS', object);
   };
 }

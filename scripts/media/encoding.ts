@@ -4,8 +4,9 @@
  *
  * Deterministic input (lavfi testsrc2 + sine), three H.264/AAC renditions encoded by one ffmpeg that
  * renders the pattern once, then a copy-only remux of every TS rendition to fMP4 (same frames, same
- * segment cuts). Measured on a 2-core box: one process with split ≈ three sequential ones (~11 s
- * idle), and the remux takes well under a second.
+ * segment cuts), and a copy-only remux of the TS renditions encrypted with AES-128 (aes.ts). Measured
+ * on a 2-core box: one process with split ≈ three sequential ones (~11 s idle), and each remux takes
+ * well under a second.
  */
 
 /** Ladder: name, size and video bit rate (AAC 128k stereo 48 kHz on every rendition). */
@@ -70,6 +71,24 @@ export function remuxArgs(): string[] {
       ...hlsArgs(),
       ...['-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4'],
       ...['-hls_segment_filename', `fmp4/${r.name}/seg_%05d.m4s`, `fmp4/${r.name}/index.m3u8`],
+    );
+  }
+  return args;
+}
+
+/**
+ * One ffmpeg remuxes every TS rendition (`-c copy`, same cuts) into `aes/<rendition>/`, encrypting each
+ * segment with AES-128 as described by `keyInfoFile` (ffmpeg's format: key URI, key file, IV).
+ */
+export function aesRemuxArgs(keyInfoFile: string): string[] {
+  const args = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning', '-y'];
+  for (const r of RENDITIONS) args.push('-i', `ts/${r.name}/index.m3u8`);
+  for (const [i, r] of RENDITIONS.entries()) {
+    args.push(
+      ...['-map', `${i}`, '-c', 'copy'],
+      ...hlsArgs(),
+      ...['-hls_key_info_file', keyInfoFile],
+      ...['-hls_segment_filename', `aes/${r.name}/seg_%05d.ts`, `aes/${r.name}/index.m3u8`],
     );
   }
   return args;

@@ -1,15 +1,17 @@
 /**
  * The sample-media maker: deterministic ffmpeg test pattern + tone, three H.264/AAC renditions,
- * 2-second segments, as TS and as fMP4 HLS, with master playlists written here.
+ * 2-second segments, as TS, as fMP4 and as AES-128-encrypted TS HLS (aes.ts), with master playlists
+ * written here.
  *
  * Generation happens in a temp directory next to the target and is renamed into place only after
  * the completion marker is written, so an interrupted run never leaves media that looks complete.
  * Must not serve anything (the packager does) and must not touch a non-empty directory it did not make.
  */
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PackagerError } from '../packager/errors.ts';
+import { makeAesFlavour } from './aes.ts';
 import {
   encodeArgs,
   FRAME_RATE,
@@ -20,12 +22,13 @@ import {
 } from './encoding.ts';
 import { assertFfmpegInstalled, runTool } from './ffmpeg.ts';
 import { aacCodecOf, avcCodecFromInit, type MasterVariant, serializeMaster } from './master-playlist.ts';
+import { hiddenName, removeStaleTemps, swapIntoPlace } from './media-dir.ts';
 import { readVodMediaPlaylist, type VodMediaPlaylist } from './vod-playlist.ts';
 
 /** Bump when the layout or encoding changes so old media is regenerated. */
-export const MEDIA_VERSION = 1;
+export const MEDIA_VERSION = 2;
 export const COMPLETE_MARKER = '.complete.json';
-export const FLAVOURS = ['ts', 'fmp4'] as const;
+export const FLAVOURS = ['ts', 'fmp4', 'aes'] as const;
 export type Flavour = (typeof FLAVOURS)[number];
 
 export interface MediaRendition {
@@ -145,61 +148,15 @@ async function refuseForeignDirectory(dir: string): Promise<void> {
   );
 }
 
-async function swapIntoPlace(temp: string, target: string): Promise<void> {
-  const old = path.join(path.dirname(target), `${hiddenName(target)}.old-${process.pid}-${Date.now()}`);
-  const hadOld = await rename(target, old).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      throw error;
-    },
-  );
-  try {
-    await rename(temp, target);
-  } catch (error) {
-    if (hadOld) await rename(old, target);
-    throw error;
-  }
-  if (hadOld) await rm(old, { recursive: true, force: true });
-}
-
-/** Removes temp/old directories left by runs whose process is gone (killed mid-generation). */
-async function removeStaleTemps(parent: string, base: string): Promise<void> {
-  const pattern = new RegExp(`^${escapeRegExp(base)}\\.(?:tmp|old)-(\\d+)-`);
-  for (const name of await readdir(parent)) {
-    const pid = Number(pattern.exec(name)?.[1]);
-    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) {
-      await rm(path.join(parent, name), { recursive: true, force: true });
-    }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** `.media` stays `.media`, `media` becomes `.media`: temp siblings are dot-dirs either way. */
-function hiddenName(target: string): string {
-  const base = path.basename(target);
-  return base.startsWith('.') ? base : `.${base}`;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 async function generate(root: string): Promise<StoredInfo> {
   const vod = path.join(root, 'vod');
   for (const flavour of FLAVOURS) {
     for (const r of RENDITIONS) await mkdir(path.join(vod, flavour, r.name), { recursive: true });
   }
+  await mkdir(path.join(vod, 'aes', 'key'));
   await runTool('ffmpeg', encodeArgs(), { cwd: path.join(vod, 'ts') });
   await runTool('ffmpeg', remuxArgs(), { cwd: vod });
+  await makeAesFlavour(vod);
 
   const playlists = new Map<string, VodMediaPlaylist>();
   for (const flavour of FLAVOURS) {
@@ -221,7 +178,7 @@ async function generate(root: string): Promise<StoredInfo> {
   const totalDuration = (reference?.segments ?? []).reduce((sum, s) => sum + s.duration, 0);
 
   const renditions: MediaRendition[] = [];
-  const variants: Record<Flavour, MasterVariant[]> = { ts: [], fmp4: [] };
+  const variants: Record<Flavour, MasterVariant[]> = { ts: [], fmp4: [], aes: [] };
   for (const r of RENDITIONS) {
     const codecs = await probeCodecs(vod, r);
     for (const flavour of FLAVOURS) {
@@ -240,8 +197,10 @@ async function generate(root: string): Promise<StoredInfo> {
     }
   }
   // A master needs no versioned feature; fMP4 says 7 like ffmpeg's fMP4 media playlists do.
-  await writeFile(path.join(vod, 'ts', 'master.m3u8'), serializeMaster(variants.ts, 3));
-  await writeFile(path.join(vod, 'fmp4', 'master.m3u8'), serializeMaster(variants.fmp4, 7));
+  for (const flavour of FLAVOURS) {
+    const version = flavour === 'fmp4' ? 7 : 3;
+    await writeFile(path.join(vod, flavour, 'master.m3u8'), serializeMaster(variants[flavour], version));
+  }
   return {
     flavours: FLAVOURS,
     renditions,

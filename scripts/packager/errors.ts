@@ -8,6 +8,8 @@ import { CodedError } from '../../src/core/errors.ts';
 
 export const PACKAGER_ERROR_CODES = [
   'PACKAGER_ERR_BAD_PATH',
+  'PACKAGER_ERR_BAD_REQUEST',
+  'PACKAGER_ERR_HOLD_TIMEOUT',
   'PACKAGER_ERR_NOT_FOUND',
   'PACKAGER_ERR_METHOD_NOT_ALLOWED',
   'PACKAGER_ERR_RANGE_NOT_SATISFIABLE',
@@ -31,7 +33,10 @@ export class PackagerError extends CodedError<PackagerErrorCode> {}
 export function httpStatusOf(code: PackagerErrorCode): number {
   switch (code) {
     case 'PACKAGER_ERR_BAD_PATH':
+    case 'PACKAGER_ERR_BAD_REQUEST':
       return 400;
+    case 'PACKAGER_ERR_HOLD_TIMEOUT':
+      return 503;
     case 'PACKAGER_ERR_NOT_FOUND':
       return 404;
     case 'PACKAGER_ERR_METHOD_NOT_ALLOWED':

@@ -11,6 +11,7 @@ import { corsPreflightHeaders } from '../../src/core/http/cors.ts';
 import { normalizeRequestPath, pathSegments } from '../../src/core/http/path.ts';
 import type { PackagerConfig } from './config.ts';
 import { answerLive } from './live.ts';
+import { answerLlHls } from './live-ll.ts';
 import { CORS_ORIGINS, sendEmpty, sendError, sendRepresentation } from './respond.ts';
 import { fileRepresentation, findRootFile, vodCacheControl } from './static-files.ts';
 
@@ -33,6 +34,7 @@ export interface RunningPackager {
 }
 
 const ALLOW = 'GET, HEAD, OPTIONS';
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Starts the packager and resolves once it listens.
@@ -87,6 +89,20 @@ export async function startPackager(options: PackagerServerOptions): Promise<Run
       );
       if (answer.ok) await sendRepresentation(req, res, answer.rep);
       else sendError(req, res, 'PACKAGER_ERR_NOT_FOUND', answer.message);
+      return;
+    }
+    if (segments[0] === 'llhls') {
+      const query = new URL(req.url ?? '/', 'http://packager').searchParams;
+      const llContext = {
+        root: options.root,
+        windowSize: options.liveWindow,
+        startMs: liveStartMs,
+        now,
+        sleep,
+      };
+      const answer = await answerLlHls(llContext, segments.slice(1), query);
+      if (answer.ok) await sendRepresentation(req, res, answer.rep);
+      else sendError(req, res, answer.code, answer.message);
       return;
     }
     const file = await findRootFile(options.root, segments);

@@ -21,6 +21,11 @@ export interface SpawnOptions {
   readonly cwd?: string;
   /** Forward output to this process's stdout/stderr with a `[name]` prefix. */
   readonly echo?: boolean;
+  /**
+   * Every non-blank stdout line, unbounded (tail() keeps only the last 60), e.g. NDJSON records.
+   * Returning `false` keeps that line out of the echo.
+   */
+  readonly onStdoutLine?: (line: string) => boolean | undefined;
 }
 
 const TAIL_LINES = 60;
@@ -44,13 +49,18 @@ export function spawnService(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  // Chunks split lines anywhere: keep the unfinished tail per stream until its newline arrives.
+  const partial = new Map<NodeJS.WritableStream, string>();
   const collect = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    for (const line of text.split('\n')) {
+    const text = (partial.get(stream) ?? '') + chunk.toString('utf8');
+    const parts = text.split('\n');
+    partial.set(stream, parts.pop() ?? '');
+    for (const line of parts) {
       if (line.trim() === '') continue;
+      const keep = stream === process.stdout ? options.onStdoutLine?.(line) !== false : true;
       lines.push(line);
       if (lines.length > TAIL_LINES) lines.shift();
-      if (options.echo) stream.write(`[${name}] ${line}\n`);
+      if (options.echo && keep) stream.write(`[${name}] ${line}\n`);
     }
   };
   child.stdout?.on('data', collect(process.stdout));

@@ -3,11 +3,13 @@
  * i.e. the Worker in workerd). Used by `npm start`, the e2e and playback tests and the bench, so all of
  * them exercise exactly what an operator runs. Everything binds 127.0.0.1; wrangler runs offline.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type SignUrlOptions, signUrl } from '../../src/core/auth/signer.ts';
+import { ensureDevKeys } from '../sign/dev-keys.ts';
 import { freePort } from './ports.ts';
 import { type ManagedProcess, spawnService, waitForHttp } from './processes.ts';
 
@@ -30,13 +32,39 @@ export interface StackOptions {
   readonly shieldEnv?: Record<string, string>;
   /** Extra `--var KEY:VALUE` pairs for the Worker. */
   readonly edgeVars?: Record<string, string>;
+  /** Every stdout line of a service, unbounded (egress NDJSON from the edge arrives here). */
+  readonly onStdoutLine?: (service: 'packager' | 'shield' | 'edge', line: string) => void;
+  /** wrangler dev `--log-level` (default warn). `log` lets the Worker's console.log (egress NDJSON) through. */
+  readonly edgeLogLevel?: 'warn' | 'info' | 'log' | 'debug';
+  /**
+   * Simulated `request.cf` for the edge (e.g. `{ country: 'FR', regionCode: 'IDF' }`): written to a
+   * cf.json that wrangler dev reads through CLOUDFLARE_CF_FETCH_PATH. Default: Miniflare's US placeholder.
+   */
+  readonly cf?: Record<string, unknown>;
+  /**
+   * Egress ledger files (issue 8): the edge's NDJSON records go to `<dir>/edge.ndjson` (not echoed)
+   * and the shield writes `<dir>/shield.ndjson` (SHIELD_EGRESS_LOG), both appended.
+   * Then: `npm run egress -- report --from <dir>`.
+   */
+  readonly egressDir?: string;
 }
+
+/** Options for Stack.sign: everything of SignUrlOptions except the clock. */
+export type StackSignOptions = Partial<Omit<SignUrlOptions, 'now'>>;
 
 export interface Stack {
   readonly packagerUrl: string;
   readonly shieldUrl: string;
   readonly edgeUrl: string;
   readonly processes: readonly ManagedProcess[];
+  /** wrangler dev `--persist-to` (local D1/Queue state; removed by stop()). */
+  readonly persistDir: string;
+  /**
+   * A signed edge URL for a path (or absolute URL) with the stack's dev keys (.dev-keys/).
+   * Default: JWT, query form, 1 h, acl = the path's directory.
+   * @example await fetch(await stack.sign('/vod/ts/master.m3u8', { in: 'path' }))
+   */
+  sign(pathOrUrl: string, options?: StackSignOptions): Promise<string>;
   /** Stops every service (whole process groups) and removes wrangler's temporary state. */
   stop(): Promise<void>;
 }
@@ -59,10 +87,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const inspectorPort = options.inspectorPort || (await freePort());
   const secret = options.sharedSecret ?? crypto.randomUUID();
   const echo = options.echo ?? false;
+  const egressDir = options.egressDir === undefined ? undefined : resolve(options.egressDir);
+  if (egressDir !== undefined) mkdirSync(egressDir, { recursive: true });
+  const edgeLedger =
+    egressDir === undefined ? undefined : createWriteStream(join(egressDir, 'edge.ndjson'), { flags: 'a' });
+  const userLine = options.onStdoutLine;
+  const onLine =
+    edgeLedger || userLine
+      ? (service: 'packager' | 'shield' | 'edge', line: string): boolean | undefined => {
+          userLine?.(service, line);
+          // Edge egress records go to the ledger file instead of the terminal.
+          const at = service === 'edge' && edgeLedger ? line.indexOf('{"ts":') : -1;
+          if (!edgeLedger || at < 0) return undefined;
+          edgeLedger.write(`${line.slice(at)}\n`);
+          return false;
+        }
+      : undefined;
+  const lineHook = (service: 'packager' | 'shield' | 'edge') =>
+    onLine ? { onStdoutLine: (line: string) => onLine(service, line) } : {};
   const persistDir = mkdtempSync(join(tmpdir(), 'edgeshield-wrangler-'));
+  // Dev keys (issue 3): the edge verifies with the public half, sign() uses the private half.
+  const devKeys = await ensureDevKeys(join(REPO_ROOT, '.dev-keys'));
   const started: ManagedProcess[] = [];
   const stop = async () => {
     await Promise.all(started.map((p) => p.stop()));
+    if (edgeLedger) await new Promise<void>((r) => edgeLedger.end(r));
     rmSync(persistDir, { recursive: true, force: true });
   };
 
@@ -73,6 +122,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const packager = spawnService('packager', process.execPath, ['scripts/packager/main.ts'], {
       cwd: REPO_ROOT,
       echo,
+      ...lineHook('packager'),
       env: {
         PACKAGER_HOST: '127.0.0.1',
         PACKAGER_PORT: String(packagerPort),
@@ -86,28 +136,54 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const shield = spawnService('shield', process.execPath, ['origin/main.ts'], {
       cwd: REPO_ROOT,
       echo,
+      ...lineHook('shield'),
       env: {
         SHIELD_HOST: '127.0.0.1',
         SHIELD_PORT: String(shieldPort),
         SHIELD_UPSTREAMS: packagerUrl,
         SHIELD_SHARED_SECRET: secret,
+        ...(egressDir ? { SHIELD_EGRESS_LOG: join(egressDir, 'shield.ndjson') } : {}),
         ...options.shieldEnv,
       },
     });
     started.push(shield);
     await waitForHttp(`${shieldUrl}/healthz`, shield, READY_TIMEOUT_MS);
 
-    const vars = { SHIELD_URLS: shieldUrl, SHIELD_SHARED_SECRET: secret, ...options.edgeVars };
+    const vars = {
+      SHIELD_URLS: shieldUrl,
+      SHIELD_SHARED_SECRET: secret,
+      ...devKeys.edgeVars,
+      ...options.edgeVars,
+    };
+    const cfEnv: Record<string, string> = { CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+    if (options.cf) {
+      // Miniflare reads a cf.json younger than 30 days from this path instead of fetching one.
+      const cfPath = join(persistDir, 'cf.json');
+      writeFileSync(cfPath, JSON.stringify({ colo: 'DEV', ...options.cf }));
+      delete cfEnv.CLOUDFLARE_CF_FETCH_ENABLED;
+      cfEnv.CLOUDFLARE_CF_FETCH_PATH = cfPath;
+    }
     const edge = spawnService(
       'edge',
       process.execPath,
-      [wranglerBin(), ...wranglerDevArgs(edgePort, inspectorPort, persistDir, vars)],
+      [
+        wranglerBin(),
+        ...wranglerDevArgs(
+          edgePort,
+          inspectorPort,
+          persistDir,
+          vars,
+          // The Worker's egress records are console.log lines: let them through when capturing.
+          options.edgeLogLevel ?? (egressDir ? 'log' : 'warn'),
+        ),
+      ],
       {
         cwd: REPO_ROOT,
         echo,
+        ...lineHook('edge'),
         env: {
           WRANGLER_SEND_METRICS: 'false',
-          CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+          ...cfEnv,
           WRANGLER_LOG_PATH: join(persistDir, 'logs'),
           NO_COLOR: '1',
         },
@@ -119,7 +195,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw error;
   }
-  return { packagerUrl, shieldUrl, edgeUrl, processes: started, stop };
+  const sign = (pathOrUrl: string, signOptions: StackSignOptions = {}) =>
+    signUrl(
+      crypto.subtle,
+      devKeys.signer,
+      /^https?:/.test(pathOrUrl) ? pathOrUrl : `${edgeUrl}${pathOrUrl}`,
+      {
+        ttlS: 3600,
+        ...signOptions,
+        now: Math.floor(Date.now() / 1000),
+      },
+    );
+  return { packagerUrl, shieldUrl, edgeUrl, processes: started, persistDir, sign, stop };
 }
 
 function wranglerBin(): string {
@@ -132,6 +219,7 @@ function wranglerDevArgs(
   inspectorPort: number,
   persistDir: string,
   vars: Record<string, string>,
+  logLevel: string,
 ): string[] {
   const args = [
     'dev',
@@ -146,7 +234,7 @@ function wranglerDevArgs(
     '--show-interactive-dev-session=false',
     '--live-reload=false',
     '--log-level',
-    'warn',
+    logLevel,
   ];
   for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
   return args;

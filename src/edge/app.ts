@@ -2,15 +2,23 @@
  * The edge hono app. Everything it needs arrives as arguments (config, cache, clock, fetch), so
  * tests and index.ts build it the same way. Must not read `env`, `caches` or the clock directly.
  *
- * Chain, outermost first:  cors → timing → pathGuard → methodGuard → viewerGeo → [auth → geo] → route.
+ * Chain, outermost first:  egress → cors → timing → pathGuard → methodGuard → viewerGeo → [auth → geo] → route.
  * cors is outermost so it decorates every response on the way out, errors included.
  */
 import { Hono } from 'hono';
+import { regionMaxBitrateKbps } from '../core/cmcd/cmsd.ts';
 import { contentKindOf } from '../core/hls/content-kind.ts';
+import { createVerifiers } from './auth/verifiers.ts';
+import { createCoalescer } from './coalesce.ts';
 import type { EdgeConfig } from './config.ts';
 import type { EdgeHonoEnv } from './context.ts';
+import { createEgressWriter, type EgressWriter, stdoutSink } from './egress/sinks.ts';
 import { EdgeError, edgeErrorBody, edgeErrorResponse } from './errors.ts';
+import { auth } from './middleware/auth.ts';
+import { compressPlaylists } from './middleware/compress.ts';
 import { cors } from './middleware/cors.ts';
+import { egress, webCryptoSha256 } from './middleware/egress.ts';
+import { geoGate } from './middleware/geo-gate.ts';
 import { methodGuard } from './middleware/method-guard.ts';
 import { pathGuard } from './middleware/path-guard.ts';
 import { timing } from './middleware/timing.ts';
@@ -32,6 +40,8 @@ export interface AppDeps {
   readonly getGeo?: GetGeo;
   /** Shield selection per object; configuration order when absent. */
   readonly shieldOrder?: ShieldOrder;
+  /** Egress record sinks (index.ts builds them from bindings); stdout only, per config, when absent. */
+  readonly egressWriter?: EgressWriter;
 }
 
 export const HEALTH_PATH = '/healthz';
@@ -45,31 +55,56 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
     timeoutMs: config.shieldTimeoutMs,
     fetch: deps.fetch,
     ...(deps.shieldOrder ? { order: deps.shieldOrder } : {}),
+    cooldownMs: config.cache.shieldCooldownMs,
+    now: deps.now,
     onAttemptFailed: (shieldUrl, reason) =>
       console.warn(
         JSON.stringify({ level: 'warn', event: 'shield-attempt-failed', shield: shieldUrl, reason }),
       ),
   });
-  const cached: CachedFetchDeps = { cache: deps.cache, shield, now: deps.now };
+  // One coalescer per isolate: single-flight spans every request this isolate serves.
+  const cached: CachedFetchDeps = {
+    cache: deps.cache,
+    shield,
+    now: deps.now,
+    coalescer: createCoalescer(),
+    policy: { keyParams: config.cache.keyParams, ttl: config.cache.ttl },
+  };
 
   const app = new Hono<EdgeHonoEnv>();
   app.onError(edgeErrorResponse);
   app.notFound(() => edgeErrorBody('EDGE_ERR_NOT_FOUND'));
+  // Egress is outermost: it must see the final response (errors, CORS, timing) and count its body.
+  const egressWriter = deps.egressWriter ?? createEgressWriter(config.egress.stdout ? [stdoutSink()] : []);
+  app.use(
+    egress({
+      config: config.egress,
+      writer: egressWriter,
+      now: deps.now,
+      sha256: webCryptoSha256,
+      // CMSD mb (issue 8): the bandwidth cap of the viewer's manifest region policy.
+      maxBitrateKbps: (geo) => regionMaxBitrateKbps(config.manifest.policies, geo),
+    }),
+  );
   app.use(cors(config.corsOrigins));
   app.use(timing(deps.now));
+  app.use(compressPlaylists(config.cache.compressPlaylists));
   app.use(pathGuard());
   app.use(methodGuard(config.corsOrigins));
   app.use(viewerGeo(deps.getGeo ?? geoFromCf));
-  // Viewer auth (token verification) and geo gating go here, in that order, once they exist:
-  // both must run after the path is canonical and before anything touches the cache or the shield.
+  // Auth then geo: after the path is canonical, before anything touches the cache or the shield.
+  const verifiers = createVerifiers(config.auth, { subtle: crypto.subtle, fetch: deps.fetch });
+  app.use(auth({ config: config.auth, verifiers, now: deps.now, publicPaths: [HEALTH_PATH] }));
+  app.use(geoGate(config.geo.rules));
 
   app.get('*', (c) => {
     const path = c.var.path;
-    if (path === HEALTH_PATH) return c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' });
+    if (path === HEALTH_PATH)
+      return c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store', 'x-cache': 'BYPASS' });
     const kind = contentKindOf(path);
     switch (kind) {
       case 'playlist':
-        return servePlaylist(c, cached);
+        return servePlaylist(c, cached, config.manifest);
       case 'segment':
       case 'part':
         return serveSegment(c, cached);

@@ -6,9 +6,14 @@
  * what was found, so one log line tells an operator everything that is wrong at once.
  */
 import { err, ok, type Result } from '../core/result.ts';
+import { type AuthConfig, type AuthEnv, parseAuthConfig } from './config-auth.ts';
+import { type CacheConfig, type CacheEnv, parseCacheConfig } from './config-cache.ts';
+import { type EgressConfig, type EgressEnv, parseEgressConfig } from './config-egress.ts';
+import { type GeoConfig, type GeoEnv, parseGeoConfig } from './config-geo.ts';
+import { type ManifestConfig, type ManifestEnv, parseManifestConfig } from './config-manifest.ts';
 
 /** The string bindings the edge reads (wrangler.toml [vars] plus the SHIELD_SHARED_SECRET secret). */
-export interface EdgeEnv {
+export interface EdgeEnv extends CacheEnv, AuthEnv, GeoEnv, ManifestEnv, EgressEnv {
   readonly SHIELD_URLS?: string;
   readonly SHIELD_SHARED_SECRET?: string;
   readonly CORS_ORIGINS?: string;
@@ -24,10 +29,23 @@ export interface EdgeConfig {
   readonly corsOrigins: readonly string[];
   /** Deadline for one shield attempt, headers and body. */
   readonly shieldTimeoutMs: number;
+  /** Cache key params, TTL policy, shield health memory, compression (config-cache.ts). */
+  readonly cache: CacheConfig;
+  /** Viewer tokens (config-auth.ts) and geo rules (config-geo.ts). */
+  readonly auth: AuthConfig;
+  readonly geo: GeoConfig;
+  /** Playlist rewriting per region and viewer (config-manifest.ts). */
+  readonly manifest: ManifestConfig;
+  /** Egress ledger sinks, contentId depth, viewer hash salt, CMSD identity (config-egress.ts). */
+  readonly egress: EgressConfig;
 }
 
 export interface ConfigIssue {
-  readonly key: keyof EdgeEnv | `${keyof EdgeEnv}[${number}]`;
+  readonly key:
+    | keyof EdgeEnv
+    | `${keyof EdgeEnv}[${number}]`
+    | `${keyof EdgeEnv}[${number}]${string}`
+    | `${keyof EdgeEnv}.${string}`;
   readonly expected: string;
   readonly found: string;
 }
@@ -55,6 +73,12 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly Confi
     env.SHIELD_TIMEOUT_MS ?? EDGE_CONFIG_DEFAULTS.SHIELD_TIMEOUT_MS,
     issues,
   );
+  const cache = parseCacheConfig(env);
+  issues.push(...cache.issues);
+  const auth = parseAuthConfig(env, issues);
+  const geo = parseGeoConfig(env, issues);
+  const manifest = parseManifestConfig(env, issues);
+  const egress = parseEgressConfig(env, issues);
   const secret = env.SHIELD_SHARED_SECRET;
   if (secret !== undefined && secret !== '' && !HEADER_SAFE.test(secret)) {
     // Never echo the secret itself into logs.
@@ -72,6 +96,11 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly Confi
       sharedSecret: secret === undefined || secret === '' ? undefined : secret,
       corsOrigins: Object.freeze(corsOrigins),
       shieldTimeoutMs,
+      cache: cache.config,
+      auth,
+      geo,
+      manifest,
+      egress,
     }),
   );
 }

@@ -4,6 +4,7 @@
  * `Bindings` is deliberately empty: index.ts is the only reader of the Worker `env` and passes parsed
  * config to factories as arguments, so no handler can reach a raw binding.
  */
+import type { GeoClaim } from '../core/auth/types.ts';
 
 /** Where a viewer token arrived; playlist rewriting writes it back in the same form. */
 export type TokenSource = 'path' | 'query' | 'cookie' | 'header';
@@ -19,6 +20,8 @@ export interface ViewerAuth {
   readonly sub?: string;
   /** Token `sid` claim (session id), when present. */
   readonly sid?: string;
+  /** Token `geo` claim (country allow/deny lists), enforced by the geo gate. */
+  readonly geo?: GeoClaim;
 }
 
 /** The viewer's location as the platform reports it (request.cf in Workers). */

@@ -16,6 +16,10 @@ export const EDGE_ERROR_CODES = [
   'EDGE_ERR_SHIELD_TIMEOUT',
   'EDGE_ERR_CONFIG',
   'EDGE_ERR_INTERNAL',
+  'EDGE_ERR_TOKEN_MISSING',
+  'EDGE_ERR_TOKEN_INVALID',
+  'EDGE_ERR_GEO_BLOCKED',
+  'EDGE_ERR_BAD_PLAYLIST',
 ] as const;
 export type EdgeErrorCode = (typeof EDGE_ERROR_CODES)[number];
 
@@ -31,7 +35,7 @@ export class EdgeError extends CodedError<EdgeErrorCode> {
 }
 
 interface ErrorMapping {
-  readonly status: 400 | 404 | 405 | 500 | 502 | 504;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 500 | 502 | 504;
   /** Client-safe text: never the thrown message, which may name a shield or carry a cause. */
   readonly message: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -54,6 +58,16 @@ export function edgeErrorMapping(code: EdgeErrorCode): ErrorMapping {
       return { status: 500, message: 'edge misconfigured' };
     case 'EDGE_ERR_INTERNAL':
       return { status: 500, message: 'internal error' };
+    // One generic body per auth outcome: the precise reason is logged, never sent (issue 3).
+    case 'EDGE_ERR_TOKEN_MISSING':
+      return { status: 401, message: 'token required' };
+    case 'EDGE_ERR_TOKEN_INVALID':
+      return { status: 403, message: 'access denied' };
+    case 'EDGE_ERR_GEO_BLOCKED':
+      return { status: 403, message: 'not available in your location' };
+    // The shield's playlist could not be parsed and MANIFEST_ON_PARSE_ERROR=reject (issue 4).
+    case 'EDGE_ERR_BAD_PLAYLIST':
+      return { status: 502, message: 'bad playlist from upstream' };
     default: {
       const unreachable: never = code;
       return unreachable;
@@ -66,7 +80,13 @@ export function edgeErrorBody(code: EdgeErrorCode): Response {
   const { status, message, headers } = edgeErrorMapping(code);
   return new Response(errorBodyText(code, message), {
     status,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+    // x-cache on every response (issue 5): an error never comes from a cache.
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'x-cache': 'BYPASS',
+      ...headers,
+    },
   });
 }
 

@@ -9,11 +9,21 @@ import type { Hono } from 'hono';
 import { createApp, createConfigErrorApp } from './app.ts';
 import { type EdgeEnv, formatConfigIssue, parseEdgeConfig } from './config.ts';
 import type { EdgeHonoEnv } from './context.ts';
+import { egressSinks } from './egress/bindings.ts';
+import { createLedgerConsumer } from './egress/consumer.ts';
+import { createEgressWriter } from './egress/sinks.ts';
+
+/** env: the string vars plus the optional egress bindings (absent binding = that sink off). */
+interface WorkerEnv extends EdgeEnv {
+  readonly EGRESS_QUEUE?: Queue;
+  readonly EGRESS?: AnalyticsEngineDataset;
+  readonly LEDGER?: D1Database;
+}
 
 // Per-isolate state: env is fixed for an isolate's lifetime, so parsing it once is safe.
 let app: Hono<EdgeHonoEnv> | undefined;
 
-function appFor(env: EdgeEnv): Hono<EdgeHonoEnv> {
+function appFor(env: WorkerEnv): Hono<EdgeHonoEnv> {
   if (app) return app;
   const parsed = parseEdgeConfig(env);
   if (parsed.ok) {
@@ -22,6 +32,7 @@ function appFor(env: EdgeEnv): Hono<EdgeHonoEnv> {
       cache: caches.default,
       fetch: (input, init) => fetch(input, init),
       now: () => Date.now(),
+      egressWriter: createEgressWriter(egressSinks(env, parsed.value.egress)),
     });
   } else {
     console.error(
@@ -36,9 +47,21 @@ function appFor(env: EdgeEnv): Hono<EdgeHonoEnv> {
   return app;
 }
 
+// Per-isolate: the consumer creates the ledger table once per isolate.
+const ledgerConsumer = createLedgerConsumer();
+
 export default {
+  async queue(batch, env) {
+    // Egress records → D1 ledger. Without a LEDGER binding the messages are retried, not lost.
+    if (!env.LEDGER) {
+      console.error(JSON.stringify({ level: 'error', event: 'egress-ledger-missing', binding: 'LEDGER' }));
+      batch.retryAll();
+      return;
+    }
+    await ledgerConsumer.consume(batch, env.LEDGER);
+  },
   fetch(request, env, ctx) {
     // No env goes into hono: handlers get config through their factories, never raw bindings.
     return appFor(env).fetch(request, {}, ctx);
   },
-} satisfies ExportedHandler<EdgeEnv>;
+} satisfies ExportedHandler<WorkerEnv>;

@@ -5,18 +5,23 @@
  * our own headers. Must never forward anything from the viewer's request (Authorization, Cookie,
  * token query, Range, CMCD): the shield keys and logs what it receives, and tokens stay at the edge.
  */
+import { rendezvousOrder } from '../core/cache/rendezvous.ts';
 import { EdgeError } from './errors.ts';
 
 /** Header the shield checks against its SHIELD_SHARED_SECRET (CONTRACT.md). */
 export const SHIELD_AUTH_HEADER = 'x-edgeshield-auth';
 
 /**
- * The order in which shields are tried for one object. The default keeps configuration order;
- * DESIGN.md's rendezvous (highest-random-weight) hash over the cache key plugs in here later.
+ * The order in which shields are tried for one object. The default is DESIGN.md's rendezvous
+ * (highest-random-weight) hash over the cache key, so one object lives on one shield and adding a
+ * shield moves only ~1/N of the keys (src/core/cache/rendezvous.ts).
  */
 export type ShieldOrder = (cacheKey: string, shields: readonly string[]) => readonly string[];
 
 export const configuredOrder: ShieldOrder = (_cacheKey, shields) => shields;
+
+/** Rendezvous order of the shields for a cache key (the default). */
+export const rendezvousShieldOrder: ShieldOrder = (cacheKey, shields) => rendezvousOrder(cacheKey, shields);
 
 export interface ShieldClientOptions {
   readonly shieldUrls: readonly string[];
@@ -26,6 +31,13 @@ export interface ShieldClientOptions {
   readonly order?: ShieldOrder;
   /** Told about each failed attempt before the next shield is tried (logging). */
   readonly onAttemptFailed?: (shield: string, reason: string) => void;
+  /**
+   * Health memory: a shield that failed is tried last (not skipped: it may be the only one left)
+   * for this long, so one dead shield costs one timeout per isolate, not one per request. 0 = off.
+   */
+  readonly cooldownMs?: number;
+  /** Clock for the health memory; required when cooldownMs > 0. */
+  readonly now?: () => number;
 }
 
 export interface ShieldRequest {
@@ -55,7 +67,20 @@ export function createShieldClient(options: ShieldClientOptions): ShieldClient {
   if (!Number.isSafeInteger(options.timeoutMs) || options.timeoutMs <= 0) {
     throw new TypeError(`createShieldClient: timeoutMs must be a positive integer, got ${options.timeoutMs}`);
   }
-  const order = options.order ?? configuredOrder;
+  const order = options.order ?? rendezvousShieldOrder;
+  const cooldownMs = options.cooldownMs ?? 0;
+  const now = options.now ?? (() => 0);
+  // Per-client (per-isolate) memory: shield → instant until which it counts as failed.
+  const failedUntil = new Map<string, number>();
+  const markFailed = (shield: string) => {
+    if (cooldownMs > 0) failedUntil.set(shield, now() + cooldownMs);
+  };
+  const healthyFirst = (shields: readonly string[]): readonly string[] => {
+    if (failedUntil.size === 0) return shields;
+    const at = now();
+    const cooling = (s: string) => (failedUntil.get(s) ?? 0) > at;
+    return [...shields.filter((s) => !cooling(s)), ...shields.filter(cooling)];
+  };
   const doFetch = options.fetch;
   const headers: Record<string, string> = {};
   if (options.sharedSecret !== undefined) headers[SHIELD_AUTH_HEADER] = options.sharedSecret;
@@ -63,7 +88,7 @@ export function createShieldClient(options: ShieldClientOptions): ShieldClient {
   return {
     async get(request) {
       let lastFailure: EdgeError | undefined;
-      for (const shield of order(request.cacheKey, options.shieldUrls)) {
+      for (const shield of healthyFirst(order(request.cacheKey, options.shieldUrls))) {
         // One deadline per attempt, covering headers and body: a shield that stalls mid-body must
         // not hold the viewer (or the cache fill) forever. Worst case is shields × timeoutMs.
         const signal = AbortSignal.timeout(options.timeoutMs);
@@ -84,13 +109,17 @@ export function createShieldClient(options: ShieldClientOptions): ShieldClient {
               : `shield ${shield} unreachable`,
             { cause },
           );
+          markFailed(shield);
           options.onAttemptFailed?.(shield, lastFailure.message);
           continue;
         }
         const refused = response.status === 401 || response.status === 403;
         // A redirect would hand the viewer a shield address; shields never redirect, so it is a fault.
         const redirected = response.status >= 300 && response.status < 400;
-        if (response.status < 500 && !refused && !redirected) return response;
+        if (response.status < 500 && !refused && !redirected) {
+          failedUntil.delete(shield);
+          return response;
+        }
         await response.body?.cancel();
         // 401/403 means the edge's credentials are wrong (SHIELD_SHARED_SECRET mismatch), not that
         // the viewer may not watch: passing it on would make players report an auth failure that
@@ -101,6 +130,7 @@ export function createShieldClient(options: ShieldClientOptions): ShieldClient {
             ? `shield ${shield} refused the edge's credentials (${response.status}); check SHIELD_SHARED_SECRET`
             : `shield ${shield} answered ${response.status}`,
         );
+        markFailed(shield);
         options.onAttemptFailed?.(shield, lastFailure.message);
       }
       throw lastFailure ?? new EdgeError('EDGE_ERR_SHIELD_UNREACHABLE', 'no shield configured');

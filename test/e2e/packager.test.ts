@@ -131,7 +131,7 @@ describe.skipIf(!ffmpegAvailable)('dev packager over real media', () => {
   });
 
   describe('VOD', () => {
-    it.each(['ts', 'fmp4'])(
+    it.each(['ts', 'fmp4', 'aes'])(
       'lists the three renditions in the %s master with codecs and resolution',
       async (f) => {
         const res = await get(`/vod/${f}/master.m3u8`);

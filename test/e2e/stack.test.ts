@@ -1,6 +1,8 @@
 /**
  * End to end through real processes: dev packager → origin shield → edge (`wrangler dev`, workerd).
- * ffprobe/ffmpeg read real H.264/AAC HLS through the edge, as a player would.
+ * ffprobe/ffmpeg read real H.264/AAC HLS through the edge, as a player would. Auth is required (the
+ * default): URLs are signed with the stack's dev keys, path form (`/~t/<token>/…`) so relative playlist
+ * URIs carry the token with no manifest rewriting.
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -37,30 +39,26 @@ describe.skipIf(!ffmpegAvailable)('local stack end to end', () => {
     await stack?.stop();
   });
 
+  /** A signed path-form URL opening everything under the path's top-level folder. */
+  const signed = (path: string) => stack.sign(path, { in: 'path', acl: [`/${path.split('/')[1]}/`] });
+
   it('serves the master playlist through the edge, then from the edge cache', async () => {
-    const first = await fetch(`${stack.edgeUrl}/vod/ts/master.m3u8`);
+    const first = await fetch(await signed('/vod/ts/master.m3u8'));
     const text = await first.text();
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toContain('application/vnd.apple.mpegurl');
     expect(text).toContain('#EXTM3U');
     expect(text.match(/#EXT-X-STREAM-INF/g)?.length).toBe(3);
-    const second = await fetch(`${stack.edgeUrl}/vod/ts/master.m3u8`);
+    const second = await fetch(await signed('/vod/ts/master.m3u8'));
     await second.arrayBuffer();
     expect(second.headers.get('x-cache')).toBe('HIT');
   });
 
-  it('ffprobe reads the master playlist through the edge and finds every rendition', () => {
+  it('ffprobe reads the master playlist through the edge and finds every rendition', async () => {
+    const master = await signed('/vod/ts/master.m3u8');
     const run = spawnSync(
       'ffprobe',
-      [
-        '-v',
-        'error',
-        '-show_entries',
-        'stream=codec_type,codec_name,height',
-        '-of',
-        'json',
-        `${stack.edgeUrl}/vod/ts/master.m3u8`,
-      ],
+      ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,height', '-of', 'json', master],
       { encoding: 'utf8', timeout: 60_000 },
     );
     expect(run.status, run.stderr).toBe(0);
@@ -73,20 +71,23 @@ describe.skipIf(!ffmpegAvailable)('local stack end to end', () => {
     expect(streams.some((s) => s.codec_name === 'aac')).toBe(true);
   });
 
-  it.each(RENDITIONS)('ffmpeg decodes the first 4 s of the %s MPEG-TS rendition through the edge', (r) => {
-    expect(decodedVideoFrames(`${stack.edgeUrl}/vod/ts/${r}/index.m3u8`, 4)).toBeGreaterThanOrEqual(
-      4 * 30 - 2,
-    );
-  });
+  it.each(RENDITIONS)(
+    'ffmpeg decodes the first 4 s of the %s MPEG-TS rendition through the edge',
+    async (r) => {
+      expect(decodedVideoFrames(await signed(`/vod/ts/${r}/index.m3u8`), 4)).toBeGreaterThanOrEqual(
+        4 * 30 - 2,
+      );
+    },
+  );
 
-  it.each(RENDITIONS)('ffmpeg decodes the first 4 s of the %s fMP4 rendition through the edge', (r) => {
-    expect(decodedVideoFrames(`${stack.edgeUrl}/vod/fmp4/${r}/index.m3u8`, 4)).toBeGreaterThanOrEqual(
+  it.each(RENDITIONS)('ffmpeg decodes the first 4 s of the %s fMP4 rendition through the edge', async (r) => {
+    expect(decodedVideoFrames(await signed(`/vod/fmp4/${r}/index.m3u8`), 4)).toBeGreaterThanOrEqual(
       4 * 30 - 2,
     );
   });
 
   it('serves a segment the edge has already cached without asking the shield again', async () => {
-    const url = `${stack.edgeUrl}/vod/ts/360p/seg_00003.ts`;
+    const url = await signed('/vod/ts/360p/seg_00003.ts');
     const first = await fetch(url);
     const firstBytes = new Uint8Array(await first.arrayBuffer());
     const second = await fetch(url);
@@ -98,11 +99,11 @@ describe.skipIf(!ffmpegAvailable)('local stack end to end', () => {
   });
 
   it('shares one edge cache entry between URLs that differ only by an unknown query parameter', async () => {
-    const url = `${stack.edgeUrl}/vod/ts/540p/seg_00004.ts`;
+    const url = await stack.sign('/vod/ts/540p/seg_00004.ts');
     const viaEdge = await fetch(url);
     await viaEdge.arrayBuffer();
     expect(viaEdge.headers.get('x-cache-shield')).toBe('MISS');
-    const again = await fetch(`${stack.edgeUrl}/vod/ts/540p/seg_00004.ts?cachebuster=1`);
+    const again = await fetch(`${url}&cachebuster=1`);
     await again.arrayBuffer();
     expect(again.headers.get('x-cache')).toBe('HIT');
   });
@@ -119,12 +120,14 @@ describe.skipIf(!ffmpegAvailable)('local stack end to end', () => {
 
   it('resolves dot segments before routing, so /%2e%2e/ cannot climb out of the namespace', async () => {
     // The URL parser folds %2e%2e like '..' (WHATWG URL); what reaches the shield is /etc/passwd.ts.
-    const res = await fetch(`${stack.edgeUrl}/vod/%2e%2e/%2e%2e/etc/passwd.ts`);
+    const token = new URL(await stack.sign('/etc/passwd.ts', { acl: ['/'] })).searchParams.get('token');
+    const res = await fetch(`${stack.edgeUrl}/vod/%2e%2e/%2e%2e/etc/passwd.ts?token=${token}`);
     expect(res.status).toBe(404);
   });
 
   it('serves the simulated live stream through the edge with an advancing media sequence', async () => {
-    const res = await fetch(`${stack.edgeUrl}/live/ts/360p/index.m3u8`);
+    const playlistUrl = await signed('/live/ts/360p/index.m3u8');
+    const res = await fetch(playlistUrl);
     const text = await res.text();
     expect(res.status).toBe(200);
     expect(text).toContain('#EXT-X-MEDIA-SEQUENCE:');
@@ -134,7 +137,7 @@ describe.skipIf(!ffmpegAvailable)('local stack end to end', () => {
       .filter((l) => l.endsWith('.ts'))
       .at(-1);
     expect(lastSegment).toBeDefined();
-    const seg = await fetch(new URL(lastSegment ?? '', `${stack.edgeUrl}/live/ts/360p/index.m3u8`));
+    const seg = await fetch(new URL(lastSegment ?? '', playlistUrl));
     expect(seg.status).toBe(200);
     expect(new Uint8Array(await seg.arrayBuffer())[0]).toBe(0x47);
   });

@@ -28,7 +28,13 @@ function segment(path: string, headers: Record<string, string> = {}): void {
 
 beforeAll(async () => {
   shield = await startCountingUpstream();
-  edge = await startEdgeWorker({ SHIELD_URLS: shield.url, CORS_ORIGINS: '*', SHIELD_TIMEOUT_MS: '5000' });
+  edge = await startEdgeWorker({
+    AUTH_MODE: 'off',
+    SHIELD_URLS: shield.url,
+    CORS_ORIGINS: '*',
+    SHIELD_TIMEOUT_MS: '5000',
+    CACHE_NEGATIVE_TTL_S: '30',
+  });
 });
 
 afterAll(async () => {
@@ -167,7 +173,12 @@ describe('what is never cached', () => {
     expect(shield.count('/vod/private/index.m3u8')).toBe(2);
   });
 
-  it('passes a shield 404 through without caching it', async () => {
+  it('passes a no-store shield 404 through without caching it', async () => {
+    shield.route('/vod/missing/seg.ts', {
+      status: 404,
+      body: 'gone',
+      headers: { 'cache-control': 'no-store' },
+    });
     for (let i = 0; i < 2; i++) {
       const res = await edge.fetch('/vod/missing/seg.ts');
       await res.text();
@@ -175,6 +186,19 @@ describe('what is never cached', () => {
       expect(res.headers.get('x-cache')).toBe('BYPASS');
     }
     expect(shield.count('/vod/missing/seg.ts')).toBe(2);
+  });
+
+  it('negatively caches a 404 without no-store for CACHE_NEGATIVE_TTL_S', async () => {
+    const first = await edge.fetch('/vod/negative/seg.ts');
+    await first.text();
+    expect(first.status).toBe(404);
+    expect(first.headers.get('x-cache')).toBe('MISS');
+    await waitUntilCached(edge, '/vod/negative/seg.ts');
+    const second = await edge.fetch('/vod/negative/seg.ts');
+    expect(second.status).toBe(404);
+    expect(await second.text()).toBe('not found');
+    expect(second.headers.get('x-cache')).toBe('HIT');
+    expect(shield.count('/vod/negative/seg.ts')).toBe(1);
   });
 });
 

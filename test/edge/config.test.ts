@@ -7,8 +7,8 @@ import { type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
 
 describe('parseEdgeConfig', () => {
   it('applies the documented defaults to an empty env', () => {
-    const r = parseEdgeConfig({});
-    expect(r.ok && r.value).toEqual({
+    const r = parseEdgeConfig({ AUTH_MODE: 'off' });
+    expect(r.ok && r.value).toMatchObject({
       shieldUrls: ['http://127.0.0.1:8081'],
       sharedSecret: undefined,
       corsOrigins: ['*'],
@@ -17,12 +17,20 @@ describe('parseEdgeConfig', () => {
   });
 
   it('splits a comma list of shields and drops trailing slashes', () => {
-    const r = parseEdgeConfig({ SHIELD_URLS: 'http://a.example:8081/, https://b.example/shield/' });
+    const r = parseEdgeConfig({
+      AUTH_MODE: 'off',
+      SHIELD_URLS: 'http://a.example:8081/, https://b.example/shield/',
+    });
     expect(r.ok && r.value.shieldUrls).toEqual(['http://a.example:8081', 'https://b.example/shield']);
   });
 
   it('names the key, the expectation and what was found for each bad value', () => {
-    const r = parseEdgeConfig({ SHIELD_URLS: 'not a url', SHIELD_TIMEOUT_MS: '10s', CORS_ORIGINS: 'player' });
+    const r = parseEdgeConfig({
+      AUTH_MODE: 'off',
+      SHIELD_URLS: 'not a url',
+      SHIELD_TIMEOUT_MS: '10s',
+      CORS_ORIGINS: 'player',
+    });
     expect(r.ok).toBe(false);
     const lines = r.ok ? [] : r.error.map(formatConfigIssue);
     expect(lines).toEqual([
@@ -33,12 +41,12 @@ describe('parseEdgeConfig', () => {
   });
 
   it('treats an empty secret as not configured', () => {
-    const r = parseEdgeConfig({ SHIELD_SHARED_SECRET: '' });
+    const r = parseEdgeConfig({ AUTH_MODE: 'off', SHIELD_SHARED_SECRET: '' });
     expect(r.ok && r.value.sharedSecret).toBeUndefined();
   });
 
   it('refuses a secret that cannot travel as a header value without echoing it', () => {
-    const r = parseEdgeConfig({ SHIELD_SHARED_SECRET: 'has space\r\n' });
+    const r = parseEdgeConfig({ AUTH_MODE: 'off', SHIELD_SHARED_SECRET: 'has space\r\n' });
     expect(r.ok).toBe(false);
     expect(JSON.stringify(r)).not.toContain('has space');
   });
@@ -47,7 +55,7 @@ describe('parseEdgeConfig', () => {
 describe('a Worker with bad configuration', () => {
   let edge: EdgeWorker;
   beforeAll(async () => {
-    edge = await startEdgeWorker({ SHIELD_URLS: 'not a url' });
+    edge = await startEdgeWorker({ AUTH_MODE: 'off', SHIELD_URLS: 'not a url' });
   });
   afterAll(async () => {
     await edge?.dispose();

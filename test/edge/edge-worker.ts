@@ -52,8 +52,17 @@ export interface EdgeWorker {
   dispose(): Promise<void>;
 }
 
+/**
+ * Non-text bindings and triggers in Miniflare 5's shape, e.g. `{ EGRESS_QUEUE: { type: 'queue', name:
+ * 'q' }, LEDGER: { type: 'd1', id: 'ledger' } }` and `[{ type: 'queue', name: 'q', maxBatchSize: 10 }]`.
+ */
+export interface EdgeWorkerExtras {
+  readonly bindings?: Record<string, { readonly type: string } & Record<string, unknown>>;
+  readonly triggers?: readonly ({ readonly type: string } & Record<string, unknown>)[];
+}
+
 /** Starts a fresh workerd with its own empty cache; `env` is what wrangler.toml [vars] would give. */
-export async function startEdgeWorker(env: EdgeEnv): Promise<EdgeWorker> {
+export async function startEdgeWorker(env: EdgeEnv, extras: EdgeWorkerExtras = {}): Promise<EdgeWorker> {
   const script = await bundleEdgeWorker();
   const logs: WorkerdStructuredLog[] = [];
   const bindings: Record<string, { type: 'text'; value: string }> = {};
@@ -68,7 +77,8 @@ export async function startEdgeWorker(env: EdgeEnv): Promise<EdgeWorker> {
           name: 'edgeshield-edge',
           compatibilityDate: COMPATIBILITY_DATE,
           manifest: { mainModule: 'index.js', modules: { 'index.js': { type: 'esm', contents: script } } },
-          env: bindings,
+          env: { ...bindings, ...extras.bindings } as typeof bindings,
+          ...(extras.triggers ? { triggers: extras.triggers as never } : {}),
         },
       },
     ],

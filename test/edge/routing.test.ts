@@ -11,7 +11,11 @@ let edge: EdgeWorker;
 
 beforeAll(async () => {
   shield = await startCountingUpstream();
-  edge = await startEdgeWorker({ SHIELD_URLS: shield.url, CORS_ORIGINS: 'https://player.example' });
+  edge = await startEdgeWorker({
+    AUTH_MODE: 'off',
+    SHIELD_URLS: shield.url,
+    CORS_ORIGINS: 'https://player.example',
+  });
 });
 
 afterAll(async () => {

@@ -8,19 +8,46 @@ const issues = (env: Record<string, string>) => {
 };
 
 describe('parseShieldConfig', () => {
-  it('applies the CONTRACT defaults to an empty environment', () => {
+  it('applies the documented defaults to an empty environment', () => {
     const r = parseShieldConfig({});
     expect(r.ok && r.value).toEqual({
       host: '127.0.0.1',
       port: 8081,
       upstreams: ['http://127.0.0.1:8080/'],
-      cacheBytes: 268435456,
+      cacheBytes: 4294967296,
       maxObjectBytes: 33554432,
       upstreamTimeoutMs: 10000,
+      staleWhileRevalidateSec: 60,
+      staleIfErrorSec: 300,
+      negativeTtlSec: 5,
+      waiterMaxLagBytes: 8388608,
+      breakerFailures: 5,
+      breakerCooldownMs: 5000,
+      shutdownGraceMs: 10000,
       sharedSecret: undefined,
       corsOrigins: ['*'],
       logLevel: 'info',
+      prefetch: { perPlaylist: 0, cmcd: false, concurrency: 4 },
+      disk: undefined,
     });
+  });
+
+  it('parses prefetch and disk keys and names bad values', () => {
+    const r = parseShieldConfig({
+      SHIELD_PREFETCH_SEGMENTS: '3',
+      SHIELD_PREFETCH_CMCD: 'on',
+      SHIELD_DISK_DIR: '/var/cache/shield',
+      SHIELD_DISK_BYTES: '1000',
+    });
+    expect(r.ok && r.value.prefetch).toEqual({ perPlaylist: 3, cmcd: true, concurrency: 4 });
+    expect(r.ok && r.value.disk).toEqual({ dir: '/var/cache/shield', maxBytes: 1000 });
+    expect(
+      issues({ SHIELD_PREFETCH_SEGMENTS: '99', SHIELD_PREFETCH_CMCD: 'yes', SHIELD_DISK_DIR: ' ' }),
+    ).toEqual([
+      'SHIELD_PREFETCH_SEGMENTS: expected integer 0-32, got "99"',
+      'SHIELD_PREFETCH_CMCD: expected on or off, got "yes"',
+      'SHIELD_DISK_DIR: expected a directory path or unset, got " "',
+    ]);
   });
 
   it('returns a frozen config', () => {

@@ -7,7 +7,9 @@ const coded = (code: string) => Object.assign(new Error(`raw ${code}`), { code }
 describe('toResponse', () => {
   it.each<[ShieldErrorCode, number]>([
     ['SHIELD_ERR_BAD_PATH', 400],
-    ['SHIELD_ERR_UNAUTHORIZED', 403],
+    ['SHIELD_ERR_UNAUTHORIZED', 401],
+    ['SHIELD_ERR_BAD_REQUEST', 400],
+    ['SHIELD_ERR_UPSTREAM_CIRCUIT_OPEN', 503],
     ['SHIELD_ERR_NOT_FOUND', 404],
     ['SHIELD_ERR_METHOD_NOT_ALLOWED', 405],
     ['SHIELD_ERR_INTERNAL', 500],

@@ -38,20 +38,20 @@ describe('shield routing', () => {
     expect(pair.upstream.requests).toHaveLength(0);
   });
 
-  it('refuses a request without the shared secret with 403 and no upstream request', async () => {
+  it('refuses a request without the shared secret with 401 and no upstream request', async () => {
     pair = await startPair({ SHIELD_SHARED_SECRET: 's3cret' });
     pair.upstream.route('/a.ts', { body: 'x', headers: IMMUTABLE });
     const res = await send(pair.shield.url, '/a.ts');
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(401);
     expect((res.json() as { code: string }).code).toBe('SHIELD_ERR_UNAUTHORIZED');
     expect(res.header('access-control-allow-origin')).toBe('*');
     expect(pair.upstream.requests).toHaveLength(0);
   });
 
-  it('refuses a wrong shared secret with 403', async () => {
+  it('refuses a wrong shared secret with 401', async () => {
     pair = await startPair({ SHIELD_SHARED_SECRET: 's3cret' });
     const res = await send(pair.shield.url, '/a.ts', { headers: { 'x-edgeshield-auth': 's3cres' } });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(401);
     expect(pair.upstream.requests).toHaveLength(0);
   });
 
@@ -84,8 +84,8 @@ describe('shield routing', () => {
     expect(pair.upstream.count('/v.m3u8')).toBe(2);
   });
 
-  it('passes an upstream 404 through as 404 SHIELD_ERR_NOT_FOUND and does not cache it', async () => {
-    pair = await startPair();
+  it('passes an upstream 404 through as 404 SHIELD_ERR_NOT_FOUND and does not cache it when negative caching is off', async () => {
+    pair = await startPair({ SHIELD_NEGATIVE_TTL_SEC: '0' });
     const first = await send(pair.shield.url, '/missing.ts');
     await send(pair.shield.url, '/missing.ts');
     expect(first.status).toBe(404);

@@ -3,11 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { type CachedObject, createLruStore, objectBytes } from '../../origin/cache/store.ts';
 
 const obj = (bytes: number): CachedObject => ({
+  status: 200,
   headers: {},
   body: new Uint8Array(bytes),
   storedAt: 0,
   initialAgeSec: 0,
   freshForSec: 60,
+  staleWhileRevalidateSec: 0,
+  staleIfErrorSec: 0,
 });
 
 describe('createLruStore', () => {

@@ -1,35 +1,49 @@
 /**
- * The edge's one cache path for playlists and segments: `caches.default`, then the shield.
+ * The edge's one cache path for playlists and segments: `caches.default`, then one shield request
+ * per object per isolate (coalesce.ts), with the TTL policy (src/core/cache/ttl-policy.ts) deciding
+ * what is stored and for how long.
  *
- * HIT: serve the stored object (the Cache API answers Range itself with 206). MISS: fetch the whole
- * object from the shield, stream it to the viewer while a tee'd copy fills the cache in
- * `waitUntil`. BYPASS: the shield's answer is not storable (non-200, Set-Cookie, private/no-store);
- * pass it through. Must not cache per-viewer responses or 206 slices, and must not send the viewer's
- * Range, credentials or token to the shield. Concurrent misses each go to the shield for now;
- * single-flight (coalesce.ts) is a later issue.
+ * HIT: fresh stored object. STALE: past its TTL but inside the stale-while-revalidate window (served
+ * while one background refresh runs in `waitUntil`) or inside stale-if-error when the shield failed.
+ * MISS: this request led the shield fetch; COALESCED: it joined one in flight and streams the same
+ * bytes as they arrive. BYPASS: not storable (Set-Cookie, private/no-store, errors, keys). Range is
+ * cut from the whole object, never stored as a slice; HEAD never reads a stored body. Must not cache
+ * per-viewer responses, and must not send the viewer's Range, credentials or token to the shield.
+ * Keep `fetchThroughCache(c, deps)` stable: the playlist route rewrites what it returns.
  */
 import type { Context } from 'hono';
-import { cacheKeyUrl } from '../../core/cache/key.ts';
-import { contentQuery } from '../../core/cache/upstream-query.ts';
+import { cacheKeyUrl, keyQuery } from '../../core/cache/key.ts';
+import { playlistFacts } from '../../core/cache/playlist-facts.ts';
+import { DEFAULT_TTL_CONFIG, decideTtl, type TtlConfig } from '../../core/cache/ttl-policy.ts';
+import { contentKindOf } from '../../core/hls/content-kind.ts';
+import { contentRangeValue, resolveRange } from '../../core/http/range.ts';
+import { type Coalescer, createCoalescer, type FlightHead } from '../coalesce.ts';
 import type { EdgeHonoEnv } from '../context.ts';
-import { logEdgeError } from '../errors.ts';
+import { EdgeError, logEdgeError } from '../errors.ts';
 import type { ShieldClient } from '../shield-client.ts';
 import {
-  currentAgeSeconds,
   type EdgeCacheStatus,
-  isStorableAtEdge,
-  STORED_AT,
+  freshnessOf,
   storedHeadersFrom,
   viewerHeadersFrom,
+  viewerHeadersFromStored,
   X_CACHE,
-  X_CACHE_SHIELD,
 } from './shield-headers.ts';
+
+/** Key parameters and TTL policy (EdgeConfig.cache); defaults apply when absent. */
+export interface CachePolicy {
+  readonly keyParams: readonly string[];
+  readonly ttl: TtlConfig;
+}
 
 export interface CachedFetchDeps {
   /** The edge cache (`caches.default` in production). */
   readonly cache: Cache;
   readonly shield: ShieldClient;
   readonly now: () => number;
+  /** Single-flight per key; one per isolate (app.ts). A private one is made when absent. */
+  readonly coalescer?: Coalescer;
+  readonly policy?: CachePolicy;
 }
 
 /** Where the object lives: the cache key, and what the shield is asked for. */
@@ -38,93 +52,201 @@ export interface ObjectAddress {
   readonly pathAndQuery: string;
 }
 
+const DEFAULT_POLICY: CachePolicy = { keyParams: [], ttl: DEFAULT_TTL_CONFIG };
+const fallbackCoalescers = new WeakMap<CachedFetchDeps, Coalescer>();
+
 /**
- * The cache key and shield request for this request. The content query is part of both, so
- * `_HLS_msn=5` and `_HLS_msn=6` are distinct objects while `token=` variants are one.
+ * The cache key and shield request for this request. The key query is part of both, so
+ * `_HLS_msn=5` and `_HLS_msn=6` are distinct objects while `token=` / CMCD variants are one.
  */
-export function objectAddress(c: Context<EdgeHonoEnv>): ObjectAddress {
+export function objectAddress(c: Context<EdgeHonoEnv>, keyParams: readonly string[] = []): ObjectAddress {
   const url = new URL(c.req.url);
   return {
-    cacheKey: cacheKeyUrl(url.host, c.var.path, url.searchParams),
-    pathAndQuery: `${c.var.path}${contentQuery(url.searchParams)}`,
+    cacheKey: cacheKeyUrl(url.host, c.var.path, url.searchParams, keyParams),
+    pathAndQuery: `${c.var.path}${keyQuery(url.searchParams, keyParams)}`,
   };
 }
 
 /** @example app.get('*', (c) => fetchThroughCache(c, deps)) */
 export async function fetchThroughCache(c: Context<EdgeHonoEnv>, deps: CachedFetchDeps): Promise<Response> {
-  const address = objectAddress(c);
+  const policy = deps.policy ?? DEFAULT_POLICY;
+  const address = objectAddress(c, policy.keyParams);
   const isHead = c.req.method === 'HEAD';
   const range = isHead ? undefined : c.req.header('range');
-  // The key request is always a bare GET: the Cache API only matches GET, and nothing from the
-  // viewer's headers may select or vary a shared entry. Range is the one header we pass, because
-  // the Cache API then answers it from the stored whole object.
-  const keyRequest = new Request(address.cacheKey);
-  const cached = await deps.cache.match(
-    range === undefined ? keyRequest : new Request(address.cacheKey, { headers: { range } }),
-  );
-  if (cached) return fromCache(cached, 'HIT', isHead, deps.now());
+  // Always a bare GET: the Cache API matches only GET, and no viewer header may select an entry.
+  const stored = await deps.cache.match(new Request(address.cacheKey));
+  let staleOnError: Response | undefined;
+  if (stored) {
+    const now = deps.now();
+    const { state } = freshnessOf(stored.headers, now);
+    if (state === 'fresh') return fromStored(stored, 'HIT', isHead, range, now);
+    if (state === 'stale-while-revalidate') {
+      refreshInBackground(c, deps, address, policy);
+      return fromStored(stored, 'STALE', isHead, range, now);
+    }
+    if (state === 'stale-if-error') staleOnError = stored;
+    else await stored.body?.cancel();
+  }
 
-  // Always the whole object: a slice must never be stored as if it were the object.
-  const response = await deps.shield.get(address);
-  const viewerHeaders = viewerHeadersFrom(response.headers);
-  if (!isStorableAtEdge(response)) {
-    viewerHeaders.set(X_CACHE, 'BYPASS');
-    // RFC 9110 §14.2: a server may ignore Range; an uncacheable object is served whole.
-    return new Response(isHead ? null : response.body, { status: response.status, headers: viewerHeaders });
+  const joined = joinFlight(c, deps, address, policy);
+  let head: FlightHead;
+  try {
+    head = await joined.flight.head;
+  } catch (error) {
+    // RFC 5861 §4: an error may be answered with a stale copy inside the stale-if-error window.
+    if (staleOnError) {
+      logEdgeError(
+        'EDGE_ERR_SHIELD_UNREACHABLE',
+        error,
+        c.req.method,
+        `${address.pathAndQuery} (served stale)`,
+      );
+      return fromStored(staleOnError, 'STALE', isHead, range, deps.now());
+    }
+    throw error;
   }
-  viewerHeaders.set(X_CACHE, 'MISS');
-  const stored = storedHeadersFrom(response.headers, deps.now());
-  const put = (body: BodyInit | null) =>
-    deps.cache.put(keyRequest, new Response(body, { status: 200, headers: stored }));
-
-  if (range !== undefined) {
-    // Store first, then let the Cache API cut the range, so the viewer gets exactly what a later
-    // hit would give. The object is buffered once; shield objects are bounded (SHIELD_MAX_OBJECT_BYTES).
-    const bytes = await response.arrayBuffer();
-    await put(bytes).catch((error: unknown) => logFillFailure(error, c, address));
-    const sliced = await deps.cache.match(new Request(address.cacheKey, { headers: { range } }));
-    if (sliced) return fromCache(sliced, 'MISS', false, deps.now(), viewerHeaders);
-    return new Response(bytes, { status: 200, headers: viewerHeaders });
+  await staleOnError?.body?.cancel();
+  const headers = viewerHeadersFrom(head.headers);
+  const status: EdgeCacheStatus = !joined.leader
+    ? 'COALESCED'
+    : wouldStore(head, c.var.path, policy.ttl)
+      ? 'MISS'
+      : 'BYPASS';
+  headers.set(X_CACHE, status);
+  if (isHead) return new Response(null, { status: head.status, headers });
+  if (range !== undefined && head.status === 200) {
+    // Cut from the whole object, exactly as a later hit would; shield objects are bounded in size.
+    return sliced(await joined.flight.body, range, head.status, headers);
   }
-  if (isHead || response.body === null) {
-    c.executionCtx.waitUntil(put(response.body).catch((error: unknown) => logFillFailure(error, c, address)));
-    return new Response(null, { status: 200, headers: viewerHeaders });
-  }
-  const [toViewer, toCache] = response.body.tee();
-  c.executionCtx.waitUntil(put(toCache).catch((error: unknown) => logFillFailure(error, c, address)));
-  return new Response(toViewer, { status: 200, headers: viewerHeaders });
+  return new Response(joined.flight.subscribe(), { status: head.status, headers });
 }
 
-/**
- * A stored object as the viewer sees it: fresh Age, our cache status, no edge-internal headers.
- * `fromShield` adds this request's shield facts (x-cache-shield, Server-Timing) when it went there.
- */
-function fromCache(
-  cached: Response,
+function joinFlight(
+  c: Context<EdgeHonoEnv>,
+  deps: CachedFetchDeps,
+  address: ObjectAddress,
+  policy: CachePolicy,
+): ReturnType<Coalescer['join']> {
+  const coalescer = coalescerOf(deps);
+  const blockingReload = address.pathAndQuery.includes('_HLS_msn=');
+  const path = c.var.path;
+  const joined = coalescer.join(
+    address.cacheKey,
+    () => deps.shield.get(address),
+    (head, body) => store(deps, address, head, body, { path, blockingReload, ttl: policy.ttl }),
+  );
+  if (joined.leader) {
+    // The fill outlives the viewer who started it: later joiners and the cache depend on it.
+    c.executionCtx.waitUntil(joined.settled.catch((error: unknown) => logFillFailure(error, c, address)));
+  }
+  return joined;
+}
+
+/** One background refresh per key (a flight already running is the refresh). */
+function refreshInBackground(
+  c: Context<EdgeHonoEnv>,
+  deps: CachedFetchDeps,
+  address: ObjectAddress,
+  policy: CachePolicy,
+): void {
+  if (coalescerOf(deps).has(address.cacheKey)) return;
+  joinFlight(c, deps, address, policy);
+}
+
+async function store(
+  deps: CachedFetchDeps,
+  address: ObjectAddress,
+  head: FlightHead,
+  body: Uint8Array,
+  facts: { path: string; blockingReload: boolean; ttl: TtlConfig },
+): Promise<void> {
+  const kind = contentKindOf(facts.path);
+  const decision = decideTtl(
+    {
+      kind,
+      status: head.status,
+      cacheControl: head.headers.get('cache-control'),
+      cdnCacheControl: head.headers.get('cdn-cache-control'),
+      setCookie: head.headers.has('set-cookie'),
+      varyStar: head.headers.get('vary')?.trim() === '*',
+      blockingReload: facts.blockingReload,
+      ...(kind === 'playlist' && head.status === 200
+        ? { playlist: playlistFacts(new TextDecoder().decode(body)) }
+        : {}),
+    },
+    facts.ttl,
+  );
+  if (!decision.store) return;
+  const headers = storedHeadersFrom(head.headers, deps.now(), decision, body.byteLength);
+  await deps.cache.put(new Request(address.cacheKey), new Response(body, { status: head.status, headers }));
+}
+
+/** x-cache for the leader before the body is known: storability from headers alone. */
+function wouldStore(head: FlightHead, path: string, ttl: TtlConfig): boolean {
+  return decideTtl(
+    {
+      kind: contentKindOf(path),
+      status: head.status,
+      cacheControl: head.headers.get('cache-control'),
+      cdnCacheControl: head.headers.get('cdn-cache-control'),
+      setCookie: head.headers.has('set-cookie'),
+      varyStar: head.headers.get('vary')?.trim() === '*',
+    },
+    ttl,
+  ).store;
+}
+
+/** A stored object as the viewer sees it: origin Cache-Control, current Age, our cache status. */
+async function fromStored(
+  stored: Response,
   status: EdgeCacheStatus,
   isHead: boolean,
+  range: string | undefined,
   now: number,
-  fromShield?: Headers,
-): Response {
-  const headers = new Headers(cached.headers);
-  for (const name of [X_CACHE_SHIELD, 'server-timing']) {
-    const value = fromShield?.get(name);
-    if (value != null) headers.set(name, value);
-  }
-  headers.delete(STORED_AT);
-  // The Cache API's own status header describes the platform cache, not our tier (x-cache does).
-  headers.delete('cf-cache-status');
-  const age = currentAgeSeconds(cached.headers, now);
-  if (age !== undefined) headers.set('age', String(age));
+): Promise<Response> {
+  const headers = viewerHeadersFromStored(stored.headers, now);
   headers.set(X_CACHE, status);
   if (isHead) {
-    void cached.body?.cancel();
-    return new Response(null, { status: cached.status, headers });
+    // HEAD never reads the stored body.
+    await stored.body?.cancel();
+    return new Response(null, { status: stored.status, headers });
   }
-  return new Response(cached.body, { status: cached.status, headers });
+  if (range !== undefined && stored.status === 200) {
+    return sliced(new Uint8Array(await stored.arrayBuffer()), range, stored.status, headers);
+  }
+  return new Response(stored.body, { status: stored.status, headers });
+}
+
+/** RFC 9110 §14: 206 with Content-Range, 416 when unsatisfiable, the whole 200 otherwise. */
+function sliced(body: Uint8Array, range: string, status: number, headers: Headers): Response {
+  const decision = resolveRange(range, body.byteLength);
+  headers.set('accept-ranges', 'bytes');
+  if (decision.kind === 'full') {
+    headers.set('content-length', String(body.byteLength));
+    return new Response(body, { status, headers });
+  }
+  if (decision.kind === 'unsatisfiable') {
+    headers.set('content-range', contentRangeValue(body.byteLength));
+    headers.delete('content-length');
+    return new Response(null, { status: 416, headers });
+  }
+  headers.set('content-range', contentRangeValue(body.byteLength, decision));
+  headers.set('content-length', String(decision.end - decision.start + 1));
+  return new Response(body.slice(decision.start, decision.end + 1), { status: 206, headers });
+}
+
+function coalescerOf(deps: CachedFetchDeps): Coalescer {
+  if (deps.coalescer) return deps.coalescer;
+  let made = fallbackCoalescers.get(deps);
+  if (!made) {
+    made = createCoalescer();
+    fallbackCoalescers.set(deps, made);
+  }
+  return made;
 }
 
 function logFillFailure(error: unknown, c: Context<EdgeHonoEnv>, address: ObjectAddress): void {
-  // A failed fill (truncated shield body, storage refusal) costs a later miss, not this response.
-  logEdgeError('EDGE_ERR_INTERNAL', error, c.req.method, address.pathAndQuery);
+  // A failed fill (shield down, truncated body, storage refusal) costs a later miss, not this response.
+  const code = error instanceof EdgeError ? error.code : 'EDGE_ERR_INTERNAL';
+  logEdgeError(code, error, c.req.method, `${address.pathAndQuery} (cache fill)`);
 }

@@ -1,15 +1,19 @@
 /**
- * Playlists (`.m3u8`): fetched and cached untokenized through the shared cache path.
- *
- * DESIGN.md "Manifest rewrite": per-region and per-viewer rewriting (token injection, rendition caps)
- * happens after the cache, in this route, once it exists; until then the stored playlist is served
- * as the shield sent it. Must not cache a per-viewer (rewritten, tokenized) playlist.
+ * Playlists (`.m3u8`): fetched and cached untokenized through the shared cache path, then
+ * personalised per viewer and region on the way out (manifest/personalize.ts). Must not cache a
+ * per-viewer (rewritten, tokenized) playlist: rewriting happens after fetchThroughCache returns.
  */
 import type { Context } from 'hono';
+import type { ManifestConfig } from '../config-manifest.ts';
 import type { EdgeHonoEnv } from '../context.ts';
+import { personalizePlaylist } from '../manifest/personalize.ts';
 import { type CachedFetchDeps, fetchThroughCache } from './fetch-through-cache.ts';
 
-/** @example app.get('*', (c) => servePlaylist(c, deps)) */
-export function servePlaylist(c: Context<EdgeHonoEnv>, deps: CachedFetchDeps): Promise<Response> {
-  return fetchThroughCache(c, deps);
+/** @example app.get('*', (c) => servePlaylist(c, deps, config.manifest)) */
+export async function servePlaylist(
+  c: Context<EdgeHonoEnv>,
+  deps: CachedFetchDeps,
+  manifest: ManifestConfig,
+): Promise<Response> {
+  return personalizePlaylist(c, await fetchThroughCache(c, deps), manifest);
 }

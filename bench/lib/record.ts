@@ -1,0 +1,66 @@
+/**
+ * One measured request as the runner records it, and how its response headers say which tier
+ * served it. Pure. Header names follow the edge/shield contract: `x-cache` (the answering tier),
+ * `x-cache-shield` (the shield's status, copied by the edge), `Server-Timing` edge/shield/origin.
+ */
+
+/** Which tier produced the bytes the viewer got. */
+export type ServedBy = 'edge' | 'shield' | 'origin' | 'unknown';
+
+export interface RequestRecord {
+  /** ms since the test started, when the request was sent. */
+  readonly t: number;
+  /** Time to first byte (response headers) and to last byte, ms. */
+  readonly ttfb: number;
+  readonly ttlb: number;
+  /** HTTP status; 0 when no response (connection error, timeout). */
+  readonly status: number;
+  /** Body bytes received. */
+  readonly bytes: number;
+  /** The service the viewer talked to: `edge` for the stack, `nginx`/`node`/`packager` for baselines. */
+  readonly target: string;
+  readonly kind: string;
+  /** Cache identity: path plus content query (no token, no CMCD). */
+  readonly object: string;
+  readonly country: string;
+  readonly scenario: string;
+  readonly cache?: string;
+  readonly shieldCache?: string;
+  readonly originMs?: number;
+  /** Error code from a JSON error body, or a transport error code (UND_ERR_*, ABORT). */
+  readonly errorCode?: string;
+}
+
+/** `Server-Timing: shield;dur=3, origin;dur=10, edge;dur=15` → { shield: 3, origin: 10, edge: 15 }. */
+export function parseServerTiming(value: string | null | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!value) return out;
+  for (const entry of value.split(',')) {
+    const [name, ...params] = entry.split(';').map((s) => s.trim());
+    if (!name) continue;
+    const dur = params.find((p) => p.toLowerCase().startsWith('dur='));
+    out[name] = dur === undefined ? 0 : Number(dur.slice(4)) || 0;
+  }
+  return out;
+}
+
+const HITS = new Set(['HIT', 'STALE', 'COALESCED']);
+
+/** Whether a tier's x-cache value means it answered without going upstream. */
+export function isHit(status: string | undefined): boolean {
+  return status !== undefined && HITS.has(status.toUpperCase());
+}
+
+/**
+ * The tier whose cache (or origin) produced the response. With no cache headers at all (a bare
+ * origin), everything is `origin`; a response with headers we cannot read is `unknown`.
+ *
+ * @example servedBy({ cache: 'MISS', shieldCache: 'HIT' }) // 'shield'
+ */
+export function servedBy(record: Pick<RequestRecord, 'cache' | 'shieldCache' | 'target'>): ServedBy {
+  if (record.target !== 'edge') return isHit(record.cache) ? 'edge' : 'origin';
+  if (record.cache === undefined) return 'unknown';
+  if (isHit(record.cache)) return 'edge';
+  if (isHit(record.shieldCache)) return 'shield';
+  return 'origin';
+}

@@ -1,0 +1,63 @@
+/**
+ * ll-hls — live viewers on the LL-HLS stream using blocking playlist reloads (`_HLS_msn`, RFC 8216bis
+ * §6.2.5.2) and preload hints, at scale. Tolerates a stack without LL-HLS: setup probes
+ * /llhls/ts/master.m3u8 and, when it is absent, runs the same viewers on /live/ts with ordinary
+ * reloads and says so in the notes (the packager's /llhls/ mode comes from the edge-caching work).
+ *
+ * Failure mode reproduced: blocking reloads keyed badly (every viewer's _HLS_msn request a separate
+ * origin hold, or token/CMCD in the key) multiply origin load at the live edge by the audience size.
+ * Good looks like: each (playlist, _HLS_msn) object fetched from the origin once, no stalls, no errors.
+ */
+import { makeViewer, PLAYER_METRICS, play } from '../player.ts';
+import type { Scenario } from '../scenario.ts';
+
+const LL_MASTER = '/llhls/ts/master.m3u8';
+
+export const llHls: Scenario = {
+  name: 'll-hls',
+  description:
+    'Live viewers with LL-HLS blocking reloads (_HLS_msn) and preload hints. Reproduces per-viewer blocking-reload fan-out to origin. Good: each blocking-reload object fetched from origin once, no stalls. Falls back to /live/ts with a note when the stack has no /llhls/.',
+  options: {
+    scenarios: {
+      viewers: {
+        executor: 'ramping-vus',
+        startVUs: 5,
+        stages: [
+          { duration: '5s', target: 20 },
+          { duration: '15s', target: 20 },
+        ],
+      },
+    },
+    thresholds: {
+      'origin_requests_per_object{target:edge,kind:playlist}': ['max<=2'],
+      'origin_requests_per_object{target:edge,kind:segment}': ['max<=1.0'],
+      http_req_failed: ['rate<0.01'],
+    },
+  },
+  metrics: PLAYER_METRICS,
+  async setup({ targets }) {
+    const res = await fetch(new URL(LL_MASTER, targets.edge), { signal: AbortSignal.timeout(10_000) }).catch(
+      () => undefined,
+    );
+    await res?.body?.cancel();
+    if (res?.status === 200)
+      return { params: { master: LL_MASTER }, notes: ['LL-HLS stream found at /llhls/'] };
+    return {
+      params: { master: '/live/ts/master.m3u8' },
+      notes: [
+        `no LL-HLS stream at ${LL_MASTER} (status ${res?.status ?? 'unreachable'}): ran regular live with playlist polling instead; blocking reloads not exercised`,
+      ],
+    };
+  },
+  exec: {
+    async default(ctx) {
+      const viewer = await makeViewer(ctx, { tokens: true, cmcd: 'query' });
+      await play(ctx, viewer, {
+        masterPath: ctx.params.master ?? '/live/ts/master.m3u8',
+        maxSegments: 1_000,
+        maxBufferSec: 4,
+      });
+      await ctx.sleep(ctx.deadline - ctx.now());
+    },
+  },
+};

@@ -1,0 +1,220 @@
+/**
+ * Shield bench (`npm run bench:shield [-- --duration 5000 --connections 50 --clients 500 --no-nginx]`):
+ * the shield vs nginx proxy_cache vs bare Node, same pass, same fake origin, load from a separate
+ * process. Measures 1 MB and 2 KB hit req/s, a miss storm (upstream requests, TTFB/TTLB p50 against
+ * the origin's fill time), an expired storm (upstream requests), and the shield's RSS under a load
+ * that overflows its cache. Writes bench/shield/results/latest.{json,md}. Bounded; 127.0.0.1 only.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { type BenchOrigin, startBenchOrigin } from './origin.ts';
+import { type Measured, renderMarkdown } from './report.ts';
+import {
+  ensureNginx,
+  rssBytes,
+  startBareTarget,
+  startNginxTarget,
+  startShieldTarget,
+  type Target,
+} from './targets.ts';
+
+const HERE = resolve(fileURLToPath(new URL('.', import.meta.url)));
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '3000' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    clients: { type: 'string', default: '500' },
+    'no-nginx': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(HERE, 'results') },
+  },
+});
+const durationMs = Number(values.duration);
+const connections = Number(values.connections);
+const clients = Number(values.clients);
+const rounds = Number(values.rounds);
+const log = (line: string) => process.stderr.write(`[bench:shield] ${line}\n`);
+
+async function load<T>(args: string[]): Promise<T> {
+  const { stdout } = await run(process.execPath, [join(HERE, 'load.ts'), ...args], { maxBuffer: 64 << 20 });
+  return JSON.parse(stdout) as T;
+}
+
+interface RateResult {
+  requests: number;
+  errors: number;
+  rps: number;
+  mbps: number;
+}
+interface StormResult {
+  results: { status: number; ttfb: number; ttlb: number; bytes: number; cache: string }[];
+}
+
+const p50 = (xs: number[]) => {
+  const s = xs.filter((x) => x >= 0).sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : (s[Math.floor((s.length - 1) / 2)] ?? Number.NaN);
+};
+
+/** How many responses carried each x-cache value. */
+const tally = (xs: string[]) => {
+  const out: Record<string, number> = {};
+  for (const x of xs) out[x || '-'] = (out[x || '-'] ?? 0) + 1;
+  return out;
+};
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+/**
+ * Hit throughput, interleaved: round after round, each server gets the same short run in turn, and
+ * the median per server is kept. Other work on a shared 2-core box then biases no column.
+ */
+async function measureHits(targets: readonly Target[], measured: Map<Target, Measured>): Promise<void> {
+  const paths = [
+    ['hit1mb', '/hit/1mb.ts'],
+    ['hit2kb', '/hit/2kb.m3u8'],
+  ] as const;
+  const samples = new Map<string, number[]>();
+  for (const t of targets)
+    for (const [, path] of paths) await fetch(`${t.url}${path}`).then((r) => r.arrayBuffer());
+  for (let round = 0; round < rounds; round++) {
+    for (const [key, path] of paths) {
+      for (const t of targets) {
+        const r = await load<RateResult>([
+          'rate',
+          `${t.url}${path}`,
+          String(connections),
+          String(durationMs),
+        ]);
+        const k = `${t.name}:${key}`;
+        samples.set(k, [...(samples.get(k) ?? []), r.rps]);
+        log(
+          `round ${round + 1}/${rounds} ${t.name} ${path}: ${Math.round(r.rps)} req/s (${r.errors} errors)`,
+        );
+      }
+    }
+  }
+  for (const t of targets) {
+    const m = measured.get(t);
+    if (!m) continue;
+    for (const [key] of paths) {
+      const xs = samples.get(`${t.name}:${key}`) ?? [];
+      m[key] = { rps: Math.round(median(xs)), samples: xs.map(Math.round) };
+    }
+    m.rssAfterHitsMb = Math.round(rssBytes(t.pid) / 2 ** 20);
+  }
+}
+
+async function measureStorms(target: Target, origin: BenchOrigin, m: Measured): Promise<void> {
+  const stormPath = `/storm/${target.name}.ts`;
+  const fillsBefore = origin.fillMs.length;
+  const storm = await load<StormResult>(['storm', `${target.url}${stormPath}`, String(clients)]);
+  const ok = storm.results.filter((r) => r.status === 200 && r.bytes > 0);
+  m.missStorm = {
+    upstreamRequests: origin.count(stormPath),
+    ok: ok.length,
+    ttfbP50: Math.round(p50(ok.map((r) => r.ttfb))),
+    ttlbP50: Math.round(p50(ok.map((r) => r.ttlb))),
+    originFillMs: Math.round(p50(origin.fillMs.slice(fillsBefore))),
+    cache: tally(storm.results.map((r) => r.cache)),
+  };
+  log(`${target.name} miss storm: ${JSON.stringify(m.missStorm)}`);
+  const expiredPath = `/expired/${target.name}.m3u8`;
+  // The load process primes the object, waits 1.3 s (max-age=1: expired) and then storms.
+  const expired = await load<StormResult>(['storm', `${target.url}${expiredPath}`, String(clients), '1300']);
+  await sleep(500); // let a background refresh land before counting
+  m.expiredStorm = {
+    upstreamRequests: origin.count(expiredPath) - 1,
+    ok: expired.results.filter((r) => r.status === 200).length,
+    ttlbP50: Math.round(p50(expired.results.map((r) => r.ttlb))),
+    cache: tally(expired.results.map((r) => r.cache)),
+  };
+  log(`${target.name} expired storm: ${JSON.stringify(m.expiredStorm)}`);
+}
+
+/** Shield RSS while 600 distinct 1 MB objects overflow a 256 MiB cache, then hits on what remains. */
+async function rssUnderLoad(origin: BenchOrigin): Promise<Measured['rss']> {
+  const cacheBytes = 256 * 2 ** 20;
+  const shield = await startShieldTarget(origin.url, { SHIELD_CACHE_BYTES: String(cacheBytes) });
+  try {
+    const baseline = rssBytes(shield.pid);
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssBytes(shield.pid));
+    }, 50);
+    let next = 0;
+    const worker = async () => {
+      while (next < 600) {
+        const i = next++;
+        await fetch(`${shield.url}/rss/${i}.ts`).then((r) => r.arrayBuffer());
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    await load<RateResult>([
+      'rate',
+      `${shield.url}/rss/599.ts`,
+      String(connections),
+      String(Math.min(durationMs, 3000)),
+    ]);
+    clearInterval(sampler);
+    const metrics = await (await fetch(`${shield.url}/metrics`)).text();
+    const used = Number(/^shield_cache_bytes (\d+)/m.exec(metrics)?.[1] ?? '0');
+    const evictions = Number(/^shield_cache_evictions_total (\d+)/m.exec(metrics)?.[1] ?? '0');
+    return {
+      cacheLimitMb: cacheBytes / 2 ** 20,
+      cacheUsedMb: Math.round(used / 2 ** 20),
+      evictions,
+      baselineMb: Math.round(baseline / 2 ** 20),
+      peakMb: Math.round(peak / 2 ** 20),
+      overheadMb: Math.round((peak - cacheBytes) / 2 ** 20),
+    };
+  } finally {
+    await shield.stop();
+  }
+}
+
+const origin = await startBenchOrigin();
+const notes: string[] = [];
+const targets: Target[] = [];
+try {
+  const nginx = values['no-nginx'] ? undefined : ensureNginx((line) => notes.push(line));
+  targets.push(await startShieldTarget(origin.url));
+  if (nginx) targets.push(await startNginxTarget(nginx, origin.url));
+  targets.push(await startBareTarget());
+  const measured = new Map<Target, Measured>(targets.map((t) => [t, { name: t.name }]));
+  await measureHits(targets, measured);
+  for (const t of targets) {
+    const m = measured.get(t);
+    if (m && t.name !== 'bare-node') await measureStorms(t, origin, m); // bare Node has no cache
+  }
+  for (const t of targets.splice(0)) await t.stop();
+  const rss = await rssUnderLoad(origin);
+  const report = {
+    at: new Date().toISOString(),
+    durationMs,
+    rounds,
+    connections,
+    clients,
+    loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    notes,
+    measured: [...measured.values()],
+    rss,
+  };
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(join(values.out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const md = renderMarkdown(report);
+  writeFileSync(join(values.out, 'latest.md'), md);
+  process.stdout.write(md);
+} finally {
+  for (const t of targets) await t.stop();
+  await origin.close();
+}

@@ -1,0 +1,163 @@
+/**
+ * The servers the shield bench compares, each as its own process on a free 127.0.0.1 port: the
+ * shield (`origin/main.ts`), nginx `proxy_cache` (lock on, use_stale updating; installed from Debian
+ * packages when absent and we are root), and a bare Node server answering from memory.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/stack/ports.ts';
+import { type ManagedProcess, spawnService, waitForHttp } from '../../scripts/stack/processes.ts';
+
+const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** A running server under test. */
+export interface Target {
+  readonly name: 'shield' | 'nginx' | 'bare-node';
+  readonly url: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** The shield with bench settings (logs at warn so access lines cost nothing). */
+export async function startShieldTarget(upstream: string, env: Record<string, string> = {}): Promise<Target> {
+  const port = await freePort();
+  const proc = spawnService('shield', process.execPath, [join(REPO, 'origin/main.ts')], {
+    env: {
+      SHIELD_HOST: '127.0.0.1',
+      SHIELD_PORT: String(port),
+      SHIELD_UPSTREAMS: upstream,
+      SHIELD_LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+  return ready('shield', `http://127.0.0.1:${port}`, proc, '/healthz');
+}
+
+/** Bare Node from memory. */
+export async function startBareTarget(): Promise<Target> {
+  const port = await freePort();
+  const proc = spawnService('bare-node', process.execPath, [
+    join(REPO, 'bench/shield/bare-server.ts'),
+    String(port),
+  ]);
+  return ready('bare-node', `http://127.0.0.1:${port}`, proc, '/healthz');
+}
+
+/** Path of the nginx binary, installing it when root and absent; `undefined` with a note otherwise. */
+export function ensureNginx(note: (line: string) => void): string | undefined {
+  const candidates = ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'];
+  const found = candidates.find((p) => existsSync(p));
+  if (found) return found;
+  if (process.getuid?.() !== 0) {
+    note(
+      'nginx not installed and not root: skipping the nginx column (apt-get install -y --no-install-recommends nginx)',
+    );
+    return undefined;
+  }
+  note('installing nginx from Debian packages…');
+  try {
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'nginx'], {
+      stdio: 'ignore',
+      timeout: 300_000,
+    });
+  } catch {
+    execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 300_000 });
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'nginx'], {
+      stdio: 'ignore',
+      timeout: 300_000,
+    });
+  }
+  return candidates.find((p) => existsSync(p));
+}
+
+/**
+ * nginx proxy_cache in front of `upstream`: one worker (the shield is one process), cache lock on,
+ * `proxy_cache_use_stale updating`, keep-alive to the origin, no access log.
+ */
+export async function startNginxTarget(binary: string, upstream: string): Promise<Target> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'edgeshield-nginx-'));
+  mkdirSync(join(dir, 'cache'));
+  const origin = new URL(upstream);
+  const root = process.getuid?.() === 0 ? 'user root;\n' : '';
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `${root}worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  proxy_cache_path ${dir}/cache levels=1:2 keys_zone=shield:64m max_size=4g inactive=1h use_temp_path=off;
+  upstream origin { server ${origin.host}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_cache shield;
+      proxy_cache_lock on;
+      proxy_cache_lock_timeout 10s;
+      proxy_cache_use_stale updating error timeout http_500 http_502 http_503 http_504;
+      add_header x-cache $upstream_cache_status;
+    }
+  }
+}
+`,
+  );
+  const proc = spawnService('nginx', binary, ['-p', dir, '-c', join(dir, 'nginx.conf')]);
+  const target = await ready('nginx', `http://127.0.0.1:${port}`, proc, '/healthz');
+  return {
+    ...target,
+    pid: workerPid(dir) ?? target.pid,
+    stop: async () => {
+      await target.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function ready(
+  name: Target['name'],
+  url: string,
+  proc: ManagedProcess,
+  health: string,
+): Promise<Target> {
+  await waitForHttp(`${url}${health}`, proc, 30_000);
+  return { name, url, pid: proc.pid, stop: () => proc.stop(3_000) };
+}
+
+/** nginx's worker (the process that serves) is the master's child; RSS is read from it. */
+function workerPid(dir: string): number | undefined {
+  try {
+    const master = readFileSync(join(dir, 'nginx.pid'), 'utf8').trim();
+    const children = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/);
+    const first = Number(children[0]);
+    return Number.isSafeInteger(first) && first > 0 ? first : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size of a process in bytes (Linux /proc), or 0 when unreadable. */
+export function rssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m?.[1] === undefined ? 0 : Number(m[1]) * 1024;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Finance CLI entry: `npm run egress -- report --from FILE|DIR|d1 [--prices PRESET|FILE]
+ * [--by …] [--format table|csv|html] [--out FILE]`. Loads records, prices them, renders.
+ *
+ * Exit codes: 0 report written, 1 I/O failure, 64 bad usage, 65 bad price table.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { aggregate } from '../../src/core/ledger/aggregate.ts';
+import {
+  formatPriceTableIssue,
+  type PriceTable,
+  validatePriceTable,
+} from '../../src/core/ledger/price-table.ts';
+import { PRICE_PRESETS } from '../../src/core/ledger/prices/index.ts';
+import { parseReportArgs, USAGE } from './args.ts';
+import { loadLedger } from './read-ledger.ts';
+import { renderCsv } from './render-csv.ts';
+import { renderHtml } from './render-html.ts';
+import { renderTable } from './render-table.ts';
+
+const EX_USAGE = 64;
+const EX_DATAERR = 65;
+
+async function loadPrices(spec: string): Promise<PriceTable | string[]> {
+  const preset = PRICE_PRESETS[spec];
+  if (preset) return preset;
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(spec, 'utf8'));
+  } catch (error) {
+    return [
+      `--prices ${spec}: not a preset (${Object.keys(PRICE_PRESETS).join(', ')}) nor a readable JSON file: ${String(error)}`,
+    ];
+  }
+  const r = validatePriceTable(json);
+  return r.ok ? r.value : r.error.map((i) => `${spec}: ${formatPriceTableIssue(i)}`);
+}
+
+async function main(): Promise<number> {
+  const { args, errors } = parseReportArgs(process.argv.slice(2));
+  if (!args) {
+    process.stderr.write(`${errors.join('\n')}\n${USAGE}\n`);
+    return EX_USAGE;
+  }
+  const prices = await loadPrices(args.prices);
+  if (Array.isArray(prices)) {
+    process.stderr.write(`egress: bad price table\n${prices.map((l) => `  ${l}`).join('\n')}\n`);
+    return EX_DATAERR;
+  }
+  const ledger = await loadLedger(args.from, args.d1PersistTo);
+  if (ledger.skipped.length > 0) {
+    process.stderr.write(`egress: skipped ${ledger.skipped.length} line(s):\n`);
+    for (const line of ledger.skipped.slice(0, 20)) process.stderr.write(`  ${line}\n`);
+  }
+  const report = aggregate(ledger.records, prices, { by: args.by, topContents: args.top });
+  let text: string;
+  if (args.format === 'csv') text = renderCsv(report);
+  else if (args.format === 'html') {
+    // chart.js's exports map hides dist/; its CommonJS entry sits next to the UMD build.
+    const chartJs = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
+    text = renderHtml(report, await readFile(chartJs, 'utf8'));
+  } else text = renderTable(report);
+  if (args.out) await writeFile(args.out, text);
+  else process.stdout.write(text);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`egress: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

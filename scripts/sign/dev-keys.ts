@@ -1,0 +1,109 @@
+/**
+ * Dev signing keys for the local stack: made on first use into a git-ignored directory (.dev-keys/),
+ * reused afterwards. Gives the edge its verification config (AUTH_JWKS, AUTH_VERIFIERS) and the
+ * signer its private material. Never for production: these keys sit unencrypted on disk.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SignerKeys } from '../../src/core/auth/signer.ts';
+
+export interface DevKeys {
+  readonly signer: SignerKeys;
+  /** `--var` values for the edge. */
+  readonly edgeVars: { readonly AUTH_JWKS: string; readonly AUTH_VERIFIERS: string };
+}
+
+interface Stored {
+  readonly version: 1;
+  readonly jwtPrivate: Record<string, unknown>;
+  readonly jwtPublic: Record<string, unknown>;
+  readonly edgeauthKey: string;
+  readonly securelinkSecret: string;
+  readonly cloudfront: {
+    readonly keyPairId: string;
+    readonly privatePem: string;
+    readonly publicPem: string;
+  };
+}
+
+const FILE = 'dev-keys.json';
+
+/** @example const keys = await ensureDevKeys(path.join(REPO_ROOT, '.dev-keys')) */
+export async function ensureDevKeys(dir: string): Promise<DevKeys> {
+  const file = path.join(dir, FILE);
+  let stored: Stored;
+  try {
+    stored = JSON.parse(await readFile(file, 'utf8')) as Stored;
+  } catch {
+    stored = await generate();
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Write then rename: two stacks starting together never read half a file.
+    const temp = `${file}.${process.pid}.tmp`;
+    await writeFile(temp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+    await rename(temp, file);
+    stored = JSON.parse(await readFile(file, 'utf8')) as Stored;
+  }
+  const kid = String(stored.jwtPublic.kid);
+  return {
+    signer: {
+      jwt: { alg: 'ES256', kid, jwk: stored.jwtPrivate },
+      edgeauth: stored.edgeauthKey,
+      cloudfront: { keyPairId: stored.cloudfront.keyPairId, privateKeyPem: stored.cloudfront.privatePem },
+      securelink: { secret: stored.securelinkSecret },
+    },
+    edgeVars: {
+      AUTH_JWKS: JSON.stringify({ keys: [stored.jwtPublic] }),
+      AUTH_VERIFIERS: JSON.stringify([
+        { prefix: '/', format: 'edgeauth', key: stored.edgeauthKey },
+        {
+          prefix: '/',
+          format: 'cloudfront',
+          keys: { [stored.cloudfront.keyPairId]: stored.cloudfront.publicPem },
+        },
+        { prefix: '/', format: 'securelink', secret: stored.securelinkSecret },
+      ]),
+    },
+  };
+}
+
+function pem(label: string, der: ArrayBuffer): string {
+  const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
+  return `-----BEGIN ${label}-----\n${b64.trimEnd()}\n-----END ${label}-----\n`;
+}
+
+async function generate(): Promise<Stored> {
+  const kid = `dev-${randomBytes(4).toString('hex')}`;
+  const es = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
+  const jwtPrivate = (await crypto.subtle.exportKey('jwk', es.privateKey)) as Record<string, unknown>;
+  const {
+    key_ops: _o,
+    ext: _e,
+    ...pub
+  } = (await crypto.subtle.exportKey('jwk', es.publicKey)) as Record<string, unknown>;
+  const rsa = (await crypto.subtle.generateKey(
+    {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-1',
+    },
+    true,
+    ['sign', 'verify'],
+  )) as CryptoKeyPair;
+  return {
+    version: 1,
+    jwtPrivate,
+    jwtPublic: { ...pub, kid, alg: 'ES256', use: 'sig' },
+    edgeauthKey: randomBytes(32).toString('hex'),
+    securelinkSecret: randomBytes(16).toString('hex'),
+    cloudfront: {
+      keyPairId: `K${randomBytes(6).toString('hex').toUpperCase()}`,
+      privatePem: pem('PRIVATE KEY', await crypto.subtle.exportKey('pkcs8', rsa.privateKey)),
+      publicPem: pem('PUBLIC KEY', await crypto.subtle.exportKey('spki', rsa.publicKey)),
+    },
+  };
+}

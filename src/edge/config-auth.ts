@@ -1,0 +1,281 @@
+/**
+ * Auth configuration (issue 3): parses the AUTH_* bindings into a typed object, collecting issues that
+ * name the key. Called from parseEdgeConfig only. Fails closed: AUTH_MODE=required with no key
+ * configured is an issue (the edge then answers 500 EDGE_ERR_CONFIG), never an open door.
+ */
+import { DEFAULT_CLOCK_SKEW_S } from '../core/auth/claims.ts';
+import { JWT_ALGS, type JwtAlg } from '../core/auth/jwt-sign.ts';
+import { DEFAULT_TOKEN_PARAM } from '../core/auth/signer.ts';
+import type { GeoEnv } from './config-geo.ts';
+
+export interface AuthEnv {
+  /** `required` (default) or `off`. */
+  readonly AUTH_MODE?: string;
+  /** Inline JWKS JSON (`{"keys":[…]}`); every key needs `kid` and `alg`. A secret when it holds HS256 keys. */
+  readonly AUTH_JWKS?: string;
+  /** JWKS URL fetched and cached at the edge. */
+  readonly AUTH_JWKS_URL?: string;
+  /** Algorithms accepted for JWKS-URL keys (comma list). Default `ES256,RS256,EdDSA`. */
+  readonly AUTH_JWKS_ALGS?: string;
+  /** Minimum seconds between JWKS refetches for an unknown kid. Default 60. */
+  readonly AUTH_JWKS_REFRESH_S?: string;
+  /** JSON list of other-format verifiers per path prefix (a secret: it holds keys). */
+  readonly AUTH_VERIFIERS?: string;
+  readonly AUTH_TOKEN_PARAM?: string;
+  readonly AUTH_COOKIE?: string;
+  readonly AUTH_CLOCK_SKEW_S?: string;
+}
+
+export type VerifierSpec =
+  | { readonly prefix: string; readonly format: 'edgeauth'; readonly key: string; readonly param: string }
+  | {
+      readonly prefix: string;
+      readonly format: 'cloudfront';
+      readonly keys: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly prefix: string;
+      readonly format: 'securelink';
+      readonly secret: string;
+      readonly expression?: string;
+      readonly md5Param: string;
+      readonly expiresParam: string;
+    };
+
+export interface AuthConfig {
+  readonly mode: 'required' | 'off';
+  readonly jwt:
+    | {
+        readonly jwks?: { readonly keys: readonly Record<string, unknown>[] };
+        readonly jwksUrl?: string;
+        readonly algorithms: readonly JwtAlg[];
+        readonly refreshS: number;
+        readonly cacheMaxAgeS: number;
+      }
+    | undefined;
+  readonly verifiers: readonly VerifierSpec[];
+  readonly tokenParam: string;
+  readonly cookieName: string;
+  readonly skewS: number;
+}
+
+type IssueRoot = keyof AuthEnv | keyof GeoEnv;
+/** Issue keys name the binding and, inside JSON, the element: `AUTH_JWKS[0].alg`. */
+export type AuthIssueKey = IssueRoot | `${IssueRoot}[${number}]${string}`;
+
+export interface AuthConfigIssue {
+  readonly key: AuthIssueKey;
+  readonly expected: string;
+  readonly found: string;
+}
+
+/** Where issues go: config.ts passes its own issue list. */
+export interface IssueSink {
+  push(...issues: AuthConfigIssue[]): unknown;
+}
+
+export const AUTH_DEFAULTS = {
+  AUTH_MODE: 'required',
+  AUTH_JWKS_ALGS: 'ES256,RS256,EdDSA',
+  AUTH_JWKS_REFRESH_S: '60',
+  AUTH_TOKEN_PARAM: DEFAULT_TOKEN_PARAM,
+  AUTH_COOKIE: 'edgeshield_token',
+  AUTH_CLOCK_SKEW_S: String(DEFAULT_CLOCK_SKEW_S),
+} as const;
+
+const KTY_FOR: Record<JwtAlg, (k: Record<string, unknown>) => boolean> = {
+  ES256: (k) => k.kty === 'EC' && k.crv === 'P-256',
+  RS256: (k) => k.kty === 'RSA',
+  EdDSA: (k) => k.kty === 'OKP' && k.crv === 'Ed25519',
+  HS256: (k) => k.kty === 'oct' && typeof k.k === 'string' && k.k.length >= 43,
+};
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const found = (v: unknown) => (JSON.stringify(v) ?? String(v)).slice(0, 80);
+
+/** @example parseAuthConfig({ AUTH_MODE: 'off' }, issues).mode // 'off' */
+export function parseAuthConfig(env: AuthEnv, issues: IssueSink): AuthConfig {
+  const mode = env.AUTH_MODE ?? AUTH_DEFAULTS.AUTH_MODE;
+  if (mode !== 'required' && mode !== 'off')
+    issues.push({ key: 'AUTH_MODE', expected: '"required" or "off"', found: found(mode) });
+  const int = (key: 'AUTH_CLOCK_SKEW_S' | 'AUTH_JWKS_REFRESH_S', max: number) => {
+    const raw = env[key] ?? AUTH_DEFAULTS[key];
+    const n = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(n <= max))
+      issues.push({ key, expected: `an integer number of seconds 0-${max}`, found: found(raw) });
+    return Number.isNaN(n) ? 0 : n;
+  };
+  const skewS = int('AUTH_CLOCK_SKEW_S', 600);
+  const refreshS = int('AUTH_JWKS_REFRESH_S', 86_400);
+  const tokenParam = env.AUTH_TOKEN_PARAM ?? AUTH_DEFAULTS.AUTH_TOKEN_PARAM;
+  const cookieName = env.AUTH_COOKIE ?? AUTH_DEFAULTS.AUTH_COOKIE;
+  if (!NAME.test(tokenParam))
+    issues.push({
+      key: 'AUTH_TOKEN_PARAM',
+      expected: 'a parameter name [A-Za-z0-9_.-]',
+      found: found(tokenParam),
+    });
+  if (!NAME.test(cookieName))
+    issues.push({ key: 'AUTH_COOKIE', expected: 'a cookie name [A-Za-z0-9_.-]', found: found(cookieName) });
+
+  const algorithms = new Set<JwtAlg>();
+  let jwks: { keys: Record<string, unknown>[] } | undefined;
+  if (env.AUTH_JWKS !== undefined && env.AUTH_JWKS.trim() !== '') {
+    jwks = parseJwks(env.AUTH_JWKS, issues, algorithms);
+  }
+  const jwksUrl = env.AUTH_JWKS_URL?.trim() || undefined;
+  if (jwksUrl !== undefined) {
+    if (!URL.canParse(jwksUrl) || !/^https?:$/.test(new URL(jwksUrl).protocol))
+      issues.push({ key: 'AUTH_JWKS_URL', expected: 'an absolute http(s) URL', found: found(jwksUrl) });
+    const algs = (env.AUTH_JWKS_ALGS ?? AUTH_DEFAULTS.AUTH_JWKS_ALGS).split(',').map((a) => a.trim());
+    for (const [i, a] of algs.entries()) {
+      // A JWKS URL publishes public keys; HS256 there would mean a published secret.
+      if (a === 'HS256' || !(JWT_ALGS as readonly string[]).includes(a))
+        issues.push({ key: `AUTH_JWKS_ALGS[${i}]`, expected: 'ES256, RS256 or EdDSA', found: found(a) });
+      else algorithms.add(a as JwtAlg);
+    }
+  }
+  const verifiers = env.AUTH_VERIFIERS?.trim() ? parseVerifiers(env.AUTH_VERIFIERS, issues) : [];
+  const hasJwt = (jwks?.keys.length ?? 0) > 0 || jwksUrl !== undefined;
+  if (mode === 'required' && !hasJwt && verifiers.length === 0)
+    issues.push({
+      key: 'AUTH_MODE',
+      expected: 'AUTH_JWKS, AUTH_JWKS_URL or AUTH_VERIFIERS when auth is required (or AUTH_MODE=off)',
+      found: '"required" with no key configured',
+    });
+  return {
+    mode: mode === 'off' ? 'off' : 'required',
+    jwt: hasJwt
+      ? {
+          ...(jwks ? { jwks } : {}),
+          ...(jwksUrl !== undefined ? { jwksUrl } : {}),
+          algorithms: [...algorithms],
+          refreshS,
+          cacheMaxAgeS: 600,
+        }
+      : undefined,
+    verifiers,
+    tokenParam,
+    cookieName,
+    skewS,
+  };
+}
+
+function parseJwks(text: string, issues: IssueSink, algorithms: Set<JwtAlg>) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    issues.push({ key: 'AUTH_JWKS', expected: 'JSON {"keys":[…]}', found: 'invalid JSON' });
+    return undefined;
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) {
+    issues.push({ key: 'AUTH_JWKS', expected: 'JSON {"keys":[…]}', found: 'no keys array' });
+    return undefined;
+  }
+  const out: Record<string, unknown>[] = [];
+  for (const [i, k] of keys.entries()) {
+    const key = k as Record<string, unknown>;
+    const alg = key?.alg as JwtAlg;
+    // Never echo key material: only say which field is wrong.
+    if (typeof key !== 'object' || key === null || !(JWT_ALGS as readonly unknown[]).includes(alg)) {
+      issues.push({
+        key: `AUTH_JWKS[${i}].alg`,
+        expected: `one of ${JWT_ALGS.join(', ')} (pinned per key)`,
+        found: found(key?.alg),
+      });
+    } else if (!KTY_FOR[alg](key)) {
+      issues.push({
+        key: `AUTH_JWKS[${i}]`,
+        expected: `a ${alg} key (matching kty/crv; HS256 ≥ 256-bit k)`,
+        found: `kty ${found(key.kty)}`,
+      });
+    } else if (alg !== 'HS256' && 'd' in key) {
+      issues.push({
+        key: `AUTH_JWKS[${i}].d`,
+        expected: 'a public key (no private part at the edge)',
+        found: 'a private key',
+      });
+    } else if (typeof key.kid !== 'string' || key.kid === '') {
+      issues.push({
+        key: `AUTH_JWKS[${i}].kid`,
+        expected: 'a non-empty kid (rotation selects by kid)',
+        found: found(key.kid),
+      });
+    } else {
+      algorithms.add(alg);
+      out.push(key);
+    }
+  }
+  return { keys: out };
+}
+
+function parseVerifiers(text: string, issues: IssueSink): VerifierSpec[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    issues.push({ key: 'AUTH_VERIFIERS', expected: 'a JSON array', found: 'invalid JSON' });
+    return [];
+  }
+  if (!Array.isArray(parsed)) {
+    issues.push({ key: 'AUTH_VERIFIERS', expected: 'a JSON array', found: found(parsed) });
+    return [];
+  }
+  const out: VerifierSpec[] = [];
+  for (const [i, raw] of parsed.entries()) {
+    const at = `AUTH_VERIFIERS[${i}]` as const;
+    const v = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const prefix = typeof v.prefix === 'string' && v.prefix.startsWith('/') ? v.prefix : undefined;
+    if (prefix === undefined)
+      issues.push({ key: `${at}.prefix`, expected: 'a path prefix starting with /', found: found(v.prefix) });
+    const str = (name: string, valid: (s: string) => boolean, expected: string): string | undefined => {
+      const s = v[name];
+      if (typeof s === 'string' && valid(s)) return s;
+      issues.push({
+        key: `${at}.${name}`,
+        expected,
+        found: typeof s === 'string' ? 'an invalid value' : found(s),
+      });
+      return undefined;
+    };
+    const opt = (name: string, fallback: string) =>
+      typeof v[name] === 'string' && NAME.test(v[name] as string) ? (v[name] as string) : fallback;
+    if (v.format === 'edgeauth') {
+      const key = str('key', (s) => /^([0-9a-fA-F]{2}){16,}$/.test(s), 'a hex key of at least 16 bytes');
+      if (prefix && key) out.push({ prefix, format: 'edgeauth', key, param: opt('param', '__token__') });
+    } else if (v.format === 'cloudfront') {
+      const keys = v.keys as Record<string, unknown> | undefined;
+      const ok =
+        typeof keys === 'object' &&
+        keys !== null &&
+        Object.values(keys).every((p) => typeof p === 'string' && p.includes('BEGIN PUBLIC KEY'));
+      if (!ok || Object.keys(keys ?? {}).length === 0)
+        issues.push({
+          key: `${at}.keys`,
+          expected: '{ "<Key-Pair-Id>": "<SPKI PEM public key>" }',
+          found: 'something else',
+        });
+      else if (prefix) out.push({ prefix, format: 'cloudfront', keys: keys as Record<string, string> });
+    } else if (v.format === 'securelink') {
+      const secret = str('secret', (s) => s.length >= 8, 'a secret of at least 8 characters');
+      const expression = typeof v.expression === 'string' ? v.expression : undefined;
+      if (prefix && secret)
+        out.push({
+          prefix,
+          format: 'securelink',
+          secret,
+          ...(expression !== undefined ? { expression } : {}),
+          md5Param: opt('md5Param', 'md5'),
+          expiresParam: opt('expiresParam', 'expires'),
+        });
+    } else {
+      issues.push({
+        key: `${at}.format`,
+        expected: '"edgeauth", "cloudfront" or "securelink" (JWT uses AUTH_JWKS)',
+        found: found(v.format),
+      });
+    }
+  }
+  return out;
+}

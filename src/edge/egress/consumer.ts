@@ -1,0 +1,110 @@
+/**
+ * Queue consumer: egress records from the edge's Queue → the D1 ledger (`egress_records`).
+ *
+ * At-least-once delivery is made exact by keying rows on the Queue message id (INSERT OR IGNORE).
+ * A message whose body is not a record is acked and logged (retrying cannot fix it); a D1 failure
+ * retries the whole batch. Bindings are typed structurally (only what we call).
+ */
+import { fromOurs } from '../../core/ledger/logpush.ts';
+import type { EgressRecord } from '../../core/ledger/record.ts';
+import { LEDGER_COLUMNS, LEDGER_SCHEMA } from './ledger-schema.ts';
+
+export interface LedgerStatement {
+  bind(...values: unknown[]): LedgerStatement;
+}
+
+/** The part of a D1Database we use. */
+export interface LedgerDb {
+  prepare(sql: string): LedgerStatement;
+  batch(statements: LedgerStatement[]): Promise<unknown>;
+}
+
+export interface EgressMessage {
+  readonly id: string;
+  readonly body: unknown;
+  ack(): void;
+}
+
+export interface EgressBatch {
+  readonly messages: readonly EgressMessage[];
+  retryAll(): void;
+}
+
+const INSERT = `INSERT OR IGNORE INTO egress_records (${LEDGER_COLUMNS.join(', ')}) VALUES (${LEDGER_COLUMNS.map(() => '?').join(', ')})`;
+
+/** The schema file as single statements (comments dropped), for prepare(). */
+export function schemaStatements(): string[] {
+  return LEDGER_SCHEMA.split('\n')
+    .filter((line) => !line.startsWith('--'))
+    .join(' ')
+    .split(';')
+    .map((sql) => sql.replace(/\s+/g, ' ').trim())
+    .filter((sql) => sql !== '');
+}
+
+/** Row values in LEDGER_COLUMNS order. */
+export function ledgerRow(rid: string, r: EgressRecord): unknown[] {
+  return [
+    rid,
+    r.ts,
+    r.tier,
+    r.status,
+    r.cacheStatus,
+    r.bytes,
+    r.headerBytes,
+    r.country ?? null,
+    r.region ?? null,
+    r.colo ?? null,
+    r.contentKind,
+    r.path,
+    r.contentId,
+    r.sessionId ?? null,
+    r.viewer ?? null,
+    r.originBytes,
+    r.durationMs,
+    r.aborted ? 1 : 0,
+    r.cmcd ? JSON.stringify(r.cmcd) : null,
+  ];
+}
+
+/**
+ * Creates the consumer. The schema is applied once per isolate (idempotent DDL), so a fresh local
+ * D1 in wrangler dev works without a migration step.
+ *
+ * @example export default { queue: (batch, env) => consumer.consume(batch, env.LEDGER) }
+ */
+export function createLedgerConsumer() {
+  let schemaReady: Promise<unknown> | undefined;
+  return {
+    async consume(batch: EgressBatch, db: LedgerDb): Promise<void> {
+      const statements: LedgerStatement[] = [];
+      for (const message of batch.messages) {
+        const body = message.body;
+        const record =
+          typeof body === 'object' && body !== null
+            ? fromOurs(body as Record<string, unknown>)
+            : 'not an object';
+        if (typeof record === 'string') {
+          console.error(
+            JSON.stringify({ level: 'error', event: 'egress-bad-message', id: message.id, reason: record }),
+          );
+          continue;
+        }
+        statements.push(db.prepare(INSERT).bind(...ledgerRow(message.id, record)));
+      }
+      try {
+        schemaReady ??= db.batch(schemaStatements().map((sql) => db.prepare(sql)));
+        await schemaReady;
+        if (statements.length > 0) await db.batch(statements);
+      } catch (error) {
+        schemaReady = undefined;
+        console.error(
+          JSON.stringify({ level: 'error', event: 'egress-ledger-write-failed', reason: String(error) }),
+        );
+        batch.retryAll();
+        return;
+      }
+      for (const message of batch.messages) message.ack();
+    },
+  };
+}

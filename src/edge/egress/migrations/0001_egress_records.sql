@@ -1,0 +1,25 @@
+-- Egress ledger (issue 8): one row per edge response, written by the Queue consumer
+-- (src/edge/egress/consumer.ts). Keep identical to LEDGER_SCHEMA in ledger-schema.ts.
+CREATE TABLE IF NOT EXISTS egress_records (
+  rid TEXT PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  tier TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  cacheStatus TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  headerBytes INTEGER NOT NULL,
+  country TEXT,
+  region TEXT,
+  colo TEXT,
+  contentKind TEXT NOT NULL,
+  path TEXT NOT NULL,
+  contentId TEXT NOT NULL,
+  sessionId TEXT,
+  viewer TEXT,
+  originBytes INTEGER NOT NULL,
+  durationMs INTEGER NOT NULL,
+  aborted INTEGER NOT NULL DEFAULT 0,
+  cmcd TEXT
+);
+CREATE INDEX IF NOT EXISTS egress_records_ts ON egress_records (ts);
+CREATE INDEX IF NOT EXISTS egress_records_session ON egress_records (sessionId);

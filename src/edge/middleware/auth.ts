@@ -1,0 +1,116 @@
+/**
+ * Viewer auth: finds the token (path `/~t/<token>/…` first, then query, cookie, Bearer, then a
+ * format's native fields), verifies it, applies the common claim rules and sets `c.var.viewer`.
+ *
+ * The path token is stripped from `c.var.path` whatever the mode, so routes, cache keys and the
+ * shield never see it; query tokens never reach the cache key or the shield because both keep only
+ * content parameters (src/core/cache). Missing → 401, anything else → 403 with one generic body; the
+ * reason goes to one structured log line. Must not cache, fetch content or decide on geo.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { checkClaims } from '../../core/auth/claims.ts';
+import { bearerToken, cookieValue, splitPathToken } from '../../core/auth/sources.ts';
+import type { TokenFailure, TokenRequest } from '../../core/auth/types.ts';
+import type { ScopedVerifier } from '../auth/verifiers.ts';
+import type { AuthConfig } from '../config-auth.ts';
+import type { EdgeHonoEnv, TokenSource } from '../context.ts';
+import { EdgeError } from '../errors.ts';
+
+export interface AuthOptions {
+  readonly config: AuthConfig;
+  readonly verifiers: readonly ScopedVerifier[];
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+  /** Paths served without a token (health checks). */
+  readonly publicPaths: readonly string[];
+}
+
+/** @example app.use(auth({ config: config.auth, verifiers, now: Date.now, publicPaths: ['/healthz'] })) */
+export function auth(options: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
+  const { config, verifiers } = options;
+  return async function auth(c, next) {
+    const fromPath = splitPathToken(c.var.path);
+    if (fromPath) c.set('path', fromPath.rest);
+    const path = c.var.path;
+    if (config.mode === 'off' || options.publicPaths.includes(path)) {
+      await next();
+      return;
+    }
+    const url = new URL(c.req.url);
+    const cookieHeader = c.req.header('cookie');
+    const cookie = (name: string) => cookieValue(cookieHeader, name);
+    const scoped = verifiers.filter((v) => path.startsWith(v.prefix));
+    let found: { token: string; source: TokenSource } | undefined = fromPath
+      ? { token: fromPath.token, source: 'path' }
+      : undefined;
+    const queryToken = url.searchParams.get(config.tokenParam);
+    if (!found && queryToken) found = { token: queryToken, source: 'query' };
+    const cookieToken = cookie(config.cookieName);
+    if (!found && cookieToken) found = { token: cookieToken, source: 'cookie' };
+    const bearer = bearerToken(c.req.header('authorization'));
+    if (!found && bearer) found = { token: bearer, source: 'header' };
+    for (const v of scoped) {
+      if (found) break;
+      found = v.native((n) => url.searchParams.get(n), cookie);
+    }
+    if (!found) throw new EdgeError('EDGE_ERR_TOKEN_MISSING', `no token for ${path}`);
+
+    const token = found.token;
+    const chosen = scoped.find((v) => v.verifier.looksLike(token));
+    const resource = new URL(`${url.origin}${path}`);
+    for (const [k, v] of url.searchParams) {
+      if (k !== config.tokenParam && !chosen?.nativeParams.includes(k)) resource.searchParams.append(k, v);
+    }
+    const request: TokenRequest = {
+      path,
+      url: resource.toString(),
+      clientIp: c.req.header('cf-connecting-ip') ?? undefined,
+      now: Math.floor(options.now() / 1000),
+    };
+    const result: Verified = chosen
+      ? await verifyOrFailure(chosen, token, request, config.skewS)
+      : { ok: false, error: { reason: 'malformed', detail: 'no verifier for this token shape' } };
+    if (!result.ok) {
+      console.warn(
+        JSON.stringify({
+          level: 'warn',
+          event: 'token-refused',
+          code: 'EDGE_ERR_TOKEN_INVALID',
+          format: chosen?.verifier.format ?? 'unknown',
+          source: found.source,
+          path,
+          ...result.error,
+        }),
+      );
+      throw new EdgeError('EDGE_ERR_TOKEN_INVALID', 'token refused');
+    }
+    const claims = result.value;
+    c.set('viewer', {
+      token,
+      source: found.source,
+      queryParam: config.tokenParam,
+      ...(claims.sub !== undefined ? { sub: claims.sub } : {}),
+      ...(claims.sid !== undefined ? { sid: claims.sid } : {}),
+      ...(claims.geo !== undefined ? { geo: claims.geo } : {}),
+    });
+    await next();
+  };
+}
+
+type Verified = Awaited<ReturnType<ScopedVerifier['verifier']['verify']>>;
+
+/** Verifies and checks claims; a verifier that throws is a refusal (logged), never a 500. */
+async function verifyOrFailure(
+  scoped: ScopedVerifier,
+  token: string,
+  request: TokenRequest,
+  skewS: number,
+): Promise<Verified> {
+  try {
+    const verified = await scoped.verifier.verify(token, request);
+    return verified.ok ? checkClaims(verified.value, request, skewS) : verified;
+  } catch (error) {
+    const failure: TokenFailure = { reason: 'malformed', detail: `verifier threw ${(error as Error)?.name}` };
+    return { ok: false, error: failure };
+  }
+}

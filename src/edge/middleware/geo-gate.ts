@@ -1,0 +1,43 @@
+/**
+ * Geo gate: applies GEO_RULES (per path prefix) and the token's own `geo` claim to `c.var.geo`.
+ * Runs after auth and before any cache lookup, on every request, so a cached object can never carry
+ * one country's answer to another. Blocked: 403, or 451 with `Link: <…>; rel="blocked-by"` (RFC 7725
+ * §3) when the rule says so; the reason goes to the log only. Must not touch the cache or the shield.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { decideGeo, type GeoRule } from '../../core/geo/rules.ts';
+import type { EdgeHonoEnv } from '../context.ts';
+import { EdgeError, edgeErrorBody } from '../errors.ts';
+
+/** @example app.use(geoGate(config.geo.rules)) */
+export function geoGate(rules: readonly GeoRule[]): MiddlewareHandler<EdgeHonoEnv> {
+  return async function geoGate(c, next) {
+    const claim = c.var.viewer?.geo;
+    if (rules.length === 0 && !claim) {
+      await next();
+      return;
+    }
+    const decision = decideGeo(rules, c.var.path, c.var.geo, claim);
+    if (decision.allowed) {
+      await next();
+      return;
+    }
+    console.warn(
+      JSON.stringify({
+        level: 'warn',
+        event: 'geo-blocked',
+        code: 'EDGE_ERR_GEO_BLOCKED',
+        reason: decision.reason,
+        country: decision.country,
+        status: decision.status,
+        path: c.var.path,
+      }),
+    );
+    if (decision.status === 403) throw new EdgeError('EDGE_ERR_GEO_BLOCKED', decision.reason);
+    // RFC 7725 §3: 451 SHOULD carry a Link identifying who imposed the block.
+    const base = edgeErrorBody('EDGE_ERR_GEO_BLOCKED');
+    const headers = new Headers(base.headers);
+    if (decision.blockedBy !== undefined) headers.set('link', `<${decision.blockedBy}>; rel="blocked-by"`);
+    return new Response(base.body, { status: 451, headers });
+  };
+}

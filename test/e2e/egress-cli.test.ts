@@ -1,0 +1,164 @@
+/**
+ * The finance CLI as an operator runs it (`node scripts/egress/main.ts report …`), checked against
+ * a small ledger whose totals were computed by hand (flat preset: $0.01 per 1e9 bytes).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
+
+const T0 = Date.UTC(2026, 9, 1, 12);
+const GB = 1_000_000_000;
+const base = { tier: 'edge', status: 200, headerBytes: 300, durationMs: 5 };
+const LEDGER = [
+  // s1 in Germany: one miss and one hit of 4 s segments → 8 s watched, 2 GB, $0.02.
+  {
+    ...base,
+    ts: T0,
+    cacheStatus: 'MISS',
+    bytes: GB,
+    originBytes: GB,
+    country: 'DE',
+    path: '/vod/ts/720p/seg_00000.ts',
+    sessionId: 's1',
+    cmcd: { d: 4000 },
+  },
+  {
+    ...base,
+    ts: T0 + 4000,
+    cacheStatus: 'HIT',
+    bytes: GB,
+    originBytes: 0,
+    country: 'DE',
+    path: '/vod/ts/720p/seg_00001.ts',
+    sessionId: 's1',
+    cmcd: { d: 4000 },
+  },
+  // s2 in Brazil: 3 GB of hits over 36 s (no CMCD durations) → $0.03.
+  {
+    ...base,
+    ts: T0,
+    cacheStatus: 'HIT',
+    bytes: 3 * GB,
+    originBytes: 0,
+    country: 'BR',
+    path: '/live/ts/360p/seg_9.ts',
+    sessionId: 's2',
+  },
+  {
+    ...base,
+    ts: T0 + 36_000,
+    cacheStatus: 'HIT',
+    bytes: 0,
+    originBytes: 0,
+    country: 'BR',
+    path: '/live/ts/360p/index.m3u8',
+    sessionId: 's2',
+  },
+];
+// Cloudflare Logpush line in the same file: 1 GB hit from Japan, no session.
+const LOGPUSH = {
+  EdgeStartTimestamp: '2026-10-01T12:00:10Z',
+  EdgeResponseStatus: 200,
+  EdgeResponseBytes: GB + 300,
+  EdgeResponseBodyBytes: GB,
+  CacheCacheStatus: 'hit',
+  ClientCountry: 'jp',
+  ClientRequestPath: '/vod/ts/720p/seg_00002.ts',
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'edgeshield-egress-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, ['scripts/egress/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}
+
+describe('npm run egress -- report', () => {
+  const file = join(dir, 'ledger.ndjson');
+  writeFileSync(file, `${[...LEDGER, LOGPUSH].map((r) => JSON.stringify(r)).join('\n')}\n`);
+
+  it('writes CSV totals and breakdowns equal to the hand-computed ledger', () => {
+    const run = cli(
+      'report',
+      '--from',
+      file,
+      '--prices',
+      'flat',
+      '--by',
+      'region,session',
+      '--format',
+      'csv',
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const rows = run.stdout.trim().split('\n');
+    // requests 5, hits 4 (0.8), 6 GB, 1 GB from upstream (offload 5/6), $0.06, 2 sessions, 44 s.
+    expect(rows[1]).toBe(
+      'total,all,5,4,0.8000,6000000000,1000000000,0.8333,5000000000,0.060000,USD,2,0.012222,4.909091',
+    );
+    expect(rows.slice(2)).toEqual([
+      'region,south-america,2,2,1.0000,3000000000,0,1.0000,3000000000,0.030000,USD,1,0.010000,3.000000',
+      'region,europe,2,1,0.5000,2000000000,1000000000,0.5000,1000000000,0.020000,USD,1,0.002222,9.000000',
+      'region,japan,1,1,1.0000,1000000000,0,1.0000,1000000000,0.010000,USD,0,0.000000,',
+      'session,s2,2,2,1.0000,3000000000,0,1.0000,3000000000,0.030000,USD,1,0.010000,3.000000',
+      'session,s1,2,1,0.5000,2000000000,1000000000,0.5000,1000000000,0.020000,USD,1,0.002222,9.000000',
+      'session,(none),1,1,1.0000,1000000000,0,1.0000,1000000000,0.010000,USD,0,0.000000,',
+      // Equal egress: ties are ordered by key.
+      'top_content,live,2,2,1.0000,3000000000,0,1.0000,3000000000,0.030000,USD,1,0.010000,3.000000',
+      'top_content,vod,3,2,0.6667,3000000000,1000000000,0.6667,2000000000,0.030000,USD,1,0.002222,13.500000',
+    ]);
+  });
+
+  it('prices the CloudFront preset per region: 1 GiB-based rates for DE, BR and JP', () => {
+    const run = cli('report', '--from', file, '--by', 'region', '--format', 'csv');
+    const cost = (key: string) =>
+      run.stdout
+        .split('\n')
+        .find((l) => l.startsWith(`region,${key},`))
+        ?.split(',')[9];
+    expect(cost('europe')).toBe((((2 * GB) / 2 ** 30) * 0.085).toFixed(6));
+    expect(cost('south-america')).toBe((((3 * GB) / 2 ** 30) * 0.11).toFixed(6));
+    expect(cost('japan')).toBe(((GB / 2 ** 30) * 0.114).toFixed(6));
+  });
+
+  it('writes a self-contained HTML report with Chart.js inlined and the three plots', () => {
+    const out = join(dir, 'report.html');
+    const run = cli('report', '--from', dir, '--format', 'html', '--out', out);
+    expect(run.status).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).toContain('Chart.js');
+    for (const id of ['timeline', 'offload', 'costRegion']) expect(html).toContain(`id="${id}"`);
+  });
+
+  it('refuses a bad custom price table, naming the key, the expectation and what it found', () => {
+    const prices = join(dir, 'prices.json');
+    writeFileSync(
+      prices,
+      JSON.stringify({
+        name: 'x',
+        currency: 'USD',
+        bytesPerGB: 1e9,
+        fallbackRegion: 'all',
+        regions: { all: [{ upToGB: null, perGB: -1 }] },
+      }),
+    );
+    const run = cli('report', '--from', file, '--prices', prices);
+    expect(run.status).toBe(65);
+    expect(run.stderr).toContain('regions.all[0].perGB: expected a non-negative number, got -1');
+  });
+
+  it('explains bad usage', () => {
+    const run = cli('report', '--format', 'pdf');
+    expect(run.status).toBe(64);
+    expect(run.stderr).toContain('--from');
+    expect(run.stderr).toContain('--format: expected table, csv or html, got "pdf"');
+  });
+});
