@@ -2,8 +2,10 @@
  * The edge hono app. Everything it needs arrives as arguments (config, cache, clock, fetch), so
  * tests and index.ts build it the same way. Must not read `env`, `caches` or the clock directly.
  *
- * Chain, outermost first:  egress → cors → timing → pathGuard → methodGuard → viewerGeo → [auth → geo] → route.
- * cors is outermost so it decorates every response on the way out, errors included.
+ * Chain, outermost first:
+ *   egress → cors → timing → compress → pathGuard → methodGuard → viewerGeo → auth → geoGate → route.
+ * egress is outermost so it counts the final bytes of every response; cors next so it decorates every
+ * response on the way out, errors included; auth and geo run before anything touches the cache.
  */
 import { Hono } from 'hono';
 import { regionMaxBitrateKbps } from '../core/cmcd/cmsd.ts';

@@ -32,21 +32,7 @@ function globPrefix(pattern: string, text: string): number | undefined {
  * (pattern position, text position): O(|pattern| × |text|), both bounded by token and path limits.
  */
 function globPrefixEnds(pattern: string, text: string): number[] {
-  let reachable = new Uint8Array(text.length + 1);
-  reachable[0] = 1;
-  for (const ch of pattern) {
-    const next = new Uint8Array(text.length + 1);
-    if (ch === '*') {
-      let seen = 0;
-      for (let i = 0; i <= text.length; i++) {
-        seen |= reachable[i] ?? 0;
-        next[i] = seen;
-      }
-    } else {
-      for (let i = 0; i < text.length; i++) if (reachable[i] && text[i] === ch) next[i + 1] = 1;
-    }
-    reachable = next;
-  }
+  const reachable = globReachable(pattern, text, false);
   const ends: number[] = [];
   for (let i = 0; i <= text.length; i++) if (reachable[i]) ends.push(i);
   return ends;
@@ -54,6 +40,11 @@ function globPrefixEnds(pattern: string, text: string): number[] {
 
 /** Whole-string glob match (`*` any run, `?` one character): CloudFront policy resources. */
 export function globMatches(pattern: string, text: string): boolean {
+  return globReachable(pattern, text, true)[text.length] === 1;
+}
+
+/** `reachable[i] === 1` when `pattern` matches `text.slice(0, i)`; `?` is a wildcard only if asked. */
+function globReachable(pattern: string, text: string, questionMarkIsWildcard: boolean): Uint8Array {
   let reachable = new Uint8Array(text.length + 1);
   reachable[0] = 1;
   for (const ch of pattern) {
@@ -65,11 +56,12 @@ export function globMatches(pattern: string, text: string): boolean {
         next[i] = seen;
       }
     } else {
+      const any = questionMarkIsWildcard && ch === '?';
       for (let i = 0; i < text.length; i++) {
-        if (reachable[i] && (ch === '?' || text[i] === ch)) next[i + 1] = 1;
+        if (reachable[i] && (any || text[i] === ch)) next[i + 1] = 1;
       }
     }
     reachable = next;
   }
-  return reachable[text.length] === 1;
+  return reachable;
 }

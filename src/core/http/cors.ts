@@ -11,6 +11,8 @@ export const CORS_EXPOSE_HEADERS = [
   'Content-Range',
   'Age',
   'x-cache',
+  'x-cache-shield',
+  'x-edgeshield-policy',
   'Server-Timing',
   'CMSD-Static',
   'CMSD-Dynamic',

@@ -3,9 +3,10 @@
  * ratio, byte offload, origin bytes saved, viewer-hours) for the finance report.
  *
  * Pure: no I/O, no clock. Definitions (README "Finance report"):
- * - cost: bytes are summed per UTC billing month and table region, priced through the tiers from
- *   zero (tiered-cost.ts), and each record carries its share at that month-region's average rate;
- *   so any breakdown sums to the total.
+ * - cost: only the outermost tier present (edge, else shield, else origin) is priced — that is what
+ *   leaves for viewers and what a CDN price table prices; inner tiers show bytes at cost 0. Its bytes
+ *   are summed per UTC billing month and table region, priced through the tiers from zero, and each
+ *   record carries its share at that month-region's average rate; so any breakdown sums to the total.
  * - request hit ratio: records whose cacheStatus is a hit (HIT, STALE, COALESCED, …) / records.
  * - byte offload: 1 − originBytes / bytes (what this tier did not have to fetch upstream).
  * - viewer-hours: per session (sessionId), the sum of CMCD object durations (`d`) of its records
@@ -97,17 +98,34 @@ export function keyOf(record: EgressRecord, dimension: Dimension): string {
   }
 }
 
-/** Per-record cost at its month-region average rate; the sum equals the tiered total. */
-export function recordCosts(records: readonly EgressRecord[], table: PriceTable): number[] {
+/**
+ * Per-record cost at its month-region average rate; the sum equals the tiered total. Only records of
+ * `pricedTier` are priced (a CDN price table prices what leaves for viewers; bytes between our own
+ * tiers are not billed at CDN rates) — the others cost 0 and add no volume to the tiers.
+ */
+export function recordCosts(
+  records: readonly EgressRecord[],
+  table: PriceTable,
+  pricedTier?: string,
+): number[] {
+  const priced = (r: EgressRecord) => pricedTier === undefined || r.tier === pricedTier;
   const bytes = new Map<string, number>();
   const keys = records.map((r) => `${billingMonthOf(r.ts)} ${tableRegionOf(table, r.country)}`);
-  for (const [i, r] of records.entries()) bytes.set(keys[i] ?? '', (bytes.get(keys[i] ?? '') ?? 0) + r.bytes);
+  for (const [i, r] of records.entries()) {
+    if (priced(r)) bytes.set(keys[i] ?? '', (bytes.get(keys[i] ?? '') ?? 0) + r.bytes);
+  }
   const rate = new Map<string, number>();
   for (const [key, b] of bytes) {
     const region = key.slice(key.indexOf(' ') + 1);
     rate.set(key, b > 0 ? priceBytes(table, region, b) / b : 0);
   }
-  return records.map((r, i) => r.bytes * (rate.get(keys[i] ?? '') ?? 0));
+  return records.map((r, i) => (priced(r) ? r.bytes * (rate.get(keys[i] ?? '') ?? 0) : 0));
+}
+
+/** The viewer-facing tier present in a ledger: edge, else shield, else origin. */
+export function outermostTier(records: readonly EgressRecord[]): 'edge' | 'shield' | 'origin' {
+  const tiers = new Set(records.map((r) => r.tier));
+  return tiers.has('edge') ? 'edge' : tiers.has('shield') ? 'shield' : 'origin';
 }
 
 class Acc {
@@ -188,7 +206,8 @@ export function aggregate(
   table: PriceTable,
   options: AggregateOptions,
 ): Report {
-  const costs = recordCosts(records, table);
+  const outer = outermostTier(records);
+  const costs = recordCosts(records, table, outer);
   const totals =
     grouped(records, costs, () => 'all')
       .get('all')
@@ -209,7 +228,6 @@ export function aggregate(
   const tierBytes = (tier: string, field: 'bytes' | 'originBytes') =>
     records.filter((r) => r.tier === tier).reduce((n, r) => n + r[field], 0);
   const tiers = new Set(records.map((r) => r.tier));
-  const outer = tiers.has('edge') ? 'edge' : tiers.has('shield') ? 'shield' : 'origin';
   const inner = tiers.has('shield') ? 'shield' : outer;
   const deliveredBytes = tierBytes(outer, 'bytes');
   // The shield's `origin` records count every packager fetch (background revalidations included);

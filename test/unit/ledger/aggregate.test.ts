@@ -51,9 +51,11 @@ const LEDGER = [
 describe('aggregate', () => {
   const report = aggregate(LEDGER, FLAT, { by: ['tier', 'region', 'session'] });
 
-  it('totals bytes, requests, hits and cost over all tiers', () => {
+  it('totals bytes, requests and hits over all tiers but prices only what the edge sent to viewers', () => {
     expect(report.totals).toMatchObject({ requests: 5, hits: 3, bytes: 5 * GB, originBytes: 2 * GB });
-    expect(report.totals.cost).toBeCloseTo(0.05, 10);
+    // 4 GB left the edge at $0.01/GB; the shield's 1 GB went to our own edge, not to a viewer.
+    expect(report.totals.cost).toBeCloseTo(0.04, 10);
+    expect(report.breakdowns.tier?.find((r) => r.key === 'shield')?.cost).toBe(0);
     expect(report.totals.hitRatio).toBe(0.6);
     expect(report.totals.byteOffload).toBeCloseTo(0.6, 10);
   });
@@ -97,7 +99,7 @@ describe('aggregate', () => {
     expect(s1?.viewerHours).toBeCloseTo(8 / 3600, 12);
     expect(s2?.viewerHours).toBeCloseTo(60 / 3600, 12);
     expect(report.totals.sessions).toBe(2);
-    expect(report.totals.costPerViewerHour).toBeCloseTo(0.05 / (68 / 3600), 8);
+    expect(report.totals.costPerViewerHour).toBeCloseTo(0.04 / (68 / 3600), 8);
     // Sessions carry $0.02 (s1) + $0.02 (s2); the shield record has no session.
     expect(report.costPerSession).toBeCloseTo(0.02, 10);
   });
