@@ -22,6 +22,7 @@ import { ShieldError } from './errors.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
 import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createContentRoute } from './routes/content.ts';
+import { createFastHit, createKeyOf } from './routes/fast-hit.ts';
 import { purge, readPurgeRequest } from './routes/purge.ts';
 import { sendError } from './routes/respond.ts';
 import { BREAKER_STATES } from './upstream/breaker.ts';
@@ -222,8 +223,22 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     }
   }
 
+  // Fresh whole-object hits are answered synchronously (routes/fast-hit.ts); off while per-request
+  // hooks (egress records, access lines) must see every response through handle().
+  const fastHit =
+    egress === undefined && !accessLog
+      ? createFastHit({
+          get: (key) => store.get(key),
+          now,
+          checkSecret,
+          corsFor,
+          keyOf: createKeyOf(normalizePath, (raw) => contentQuery(new URLSearchParams(raw))),
+          onHit: content.onFastHit,
+          cmcd: config.prefetch.cmcd,
+        })
+      : undefined;
   const server = createServer((req, res) => {
-    void handle(req, res);
+    if (fastHit === undefined || !fastHit(req, res)) void handle(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

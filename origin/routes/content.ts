@@ -30,7 +30,11 @@ export interface ContentDeps extends FillDeps {
 }
 
 /** Serves one content request; rejects with a `ShieldError` only before response headers are sent. */
-export type ContentRoute = (ctx: RequestContext) => Promise<void>;
+export interface ContentRoute {
+  (ctx: RequestContext): Promise<void>;
+  /** Book-keeping for a fresh hit served by the fast path (fast-hit.ts): hit count, prefetch use. */
+  readonly onFastHit: (object: CachedObject) => void;
+}
 
 /**
  * Builds the content route.
@@ -145,34 +149,41 @@ export function createContentRoute(deps: ContentDeps): ContentRoute {
     await streamBody(ctx.res, head.body);
   }
 
-  return async function content(ctx) {
-    prefetcher?.request(ctx.req.url ?? '', ctx.req.headers, ctx.path);
-    let object = store.get(ctx.key);
-    if (object === undefined && store.cold?.has(ctx.key) === true && inFlight.get(ctx.key) === undefined) {
-      // Disk tier: one read (shared by concurrent callers), promoted to memory; the hit path never waits here.
-      object = await store.cold.load(ctx.key);
-      if (object !== undefined) counts.diskHits++;
-    }
-    if (object !== undefined) {
-      const state = freshnessState(object, now());
-      if (state === 'fresh') {
-        counts.hits++;
-        prefetcher?.servedObject(object);
-        return serveStored(ctx, object, 'HIT');
-      }
-      if (state === 'stale-while-revalidate') {
-        counts.staleWhileRevalidate++;
-        revalidateInBackground(ctx.key, `${ctx.path}${ctx.query}`, object);
-        return serveStored(ctx, object, 'STALE');
-      }
-    }
-    const running = inFlight.get(ctx.key);
-    if (running !== undefined) {
-      counts.coalesced++;
-      prefetcher?.servedFill(running);
-      return serveFill(ctx, running, 'COALESCED', object);
-    }
-    counts.misses++;
-    return serveFill(ctx, begin(ctx.key, `${ctx.path}${ctx.query}`, object), 'MISS', object);
+  const onFastHit = (object: CachedObject): void => {
+    counts.hits++;
+    prefetcher?.servedObject(object);
   };
+  return Object.assign(
+    async function content(ctx: RequestContext): Promise<void> {
+      prefetcher?.request(ctx.req.url ?? '', ctx.req.headers, ctx.path);
+      let object = store.get(ctx.key);
+      if (object === undefined && store.cold?.has(ctx.key) === true && inFlight.get(ctx.key) === undefined) {
+        // Disk tier: one read (shared by concurrent callers), promoted to memory; the hit path never waits here.
+        object = await store.cold.load(ctx.key);
+        if (object !== undefined) counts.diskHits++;
+      }
+      if (object !== undefined) {
+        const state = freshnessState(object, now());
+        if (state === 'fresh') {
+          counts.hits++;
+          prefetcher?.servedObject(object);
+          return serveStored(ctx, object, 'HIT');
+        }
+        if (state === 'stale-while-revalidate') {
+          counts.staleWhileRevalidate++;
+          revalidateInBackground(ctx.key, `${ctx.path}${ctx.query}`, object);
+          return serveStored(ctx, object, 'STALE');
+        }
+      }
+      const running = inFlight.get(ctx.key);
+      if (running !== undefined) {
+        counts.coalesced++;
+        prefetcher?.servedFill(running);
+        return serveFill(ctx, running, 'COALESCED', object);
+      }
+      counts.misses++;
+      return serveFill(ctx, begin(ctx.key, `${ctx.path}${ctx.query}`, object), 'MISS', object);
+    },
+    { onFastHit },
+  );
 }
