@@ -17,8 +17,10 @@ export interface AuthEnv {
   readonly AUTH_JWKS_URL?: string;
   /** Algorithms accepted for JWKS-URL keys (comma list). Default `ES256,RS256,EdDSA`. */
   readonly AUTH_JWKS_ALGS?: string;
-  /** Minimum seconds between JWKS refetches for an unknown kid. Default 60. */
+  /** Minimum seconds between JWKS fetches, whatever triggers them (unknown kid, stale set). Default 60. */
   readonly AUTH_JWKS_REFRESH_S?: string;
+  /** Seconds a fetched JWKS is trusted (ceiling for its Cache-Control max-age, floor 30). Default 600. */
+  readonly AUTH_JWKS_MAX_AGE_S?: string;
   /** JSON list of other-format verifiers per path prefix (a secret: it holds keys). */
   readonly AUTH_VERIFIERS?: string;
   readonly AUTH_TOKEN_PARAM?: string;
@@ -78,6 +80,7 @@ export const AUTH_DEFAULTS = {
   AUTH_MODE: 'required',
   AUTH_JWKS_ALGS: 'ES256,RS256,EdDSA',
   AUTH_JWKS_REFRESH_S: '60',
+  AUTH_JWKS_MAX_AGE_S: '600',
   AUTH_TOKEN_PARAM: DEFAULT_TOKEN_PARAM,
   AUTH_COOKIE: 'edgeshield_token',
   AUTH_CLOCK_SKEW_S: String(DEFAULT_CLOCK_SKEW_S),
@@ -97,15 +100,20 @@ export function parseAuthConfig(env: AuthEnv, issues: IssueSink): AuthConfig {
   const mode = env.AUTH_MODE ?? AUTH_DEFAULTS.AUTH_MODE;
   if (mode !== 'required' && mode !== 'off')
     issues.push({ key: 'AUTH_MODE', expected: '"required" or "off"', found: found(mode) });
-  const int = (key: 'AUTH_CLOCK_SKEW_S' | 'AUTH_JWKS_REFRESH_S', max: number) => {
+  const int = (
+    key: 'AUTH_CLOCK_SKEW_S' | 'AUTH_JWKS_REFRESH_S' | 'AUTH_JWKS_MAX_AGE_S',
+    max: number,
+    min = 0,
+  ) => {
     const raw = env[key] ?? AUTH_DEFAULTS[key];
     const n = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(n <= max))
-      issues.push({ key, expected: `an integer number of seconds 0-${max}`, found: found(raw) });
+    if (!(n <= max && n >= min))
+      issues.push({ key, expected: `an integer number of seconds ${min}-${max}`, found: found(raw) });
     return Number.isNaN(n) ? 0 : n;
   };
   const skewS = int('AUTH_CLOCK_SKEW_S', 600);
   const refreshS = int('AUTH_JWKS_REFRESH_S', 86_400);
+  const maxAgeS = int('AUTH_JWKS_MAX_AGE_S', 86_400, 1);
   const tokenParam = env.AUTH_TOKEN_PARAM ?? AUTH_DEFAULTS.AUTH_TOKEN_PARAM;
   const cookieName = env.AUTH_COOKIE ?? AUTH_DEFAULTS.AUTH_COOKIE;
   if (!NAME.test(tokenParam))
@@ -150,7 +158,7 @@ export function parseAuthConfig(env: AuthEnv, issues: IssueSink): AuthConfig {
           ...(jwksUrl !== undefined ? { jwksUrl } : {}),
           algorithms: [...algorithms],
           refreshS,
-          cacheMaxAgeS: 600,
+          cacheMaxAgeS: maxAgeS,
         }
       : undefined,
     verifiers,

@@ -1,16 +1,15 @@
 /**
  * The JWT verifier (jose) behind the core `TokenVerifier` interface. Keys come from an inline JWKS
- * (each key pinned to its `alg`) and/or a JWKS URL fetched and cached by jose: rotation by `kid`,
- * an unknown `kid` refetches at most once per cooldown. `none` and algorithm confusion are refused by
- * construction: only listed algorithms are accepted, and jose selects keys by `kty`/`alg`.
- * Only the signature is checked here; exp/nbf/iat/acl/ip are core's `checkClaims`.
+ * (each key pinned to its `alg`) and/or a JWKS URL held by our own cache (jwks-cache.ts: rotation by
+ * `kid`, an unknown `kid` refetches at most once per AUTH_JWKS_REFRESH_S, the request's clock drives
+ * it). `none` and algorithm confusion are refused by construction: only listed algorithms are
+ * accepted, and every key is pinned to one algorithm. Only the signature is checked here;
+ * exp/nbf/iat/acl/ip are core's `checkClaims`.
  */
 import {
   type CompactVerifyGetKey,
   compactVerify,
   createLocalJWKSet,
-  createRemoteJWKSet,
-  customFetch,
   importJWK,
   type JSONWebKeySet,
 } from 'jose';
@@ -18,6 +17,7 @@ import { claimsFromJson } from '../../core/auth/claims.ts';
 import type { JwtAlg } from '../../core/auth/jwt-sign.ts';
 import { MAX_TOKEN_LENGTH, type TokenVerifier } from '../../core/auth/types.ts';
 import { err } from '../../core/result.ts';
+import { createJwksCache, type JwksCacheOptions } from './jwks-cache.ts';
 
 export interface JwtVerifierOptions {
   readonly jwks?: JSONWebKeySet;
@@ -26,9 +26,11 @@ export interface JwtVerifierOptions {
   readonly algorithms: readonly JwtAlg[];
   /** Minimum seconds between JWKS refetches triggered by an unknown kid. */
   readonly refreshS: number;
-  /** Seconds a fetched JWKS is trusted before a refetch. */
+  /** Seconds a fetched JWKS is trusted before a refetch (ceiling for its Cache-Control max-age). */
   readonly cacheMaxAgeS: number;
   readonly fetch?: typeof fetch;
+  /** JWKS fetch/skip log sink (default: console.warn JSON). */
+  readonly log?: JwksCacheOptions['log'];
 }
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -42,46 +44,60 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   );
   const imported = new Map<string, ReturnType<typeof importJWK>>();
   const local = asymmetric.length > 0 ? createLocalJWKSet({ keys: asymmetric }) : undefined;
-  const fetchImpl = options.fetch;
+  const fetchImpl = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
   const remote = options.jwksUrl
-    ? createRemoteJWKSet(new URL(options.jwksUrl), {
-        cooldownDuration: options.refreshS * 1000,
-        cacheMaxAge: options.cacheMaxAgeS * 1000,
-        ...(fetchImpl ? { [customFetch]: (url: string, init: RequestInit) => fetchImpl(url, init) } : {}),
+    ? createJwksCache({
+        url: options.jwksUrl,
+        fetch: (url, init) => fetchImpl(url, init),
+        // URL keys never include HS256 (config refuses it; the cache refuses oct keys too).
+        algorithms: options.algorithms.filter((a) => a !== 'HS256'),
+        refreshS: options.refreshS,
+        maxAgeS: options.cacheMaxAgeS,
+        ...(options.log ? { log: options.log } : {}),
       })
     : undefined;
-  const getKey: CompactVerifyGetKey = async (header, token) => {
-    if (header.alg === 'HS256') {
-      const jwk = header.kid === undefined ? undefined : secrets.get(header.kid);
-      if (jwk?.alg !== 'HS256' || header.kid === undefined)
-        throw Object.assign(new Error('no HS256 key for kid'), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
-      let key = imported.get(header.kid);
-      if (!key) {
-        key = importJWK(jwk, 'HS256');
-        imported.set(header.kid, key);
+  const keyAt =
+    (nowMs: number): CompactVerifyGetKey =>
+    async (header, token) => {
+      if (header.alg === 'HS256') {
+        const jwk = header.kid === undefined ? undefined : secrets.get(header.kid);
+        if (jwk?.alg !== 'HS256' || header.kid === undefined)
+          throw Object.assign(new Error('no HS256 key for kid'), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
+        let key = imported.get(header.kid);
+        if (!key) {
+          key = importJWK(jwk, 'HS256');
+          imported.set(header.kid, key);
+        }
+        return key;
       }
-      return key;
-    }
-    if (local) {
-      try {
-        return await local(header, token);
-      } catch (error) {
-        if (!remote || codeOf(error) !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+      if (local) {
+        try {
+          return await local(header, token);
+        } catch (error) {
+          if (!remote || codeOf(error) !== 'ERR_JWKS_NO_MATCHING_KEY') throw error;
+        }
       }
-    }
-    if (remote) return remote(header, token);
-    throw Object.assign(new Error('no key source'), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
-  };
+      if (remote) {
+        const found = await remote.key(header.kid, header.alg ?? '', nowMs);
+        if (found.ok) return found.value;
+        const code =
+          found.error.reason === 'unknown-key' ? 'ERR_JWKS_NO_MATCHING_KEY' : 'ERR_JWKS_KEY_UNAVAILABLE';
+        throw Object.assign(new Error(found.error.reason), { code });
+      }
+      throw Object.assign(new Error('no key source'), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    };
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   return {
     format: 'jwt',
     looksLike: (token) => JWT_SHAPE.test(token),
-    async verify(token) {
+    async verify(token, request) {
       if (token.length > MAX_TOKEN_LENGTH) return err({ reason: 'malformed', detail: 'too long' });
       if (!JWT_SHAPE.test(token)) return err({ reason: 'malformed', detail: 'not a compact JWS' });
       let payload: Uint8Array;
       try {
-        payload = (await compactVerify(token, getKey, { algorithms: [...options.algorithms] })).payload;
+        payload = (
+          await compactVerify(token, keyAt(request.now * 1000), { algorithms: [...options.algorithms] })
+        ).payload;
       } catch (error) {
         return err(failureOf(error));
       }
@@ -109,11 +125,10 @@ function failureOf(error: unknown) {
       return { reason: 'unknown-key' } as const;
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
       return { reason: 'alg-not-allowed', alg: 'not allowed' } as const;
-    case 'ERR_JWKS_TIMEOUT':
-    case 'ERR_JWKS_INVALID':
+    case 'ERR_JWKS_KEY_UNAVAILABLE':
       return { reason: 'key-unavailable', detail: codeOf(error) ?? '' } as const;
     case undefined:
-      // fetch() of the JWKS URL failed (TypeError) or similar: infrastructure, still never a 500.
+      // An unexpected throw from key import or crypto: refused, still never a 500.
       return { reason: 'key-unavailable', detail: error instanceof Error ? error.name : 'unknown' } as const;
     default:
       return { reason: 'malformed', detail: codeOf(error) ?? '' } as const;
