@@ -4,7 +4,7 @@
  */
 import { contentKindOf } from '../src/core/hls/content-kind.ts';
 import { type Analysis, analyze, type OriginCounts } from './lib/analysis.ts';
-import { CLOUDFRONT_ON_DEMAND, type PriceTable } from './lib/prices-cloudfront.ts';
+import { CLOUDFRONT_ON_DEMAND, type PriceTable } from './lib/cost.ts';
 import { buildSummary, evaluateThresholds, type K6Summary, type ThresholdResult } from './lib/summary.ts';
 import { parseThresholds } from './lib/thresholds.ts';
 import type { RunResult } from './runner.ts';

@@ -4,9 +4,10 @@
  * ratios, origin offload, upstream requests per object, latency by serving tier, errors by code,
  * egress by tier and country with cost, and a per-second time series. Pure.
  */
+
+import type { PriceTable } from './cost.ts';
 import { costByRegion, type RegionCost } from './cost.ts';
 import { type TrendStats, trendStats } from './percentiles.ts';
-import type { PriceTable } from './prices-cloudfront.ts';
 import { isHit, type RequestRecord, servedBy } from './record.ts';
 
 /** Requests and bytes the packager answered, per object (from the counting proxy). */

@@ -52,7 +52,7 @@ export function evaluateThresholds(
         metric: entry.key,
         threshold: t.source,
         actual: actual ?? null,
-        ok: actual !== undefined && raw !== undefined && raw.values.length > 0 && thresholdPasses(t, actual),
+        ok: actual !== undefined && measured(raw) && thresholdPasses(t, actual),
       });
     }
   }
@@ -60,6 +60,15 @@ export function evaluateThresholds(
     results.push({ metric: issue.source, threshold: issue.message, actual: null, ok: false });
   }
   return results;
+}
+
+/**
+ * Whether a threshold has something to judge. A trend, rate or gauge with no samples has no value,
+ * so its thresholds fail (a threshold that cannot fail is a defect). A defined counter with no
+ * samples did count: zero events (e.g. `stalls: ['count==0']` when no viewer stalled).
+ */
+function measured(raw: { readonly type: string; readonly values: readonly number[] } | undefined): boolean {
+  return raw !== undefined && (raw.values.length > 0 || raw.type === 'counter');
 }
 
 function metricFields(values: MetricValues): SummaryMetric {

@@ -6,7 +6,17 @@
  *
  * Failure mode reproduced: blocking reloads keyed badly (every viewer's _HLS_msn request a separate
  * origin hold, or token/CMCD in the key) multiply origin load at the live edge by the audience size.
- * Good looks like: each (playlist, _HLS_msn) object fetched from the origin once, no stalls, no errors.
+ * Good looks like: each (playlist, _HLS_msn) object fetched from the origin once (at most twice), no
+ * stalls, no errors.
+ *
+ * Why blocking answers and tune-in playlists are judged apart: the plain `index.m3u8` (each viewer's
+ * first, non-blocking request) must be current to within a part, so the edge keeps it ½ part target
+ * (250 ms) and every 250 ms window with a joining viewer is one origin fetch by design; its count
+ * follows the join pattern, not a defect. A blocking answer (`_HLS_msn=M`) stays correct as long as M
+ * is in the window (RFC 8216bis §6.2.5.2: "M or later"), so it should reach the origin once: the held
+ * request. A second fetch is allowed for a viewer that asks after the edge's blocking-reload TTL
+ * (1 × target duration) and triggers one stale-while-revalidate refresh; avg ≤ 1.2 catches that
+ * happening systematically (it did for every object while the packager sent max-age=1 on them).
  */
 import { makeViewer, PLAYER_METRICS, play } from '../player.ts';
 import type { Scenario } from '../scenario.ts';
@@ -16,7 +26,7 @@ const LL_MASTER = '/llhls/ts/master.m3u8';
 export const llHls: Scenario = {
   name: 'll-hls',
   description:
-    'Live viewers with LL-HLS blocking reloads (_HLS_msn) and preload hints. Reproduces per-viewer blocking-reload fan-out to origin. Good: each blocking-reload object fetched from origin once, no stalls. Falls back to /live/ts with a note when the stack has no /llhls/.',
+    'Live viewers with LL-HLS blocking reloads (_HLS_msn) and preload hints. Reproduces per-viewer blocking-reload fan-out to origin. Good: each blocking-reload object fetched from origin once (max 2, avg <= 1.2), no stalls. Falls back to /live/ts with a note when the stack has no /llhls/.',
   options: {
     scenarios: {
       viewers: {
@@ -29,12 +39,12 @@ export const llHls: Scenario = {
       },
     },
     thresholds: {
-      'origin_requests_per_object{target:edge,kind:playlist}': ['max<=2'],
+      blocking_reload_origin_requests: ['max<=2', 'avg<=1.2'],
       'origin_requests_per_object{target:edge,kind:segment}': ['max<=1.0'],
       http_req_failed: ['rate<0.01'],
     },
   },
-  metrics: PLAYER_METRICS,
+  metrics: { ...PLAYER_METRICS, blocking_reload_origin_requests: 'trend' },
   async setup({ targets }) {
     const res = await fetch(new URL(LL_MASTER, targets.edge), { signal: AbortSignal.timeout(10_000) }).catch(
       () => undefined,
@@ -48,6 +58,15 @@ export const llHls: Scenario = {
         `no LL-HLS stream at ${LL_MASTER} (status ${res?.status ?? 'unreachable'}): ran regular live with playlist polling instead; blocking reloads not exercised`,
       ],
     };
+  },
+  finish({ originCounts, metrics }) {
+    const perObject = [...(originCounts.edge ?? new Map())].filter(([key]) => key.includes('_HLS_msn='));
+    for (const [, c] of perObject) metrics.add('blocking_reload_origin_requests', c.requests, {});
+    const tuneIn = [...(originCounts.edge ?? new Map())]
+      .filter(([key]) => key.endsWith('/index.m3u8'))
+      .map(([key, c]) => ({ object: key, originRequests: c.requests }));
+    const repeated = perObject.filter(([, c]) => c.requests > 1).map(([key]) => key);
+    return { tuneInPlaylists: tuneIn, blockingAnswersFetchedTwiceOrMore: repeated };
   },
   exec: {
     async default(ctx) {

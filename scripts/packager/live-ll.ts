@@ -4,8 +4,8 @@
  * blocking playlist reloads (`_HLS_msn` / `_HLS_part`, RFC 8216bis §6.2.5.2).
  *
  * Parts are separate objects `seg_<msn>.p<k>.ts`: byte slices of the VOD segment file cut where a
- * video frame (PES) starts at k × PART_TARGET_MS (ts-cuts.ts), so hls.js's TS demuxer reads them in
- * order and no frame is split (fMP4 slices would cut boxes, hence MPEG-TS only). Only part 0 starts
+ * video frame (PES) starts at k × PART_TARGET_MS (src/core/hls/ts-part-cuts.ts), so hls.js's TS
+ * demuxer reads them in order and no frame is split (fMP4 slices would cut boxes, hence MPEG-TS only). Only part 0 starts
  * with a key frame (one GOP per segment), so only it is INDEPENDENT=YES. Media playlists carry
  * EXT-X-RENDITION-REPORTs for the master's other renditions.
  * Requests for a part not yet published (the preload hint) and blocking reloads are held until the
@@ -22,10 +22,10 @@ import {
   partPublishedAtMs,
   serializeLlWindow,
 } from '../../src/core/hls/live-window-ll.ts';
+import { tsPartCuts } from '../../src/core/hls/ts-part-cuts.ts';
 import { readVodMediaPlaylist, type VodMediaPlaylist } from '../media/vod-playlist.ts';
 import type { PackagerErrorCode } from './errors.ts';
 import { LIVE_GRACE_SEGMENTS } from './live.ts';
-import { tsPartCuts } from './ts-cuts.ts';
 import type { Representation } from './respond.ts';
 import {
   CACHE_IMMUTABLE,
@@ -116,14 +116,16 @@ export async function answerLlHls(
         const w = windowAt(ctx.now());
         if (!w.ok) return fail('PACKAGER_ERR_NOT_FOUND', 'stream unavailable');
         const decision = blockingReload(w.value, request);
-        if (decision === 'ready') return { ok: true, rep: playlistRep(w.value, source, reports) };
+        if (decision === 'ready') {
+          return { ok: true, rep: playlistRep(w.value, source, reports, blockingCacheControl(ctx, w.value)) };
+        }
         if (decision === 'too-far')
           return fail('PACKAGER_ERR_BAD_REQUEST', 'blocking reload beyond the live edge');
         if (!(await waitForNextPart(ctx, w.value, deadline)))
           return fail('PACKAGER_ERR_HOLD_TIMEOUT', 'hold timed out');
       }
     }
-    return { ok: true, rep: playlistRep(first.value, source, reports) };
+    return { ok: true, rep: playlistRep(first.value, source, reports, CACHE_LIVE_PLAYLIST) };
   }
   const partMatch = PART.exec(name);
   if (partMatch !== null) {
@@ -176,7 +178,24 @@ async function renditionReportUris(root: string, rendition: string): Promise<str
   return others.map((r) => `../${r}/index.m3u8`);
 }
 
-function playlistRep(w: LlWindow, source: VodMediaPlaylist, reports: readonly string[]): Representation {
+/**
+ * Cache-Control of an answer to a blocking reload. RFC 8216bis §6.2.5.2: `_HLS_msn=M` asks for a
+ * Playlist containing segment M (or part P of it) "or later"; once answered, that response keeps
+ * satisfying the same request for as long as M is in the window, and a client that needs newer
+ * parts asks with a higher msn/part (another URL). So it may be cached for the window's length, not
+ * for the ½-part freshness of the plain playlist URL: a short max-age here only makes every cache
+ * refetch (or background-refresh) an answer that cannot improve for its requester.
+ */
+function blockingCacheControl(ctx: LlContext, w: LlWindow): string {
+  return `public, max-age=${ctx.windowSize * w.complete.targetDuration}`;
+}
+
+function playlistRep(
+  w: LlWindow,
+  source: VodMediaPlaylist,
+  reports: readonly string[],
+  cacheControl: string,
+): Representation {
   const text = serializeLlWindow(w, {
     segmentUri: (s) => `seg_${s.msn}.ts`,
     partUri: (s, p) => `seg_${s.msn}.p${p}.ts`,
@@ -186,7 +205,7 @@ function playlistRep(w: LlWindow, source: VodMediaPlaylist, reports: readonly st
   const bytes = Buffer.from(text);
   return {
     contentType: 'application/vnd.apple.mpegurl',
-    cacheControl: CACHE_LIVE_PLAYLIST,
+    cacheControl,
     size: bytes.length,
     etag: `"ll-${w.current.msn}-${w.currentParts}-${bytes.length}"`,
     body: { kind: 'bytes', bytes },

@@ -19,13 +19,22 @@ export interface PackagerServerOptions extends PackagerConfig {
   /** Wall clock in ms; defaults to Date.now. */
   readonly now?: () => number;
   /**
-   * When live msn 0 started. Defaults to the Unix epoch so every packager instance (and every
-   * restart) agrees on the live edge without coordinating — the shield can fail over between them.
+   * When live msn 0 started. Defaults to the fixed LIVE_EPOCH_MS so every packager instance (and
+   * every restart) agrees on the live edge without coordinating — the shield can fail over between them.
    */
   readonly liveStartMs?: number;
   /** Where unexpected request failures are reported; defaults to stderr. */
   readonly log?: (line: string) => void;
 }
+
+/**
+ * Default start of the live timelines: a fixed instant, not the Unix epoch. With a 30 s loop the
+ * epoch gave EXT-X-DISCONTINUITY-SEQUENCE ≈ 60 million, and hls.js 1.7 walks its per-discontinuity
+ * array from index 0 on every playlist load (stream-controller onLevelLoaded `initPTS.some`), which
+ * cost ~0.8 s of main thread per reload: tolerable at 2 s segments, but LL-HLS reloads every 0.5 s
+ * part and fell behind. From 2025-01-01 the sequence grows ~1 M a year (~15 ms per load).
+ */
+export const LIVE_EPOCH_MS = Date.UTC(2025, 0, 1);
 
 export interface RunningPackager {
   readonly url: string;
@@ -49,7 +58,7 @@ export async function startPackager(options: PackagerServerOptions): Promise<Run
     throw new TypeError(`liveWindow: expected an integer >= 1, got ${options.liveWindow}`);
   }
   const now = options.now ?? Date.now;
-  const liveStartMs = options.liveStartMs ?? 0;
+  const liveStartMs = options.liveStartMs ?? LIVE_EPOCH_MS;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
 
   const server = createServer((req, res) => {

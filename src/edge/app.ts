@@ -24,7 +24,7 @@ import { geoGate } from './middleware/geo-gate.ts';
 import { methodGuard } from './middleware/method-guard.ts';
 import { pathGuard } from './middleware/path-guard.ts';
 import { timing } from './middleware/timing.ts';
-import { type GetGeo, geoFromCf, viewerGeo } from './middleware/viewer-geo.ts';
+import { type GetGeo, geoFromCf, geoFromClientHeader, viewerGeo } from './middleware/viewer-geo.ts';
 import type { CachedFetchDeps } from './routes/fetch-through-cache.ts';
 import { fetchKey } from './routes/key.ts';
 import { servePlaylist } from './routes/playlist.ts';
@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
   app.use(compressPlaylists(config.cache.compressPlaylists));
   app.use(pathGuard());
   app.use(methodGuard(config.corsOrigins));
-  app.use(viewerGeo(deps.getGeo ?? geoFromCf));
+  app.use(viewerGeo(deps.getGeo ?? (config.geo.trustClientCountry ? geoFromClientHeader : geoFromCf)));
   // Auth then geo: after the path is canonical, before anything touches the cache or the shield.
   const verifiers = createVerifiers(config.auth, { subtle: crypto.subtle, fetch: deps.fetch });
   app.use(auth({ config: config.auth, verifiers, now: deps.now, publicPaths: [HEALTH_PATH] }));

@@ -10,17 +10,30 @@ import type { IssueSink } from './config-auth.ts';
 export interface GeoEnv {
   /** JSON list of rules per path prefix; see src/core/geo/parse.ts. Default: no rules. */
   readonly GEO_RULES?: string;
+  /**
+   * DEV ONLY, never in production: `on` makes the viewer's `CF-IPCountry` request header win over
+   * request.cf.country, so a local bench can simulate many countries through one `wrangler dev`
+   * (which fills request.cf from one cf.json). Trusts the client. Default `off`.
+   */
+  readonly DEV_TRUST_CLIENT_COUNTRY?: string;
 }
 
 export interface GeoConfig {
   readonly rules: readonly GeoRule[];
+  /** DEV_TRUST_CLIENT_COUNTRY=on: the client's CF-IPCountry header decides the country. */
+  readonly trustClientCountry: boolean;
 }
 
 /** @example parseGeoConfig({ GEO_RULES: '[{"prefix":"/","deny":{"countries":["FR"]}}]' }, issues) */
 export function parseGeoConfig(env: GeoEnv, issues: IssueSink): GeoConfig {
-  if (env.GEO_RULES === undefined || env.GEO_RULES.trim() === '') return { rules: [] };
+  const trust = (env.DEV_TRUST_CLIENT_COUNTRY ?? 'off').trim();
+  if (trust !== 'on' && trust !== 'off') {
+    issues.push({ key: 'DEV_TRUST_CLIENT_COUNTRY', expected: 'on or off', found: JSON.stringify(trust) });
+  }
+  const trustClientCountry = trust === 'on';
+  if (env.GEO_RULES === undefined || env.GEO_RULES.trim() === '') return { rules: [], trustClientCountry };
   const parsed = parseGeoRules(env.GEO_RULES);
   for (const i of parsed.issues)
     issues.push({ key: `GEO_RULES${i.at}`, expected: i.expected, found: i.found });
-  return { rules: parsed.rules };
+  return { rules: parsed.rules, trustClientCountry };
 }

@@ -1,8 +1,9 @@
 /**
  * Where to cut one MPEG-TS segment into LL-HLS parts (RFC 8216bis §4.4.4.9): at the start of the
  * video PES whose decode time is the part's start, so no video frame is split across two parts.
- * Pure: bytes in, byte offsets out; no I/O, no clock. Must not rewrite packets (the parts of a
- * segment concatenate to the segment byte for byte).
+ * Used by the dev packager's LL-HLS mode (scripts/packager/live-ll.ts). Pure: bytes in, byte
+ * offsets out; no I/O, no clock. Must not rewrite packets (the parts of a segment concatenate to the
+ * segment byte for byte).
  *
  * Why frame boundaries matter: hls.js carries a truncated PES over to the next part only when the
  * PES header states its length; video PES are usually unbounded (length 0), so a frame cut in two
@@ -82,7 +83,5 @@ function pesDecodeTime(bytes: Uint8Array, at: number, end: number): number | und
 /** A 33-bit PES timestamp (ISO/IEC 13818-1 §2.4.3.7), as a safe integer. */
 function timestamp(bytes: Uint8Array, at: number): number {
   const b = (i: number) => bytes[at + i] ?? 0;
-  return (
-    ((b(0) >> 1) & 0x07) * 2 ** 30 + (b(1) << 22) + ((b(2) >> 1) << 15) + (b(3) << 7) + (b(4) >> 1)
-  );
+  return ((b(0) >> 1) & 0x07) * 2 ** 30 + (b(1) << 22) + ((b(2) >> 1) << 15) + (b(3) << 7) + (b(4) >> 1);
 }

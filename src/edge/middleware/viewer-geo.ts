@@ -26,6 +26,21 @@ export const geoFromCf: GetGeo = (request) => {
   return { country, ...(region ? { region } : {}), ...(colo ? { colo } : {}) };
 };
 
+/**
+ * DEV ONLY (DEV_TRUST_CLIENT_COUNTRY=on): like geoFromCf, but the client's `CF-IPCountry` header
+ * wins over request.cf.country, so one local `wrangler dev` (one cf.json) can serve viewers from
+ * many countries. Never in production: it lets the viewer choose its own country.
+ *
+ * @example geoFromClientHeader(new Request('https://e/', { headers: { 'cf-ipcountry': 'IN' } })) // { country: 'IN', … }
+ */
+export const geoFromClientHeader: GetGeo = (request) => {
+  const fromCf = geoFromCf(request);
+  const header = request.headers.get('cf-ipcountry')?.toUpperCase();
+  if (!header || !COUNTRY.test(header)) return fromCf;
+  // The cf region belongs to the cf country, not to the header's.
+  return { country: header, ...(fromCf?.colo ? { colo: fromCf.colo } : {}) };
+};
+
 /** @example app.use(viewerGeo(geoFromCf)) */
 export function viewerGeo(getGeo: GetGeo): MiddlewareHandler<EdgeHonoEnv> {
   return async function setViewerGeo(c, next) {

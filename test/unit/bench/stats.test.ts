@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costByRegion } from '../../../bench/lib/cost.ts';
+import { CLOUDFRONT_ON_DEMAND, costByRegion } from '../../../bench/lib/cost.ts';
 import {
   simulateBelady,
   simulateInfinite,
@@ -7,7 +7,6 @@ import {
   type TraceRequest,
 } from '../../../bench/lib/ideal-cache.ts';
 import { percentileOfSorted, trendStats } from '../../../bench/lib/percentiles.ts';
-import { CLOUDFRONT_ON_DEMAND } from '../../../bench/lib/prices-cloudfront.ts';
 import { createRandom, pickWeighted, seedOf } from '../../../bench/lib/prng.ts';
 import { parseServerTiming, servedBy } from '../../../bench/lib/record.ts';
 import { createZipf } from '../../../bench/lib/zipf.ts';
@@ -118,10 +117,12 @@ describe('tiers and cost', () => {
     expect(servedBy({ target: 'edge', cache: 'MISS', shieldCache: 'MISS' })).toBe('origin');
     expect(servedBy({ target: 'edge' })).toBe('unknown');
   });
-  it('prices egress by CloudFront region', () => {
-    const cost = costByRegion(CLOUDFRONT_ON_DEMAND, { US: 1e9, DE: 1e9, IN: 2e9, ZZ: 1e9 });
+  it('prices egress with the ledger table by CloudFront region (GB = 2^30 bytes, as AWS bills)', () => {
+    const gb = 2 ** 30;
+    const cost = costByRegion(CLOUDFRONT_ON_DEMAND, { US: gb, DE: gb, IN: 2 * gb, ZZ: gb });
     expect(cost.find((c) => c.region === 'north-america')?.usd).toBeCloseTo(0.17, 10); // US + unknown ZZ
     expect(cost.find((c) => c.region === 'europe')?.usd).toBeCloseTo(0.085, 10);
+    expect(cost.find((c) => c.region === 'india')?.usdPerGb).toBeCloseTo(0.109, 10);
     expect(cost[0]?.region).toBe('india');
   });
 });

@@ -78,6 +78,20 @@ describe('threshold evaluation on metrics', () => {
     );
     expect(results.every((r) => !r.ok)).toBe(true);
   });
+  it('passes count==0 on a defined counter that never counted, and fails avg on an empty trend', () => {
+    const empty = createMetricStore();
+    empty.define('stalls', 'counter');
+    empty.define('ttfb', 'trend', true);
+    const results = evaluateThresholds(
+      empty,
+      parseThresholds({ stalls: ['count==0'], ttfb: ['avg<100'] }),
+      10,
+    );
+    expect(results.map((r) => [r.metric, r.ok])).toEqual([
+      ['stalls', true],
+      ['ttfb', false],
+    ]);
+  });
   it('exports the k6 summary shape, with threshold booleans true when failed', () => {
     const parsed = parseThresholds({ 'http_req_duration{tier:edge}': ['p(95)<10'] });
     const thresholds = evaluateThresholds(store, parsed, 10);

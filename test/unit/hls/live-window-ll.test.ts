@@ -3,6 +3,7 @@ import {
   blockingReload,
   computeLlWindow,
   isPartPublished,
+  lastPart,
   nextPart,
   partPublishedAtMs,
   serializeLlWindow,
@@ -73,5 +74,29 @@ describe('serializeLlWindow', () => {
     expect(text).toContain('seg_8.p3.ts');
     expect(text.trimEnd().split('\n').at(-1)).toBe('#EXT-X-PRELOAD-HINT:TYPE=PART,URI="seg_10.p1.ts"');
     expect(text).not.toContain('ENDLIST');
+  });
+
+  // RFC 8216bis §4.4.5.4: LAST-MSN / LAST-PART "of the last Partial Segment" of the other rendition,
+  // which shares this timeline.
+  it("reports the other renditions with this playlist's last segment and part", () => {
+    const text = serializeLlWindow(at(20_700), {
+      segmentUri: (s) => `seg_${s.msn}.ts`,
+      partUri: (s, p) => `seg_${s.msn}.p${p}.ts`,
+      renditionReports: ['../540p/index.m3u8', '../720p/index.m3u8'],
+    });
+    expect(text.trimEnd().split('\n').slice(-2)).toEqual([
+      '#EXT-X-RENDITION-REPORT:URI="../540p/index.m3u8",LAST-MSN=10,LAST-PART=0',
+      '#EXT-X-RENDITION-REPORT:URI="../720p/index.m3u8",LAST-MSN=10,LAST-PART=0',
+    ]);
+  });
+});
+
+describe('lastPart', () => {
+  it('is the newest published part of the segment in progress', () => {
+    expect(lastPart(at(21_600))).toEqual({ msn: 10, part: 2 });
+  });
+
+  it('is the last part of the newest complete segment before the first part is out', () => {
+    expect(lastPart(at(20_100))).toEqual({ msn: 9, part: 3 });
   });
 });
