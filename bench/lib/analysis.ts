@@ -7,20 +7,12 @@
 
 import type { PriceTable } from './cost.ts';
 import { costByRegion, type RegionCost } from './cost.ts';
+import { type HitStats, hitStats } from './ideal-cache.ts';
 import { type TrendStats, trendStats } from './percentiles.ts';
 import { isHit, type RequestRecord, servedBy } from './record.ts';
 
 /** Requests and bytes the packager answered, per object (from the counting proxy). */
 export type OriginCounts = ReadonlyMap<string, { readonly requests: number; readonly bytes: number }>;
-
-export interface TierStats {
-  readonly requests: number;
-  readonly bytes: number;
-  readonly hits: number;
-  readonly hitBytes: number;
-  readonly hitRatio: number;
-  readonly byteHitRatio: number;
-}
 
 export interface PerObject {
   readonly objects: number;
@@ -43,7 +35,7 @@ export interface TimePoint {
 
 export interface Analysis {
   readonly target: string;
-  readonly tiers: { readonly edge: TierStats; readonly shield: TierStats; readonly origin: TierStats };
+  readonly tiers: { readonly edge: HitStats; readonly shield: HitStats; readonly origin: HitStats };
   /** 1 − origin requests / viewer requests (request hit ratio of the whole CDN). */
   readonly combinedHitRatio: number;
   /** 1 − origin bytes / viewer bytes (byte hit ratio of the whole CDN). */
@@ -61,17 +53,6 @@ export interface Analysis {
 
 /** Content kind of an object key (the part before `?`), for per-kind breakdowns. */
 export type KindOf = (object: string) => string;
-
-function tier(requests: number, bytes: number, hits: number, hitBytes: number): TierStats {
-  return {
-    requests,
-    bytes,
-    hits,
-    hitBytes,
-    hitRatio: requests ? hits / requests : 0,
-    byteHitRatio: bytes ? hitBytes / bytes : 0,
-  };
-}
 
 function add(map: Record<string, number>, key: string, n: number): void {
   map[key] = (map[key] ?? 0) + n;
@@ -179,10 +160,10 @@ export function analyze(
   return {
     target,
     tiers: {
-      edge: tier(edgeReq, edgeBytes, edgeHits, edgeHitBytes),
-      shield: tier(shReq, shBytes, shHits, shHitBytes),
+      edge: hitStats(edgeReq, edgeHits, edgeBytes, edgeHitBytes),
+      shield: hitStats(shReq, shHits, shBytes, shHitBytes),
       // The origin has no cache: its "hits" are nothing, its requests are what the CDN let through.
-      origin: tier(orReq, orBytes, 0, 0),
+      origin: hitStats(orReq, 0, orBytes, 0),
     },
     combinedHitRatio: edgeReq ? Math.max(0, 1 - orReq / edgeReq) : 0,
     originOffload: edgeBytes ? Math.max(0, 1 - orBytes / edgeBytes) : 0,

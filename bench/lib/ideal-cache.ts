@@ -13,21 +13,26 @@ export interface TraceRequest {
   readonly bytes: number;
 }
 
-/** Requests and bytes that hit, out of the total. */
-export interface CacheSimulation {
+/** Requests and bytes that hit, out of the total: a simulated cache here, a measured tier in analysis.ts. */
+export interface HitStats {
   readonly requests: number;
-  readonly hits: number;
   readonly bytes: number;
+  readonly hits: number;
   readonly hitBytes: number;
   readonly hitRatio: number;
   readonly byteHitRatio: number;
 }
 
-function result(requests: number, hits: number, bytes: number, hitBytes: number): CacheSimulation {
+/**
+ * The counts with their ratios (0 when there is no traffic).
+ *
+ * @example hitStats(4, 3, 400, 300).byteHitRatio // 0.75
+ */
+export function hitStats(requests: number, hits: number, bytes: number, hitBytes: number): HitStats {
   return {
     requests,
-    hits,
     bytes,
+    hits,
     hitBytes,
     hitRatio: requests === 0 ? 0 : hits / requests,
     byteHitRatio: bytes === 0 ? 0 : hitBytes / bytes,
@@ -35,7 +40,7 @@ function result(requests: number, hits: number, bytes: number, hitBytes: number)
 }
 
 /** Infinite cache: only the first request of each object misses (compulsory misses). */
-export function simulateInfinite(trace: readonly TraceRequest[]): CacheSimulation {
+export function simulateInfinite(trace: readonly TraceRequest[]): HitStats {
   const seen = new Set<string>();
   let hits = 0;
   let bytes = 0;
@@ -47,7 +52,7 @@ export function simulateInfinite(trace: readonly TraceRequest[]): CacheSimulatio
       hitBytes += r.bytes;
     } else seen.add(r.key);
   }
-  return result(trace.length, hits, bytes, hitBytes);
+  return hitStats(trace.length, hits, bytes, hitBytes);
 }
 
 /**
@@ -55,7 +60,7 @@ export function simulateInfinite(trace: readonly TraceRequest[]): CacheSimulatio
  *
  * @example simulateLru([{ key: 'a', bytes: 1 }, { key: 'a', bytes: 1 }], 1).hits // 1
  */
-export function simulateLru(trace: readonly TraceRequest[], capacityBytes: number): CacheSimulation {
+export function simulateLru(trace: readonly TraceRequest[], capacityBytes: number): HitStats {
   const cache = new Map<string, number>(); // insertion order = recency order
   let used = 0;
   let hits = 0;
@@ -81,7 +86,7 @@ export function simulateLru(trace: readonly TraceRequest[], capacityBytes: numbe
     cache.set(r.key, r.bytes);
     used += r.bytes;
   }
-  return result(trace.length, hits, bytes, hitBytes);
+  return hitStats(trace.length, hits, bytes, hitBytes);
 }
 
 /**
@@ -89,7 +94,7 @@ export function simulateLru(trace: readonly TraceRequest[], capacityBytes: numbe
  *
  * @example simulateBelady(trace, 64 * 2 ** 20).hitRatio >= simulateLru(trace, 64 * 2 ** 20).hitRatio
  */
-export function simulateBelady(trace: readonly TraceRequest[], capacityBytes: number): CacheSimulation {
+export function simulateBelady(trace: readonly TraceRequest[], capacityBytes: number): HitStats {
   const n = trace.length;
   const nextUse = new Float64Array(n);
   const upcoming = new Map<string, number>();
@@ -137,7 +142,7 @@ export function simulateBelady(trace: readonly TraceRequest[], capacityBytes: nu
     used += r.bytes;
     heapPush(heap, { key: r.key, next });
   }
-  return result(n, hits, bytes, hitBytes);
+  return hitStats(n, hits, bytes, hitBytes);
 }
 
 type HeapItem = { key: string; next: number };

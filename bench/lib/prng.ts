@@ -1,5 +1,6 @@
 /**
- * Seeded pseudo-random numbers for reproducible bench traces. Pure: no clock, no Math.random —
+ * Seeded pseudo-random numbers for reproducible bench traces (and the seeded property/fuzz tests in
+ * test/unit, which run in workerd too). Pure: no clock, no Math.random, no imports —
  * the same seed gives the same viewers, titles and bit rates on every run and every machine.
  */
 

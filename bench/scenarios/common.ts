@@ -3,7 +3,7 @@
  * Pure over records.
  */
 import {
-  type CacheSimulation,
+  type HitStats,
   simulateBelady,
   simulateInfinite,
   simulateLru,
@@ -24,7 +24,7 @@ export function hitRatios(records: readonly RequestRecord[]) {
 }
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
-const brief = (s: CacheSimulation) => ({ hitRatio: round(s.hitRatio), byteHitRatio: round(s.byteHitRatio) });
+const brief = (s: HitStats) => ({ hitRatio: round(s.hitRatio), byteHitRatio: round(s.byteHitRatio) });
 
 /**
  * The viewer trace (successful edge requests in send order) against reference caches: infinite,

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { generateCloudFrontKeyPair } from '../../src/core/auth/cloudfront-keys.ts';
 import type { SignerKeys } from '../../src/core/auth/signer.ts';
 
 export interface DevKeys {
@@ -67,11 +68,6 @@ export async function ensureDevKeys(dir: string): Promise<DevKeys> {
   };
 }
 
-function pem(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
-  return `-----BEGIN ${label}-----\n${b64.trimEnd()}\n-----END ${label}-----\n`;
-}
-
 async function generate(): Promise<Stored> {
   const kid = `dev-${randomBytes(4).toString('hex')}`;
   const es = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
@@ -84,16 +80,6 @@ async function generate(): Promise<Stored> {
     ext: _e,
     ...pub
   } = (await crypto.subtle.exportKey('jwk', es.publicKey)) as Record<string, unknown>;
-  const rsa = (await crypto.subtle.generateKey(
-    {
-      name: 'RSASSA-PKCS1-v1_5',
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: 'SHA-1',
-    },
-    true,
-    ['sign', 'verify'],
-  )) as CryptoKeyPair;
   return {
     version: 1,
     jwtPrivate,
@@ -102,8 +88,7 @@ async function generate(): Promise<Stored> {
     securelinkSecret: randomBytes(16).toString('hex'),
     cloudfront: {
       keyPairId: `K${randomBytes(6).toString('hex').toUpperCase()}`,
-      privatePem: pem('PRIVATE KEY', await crypto.subtle.exportKey('pkcs8', rsa.privateKey)),
-      publicPem: pem('PUBLIC KEY', await crypto.subtle.exportKey('spki', rsa.publicKey)),
+      ...(await generateCloudFrontKeyPair(crypto.subtle)),
     },
   };
 }

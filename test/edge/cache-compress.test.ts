@@ -5,9 +5,8 @@
  */
 import { get } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
-import { type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useEdgeWithShield } from './edge-worker.ts';
 
 const PLAYLIST = `#EXTM3U\n#EXT-X-TARGETDURATION:2\n${'#EXTINF:2.000,\nseg_00001.ts\n'.repeat(100)}#EXT-X-ENDLIST\n`;
 const PL_HEADERS = {
@@ -15,8 +14,6 @@ const PL_HEADERS = {
   'cache-control': 'public, max-age=300',
 };
 
-let shield: CountingUpstream;
-let edge: EdgeWorker;
 let base: URL;
 
 interface Raw {
@@ -39,17 +36,12 @@ function raw(path: string, acceptEncoding: string | undefined): Promise<Raw> {
   });
 }
 
-beforeAll(async () => {
-  shield = await startCountingUpstream();
-  shield.route('/vod/gz/index.m3u8', { body: PLAYLIST, headers: PL_HEADERS });
-  shield.route('/vod/gz/seg.ts', { body: 'A'.repeat(5000), headers: { 'content-type': 'video/mp2t' } });
-  edge = await startEdgeWorker({ AUTH_MODE: 'off', SHIELD_URLS: shield.url });
-  base = await edge.mf.ready;
-});
+const { shield, edge } = useEdgeWithShield({ AUTH_MODE: 'off' });
 
-afterAll(async () => {
-  await edge?.dispose();
-  await shield?.close();
+beforeAll(async () => {
+  shield().route('/vod/gz/index.m3u8', { body: PLAYLIST, headers: PL_HEADERS });
+  shield().route('/vod/gz/seg.ts', { body: 'A'.repeat(5000), headers: { 'content-type': 'video/mp2t' } });
+  base = await edge().mf.ready;
 });
 
 describe('compression', () => {
@@ -82,7 +74,7 @@ describe('compression', () => {
   it('keeps the stored playlist identity-encoded and one entry for every encoding', async () => {
     await raw('/vod/gz/index.m3u8', 'br');
     await raw('/vod/gz/index.m3u8', 'gzip');
-    expect(shield.count('/vod/gz/index.m3u8')).toBe(1);
+    expect(shield().count('/vod/gz/index.m3u8')).toBe(1);
   });
 
   it('puts x-cache and Server-Timing on every response, errors included', async () => {

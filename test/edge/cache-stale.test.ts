@@ -3,30 +3,17 @@
  * freshness metadata is stored with the object and one background refresh runs in waitUntil.
  * Uses real time (max-age=1 objects, ~1.2 s waits); asserts on counts, never on durations.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
-import { type EdgeWorker, startEdgeWorker, waitUntilCached } from './edge-worker.ts';
+import { describe, expect, it } from 'vitest';
+import { useEdgeWithShield, waitUntilCached } from './edge-worker.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SHORT = { 'content-type': 'video/mp2t', 'cache-control': 'public, max-age=1' };
 
-let shield: CountingUpstream;
-let edge: EdgeWorker;
-
-beforeAll(async () => {
-  shield = await startCountingUpstream();
-  edge = await startEdgeWorker({
-    AUTH_MODE: 'off',
-    SHIELD_URLS: shield.url,
-    SHIELD_TIMEOUT_MS: '3000',
-    CACHE_SWR_S: '10',
-    CACHE_STALE_IF_ERROR_S: '30',
-  });
-});
-
-afterAll(async () => {
-  await edge?.dispose();
-  await shield?.close();
+const { shield, edge } = useEdgeWithShield({
+  AUTH_MODE: 'off',
+  SHIELD_TIMEOUT_MS: '3000',
+  CACHE_SWR_S: '10',
+  CACHE_STALE_IF_ERROR_S: '30',
 });
 
 async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
@@ -40,32 +27,32 @@ async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
 describe('stale-while-revalidate', () => {
   it('serves stale to concurrent viewers while exactly one background refresh runs', async () => {
     const path = '/vod/swr/seg.ts';
-    shield.route(path, { body: 'version-1', headers: SHORT });
-    await (await edge.fetch(path)).text();
-    await waitUntilCached(edge, path);
+    shield().route(path, { body: 'version-1', headers: SHORT });
+    await (await edge().fetch(path)).text();
+    await waitUntilCached(edge(), path);
     await sleep(1200);
-    shield.route(path, { body: 'version-2', headers: SHORT, delayMs: 200 });
+    shield().route(path, { body: 'version-2', headers: SHORT, delayMs: 200 });
 
-    const stale = await Promise.all(Array.from({ length: 10 }, () => edge.fetch(path)));
+    const stale = await Promise.all(Array.from({ length: 10 }, () => edge().fetch(path)));
     const texts = await Promise.all(stale.map((r) => r.text()));
     expect(stale.map((r) => r.headers.get('x-cache'))).toEqual(Array(10).fill('STALE'));
     expect(new Set(texts)).toEqual(new Set(['version-1']));
     expect(Number(stale[0]?.headers.get('age'))).toBeGreaterThanOrEqual(1);
 
-    await until(() => shield.count(path) === 2);
+    await until(() => shield().count(path) === 2);
     await sleep(300);
-    const fresh = await edge.fetch(path);
+    const fresh = await edge().fetch(path);
     expect(await fresh.text()).toBe('version-2');
     expect(fresh.headers.get('x-cache')).toBe('HIT');
-    expect(shield.count(path)).toBe(2);
+    expect(shield().count(path)).toBe(2);
   });
 
   it("restores the origin's Cache-Control for viewers and hides edge metadata", async () => {
     const path = '/vod/swr/headers.ts';
-    shield.route(path, { body: 'x', headers: SHORT });
-    await (await edge.fetch(path)).text();
-    await waitUntilCached(edge, path);
-    const hit = await edge.fetch(path);
+    shield().route(path, { body: 'x', headers: SHORT });
+    await (await edge().fetch(path)).text();
+    await waitUntilCached(edge(), path);
+    const hit = await edge().fetch(path);
     await hit.text();
     expect(hit.headers.get('cache-control')).toBe('public, max-age=1');
     expect([...hit.headers.keys()].filter((k) => k.startsWith('x-edgeshield-'))).toEqual([]);
@@ -77,23 +64,23 @@ describe('stale-if-error', () => {
     const path = '/vod/sie/seg.ts';
     // No SWR for this object (origin says 0), so an expired copy goes to the shield first.
     const headers = { ...SHORT, 'cache-control': 'public, max-age=1, stale-while-revalidate=0' };
-    shield.route(path, { body: 'good-bytes', headers });
-    await (await edge.fetch(path)).text();
-    await waitUntilCached(edge, path);
+    shield().route(path, { body: 'good-bytes', headers });
+    await (await edge().fetch(path)).text();
+    await waitUntilCached(edge(), path);
     await sleep(1200);
-    shield.route(path, { status: 503, body: 'down' });
+    shield().route(path, { status: 503, body: 'down' });
 
-    const res = await edge.fetch(path);
+    const res = await edge().fetch(path);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('good-bytes');
     expect(res.headers.get('x-cache')).toBe('STALE');
-    expect(shield.count(path)).toBe(2);
+    expect(shield().count(path)).toBe(2);
   });
 
   it('answers 502 when the shield fails and nothing stale is within the window', async () => {
     const path = '/vod/sie/never.ts';
-    shield.route(path, { status: 503, body: 'down' });
-    const res = await edge.fetch(path);
+    shield().route(path, { status: 503, body: 'down' });
+    const res = await edge().fetch(path);
     expect(res.status).toBe(502);
     expect(res.headers.get('x-cache')).toBe('BYPASS');
     await res.text();

@@ -4,29 +4,17 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
-import { type EdgeWorker, startEdgeWorker, waitUntilCached } from './edge-worker.ts';
+import { describe, expect, it } from 'vitest';
+import { startEdgeWorker, useEdgeWithShield, waitUntilCached } from './edge-worker.ts';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const CHUNKS = Array.from({ length: 5 }, (_, i) => `chunk-${i}-${'x'.repeat(2000)}|`);
 const CHUNK_DELAY_MS = 150;
 
-let shield: CountingUpstream;
-let edge: EdgeWorker;
-
-beforeAll(async () => {
-  shield = await startCountingUpstream();
-  edge = await startEdgeWorker({ AUTH_MODE: 'off', SHIELD_URLS: shield.url, SHIELD_TIMEOUT_MS: '10000' });
-});
-
-afterAll(async () => {
-  await edge?.dispose();
-  await shield?.close();
-});
+const { shield, edge } = useEdgeWithShield({ AUTH_MODE: 'off', SHIELD_TIMEOUT_MS: '10000' });
 
 function slowSegment(path: string): void {
-  shield.route(path, {
+  shield().route(path, {
     body: CHUNKS,
     chunkDelayMs: CHUNK_DELAY_MS,
     headers: { 'content-type': 'video/mp2t', 'cache-control': IMMUTABLE, 'x-cache': 'MISS' },
@@ -90,47 +78,47 @@ describe('single-flight per key', () => {
     const path = '/live/variants/seg_7.ts';
     slowSegment(path);
     const queries = ['?token=a', '?token=b&CMCD=sid%3D%22s1%22', '?CMCD=br%3D3000', '', '?_=123&token=c'];
-    const responses = await Promise.all(queries.map((q) => edge.fetch(`${path}${q}`)));
+    const responses = await Promise.all(queries.map((q) => edge().fetch(`${path}${q}`)));
     await Promise.all(responses.map((r) => r.text()));
-    expect(shield.count(path)).toBe(1);
-    await waitUntilCached(edge, path);
-    const later = await edge.fetch(`${path}?token=z&CMCD=bl%3D100`);
+    expect(shield().count(path)).toBe(1);
+    await waitUntilCached(edge(), path);
+    const later = await edge().fetch(`${path}?token=z&CMCD=bl%3D100`);
     await later.text();
     expect(later.headers.get('x-cache')).toBe('HIT');
-    expect(shield.count(path)).toBe(1);
+    expect(shield().count(path)).toBe(1);
   });
 
   it('lets a HEAD join a flight without reading the body', async () => {
     const path = '/live/head-join/seg_1.ts';
     slowSegment(path);
-    const [get, head] = await Promise.all([edge.fetch(path), edge.fetch(path, { method: 'HEAD' })]);
+    const [get, head] = await Promise.all([edge().fetch(path), edge().fetch(path, { method: 'HEAD' })]);
     expect(await get.text()).toBe(CHUNKS.join(''));
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
-    expect(shield.count(path)).toBe(1);
+    expect(shield().count(path)).toBe(1);
   });
 
   it('answers a Range joining a flight from the whole object', async () => {
     const path = '/live/range-join/seg_1.ts';
     slowSegment(path);
     const [whole, part] = await Promise.all([
-      edge.fetch(path),
-      edge.fetch(path, { headers: { range: 'bytes=0-6' } }),
+      edge().fetch(path),
+      edge().fetch(path, { headers: { range: 'bytes=0-6' } }),
     ]);
     expect(await whole.text()).toBe(CHUNKS.join(''));
     expect(part.status).toBe(206);
     expect(await part.text()).toBe('chunk-0');
     expect(part.headers.get('content-range')).toBe(`bytes 0-6/${CHUNKS.join('').length}`);
-    expect(shield.count(path)).toBe(1);
+    expect(shield().count(path)).toBe(1);
   });
 
   it('gives every waiter the error when the shared shield request fails', async () => {
     const path = '/live/fail/seg_1.ts';
     // Delayed so all five are waiting on the one flight when it fails.
-    shield.route(path, { status: 503, body: 'down', delayMs: 300 });
-    const responses = await Promise.all(Array.from({ length: 5 }, () => edge.fetch(path)));
+    shield().route(path, { status: 503, body: 'down', delayMs: 300 });
+    const responses = await Promise.all(Array.from({ length: 5 }, () => edge().fetch(path)));
     await Promise.all(responses.map((r) => r.text()));
     expect(responses.map((r) => r.status)).toEqual([502, 502, 502, 502, 502]);
-    expect(shield.count(path)).toBe(1);
+    expect(shield().count(path)).toBe(1);
   });
 });

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Miniflare, type RequestInit, type Response, type WorkerdStructuredLog } from 'miniflare';
+import { afterAll, beforeAll } from 'vitest';
 import type { EdgeEnv } from '../../src/edge/config.ts';
+import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
 
 /** Same date as wrangler.toml and vitest.config.ts. */
 export const COMPATIBILITY_DATE = '2026-10-01';
@@ -90,6 +92,38 @@ export async function startEdgeWorker(env: EdgeEnv, extras: EdgeWorkerExtras = {
     fetch: (path, init) => mf.dispatchFetch(`${EDGE}${path}`, init),
     dispose: () => mf.dispose(),
   };
+}
+
+/** Accessors for what {@link useEdgeWithShield} started; each throws if read before `beforeAll` ran. */
+export interface EdgeWithShield {
+  shield(): CountingUpstream;
+  edge(): EdgeWorker;
+}
+
+/**
+ * Registers `beforeAll`/`afterAll` in the current suite: a counting fake shield, then a fresh Worker
+ * whose `SHIELD_URLS` is that shield and whose other vars are `env`; both are closed afterwards.
+ *
+ * @example
+ *   const { shield, edge } = useEdgeWithShield({ AUTH_MODE: 'off' });
+ *   it('…', async () => { shield().route('/a.ts', { body: 'x' }); await edge().fetch('/a.ts'); });
+ */
+export function useEdgeWithShield(env: Omit<EdgeEnv, 'SHIELD_URLS'>): EdgeWithShield {
+  let shield: CountingUpstream | undefined;
+  let edge: EdgeWorker | undefined;
+  beforeAll(async () => {
+    shield = await startCountingUpstream();
+    edge = await startEdgeWorker({ ...env, SHIELD_URLS: shield.url });
+  });
+  afterAll(async () => {
+    await edge?.dispose();
+    await shield?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useEdgeWithShield: read before its beforeAll ran');
+    return value;
+  };
+  return { shield: () => started(shield), edge: () => started(edge) };
 }
 
 /**

@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
-import { closedPort, type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
+import { closedPort, type EdgeWorker, startEdgeWorker, useEdgeWithShield } from './edge-worker.ts';
 
 const SEGMENT = { body: 'segment-bytes', headers: { 'cache-control': 'public, max-age=60' } };
 
@@ -32,25 +32,12 @@ describe('an unreachable shield', () => {
 
 describe('a hanging shield', () => {
   const TIMEOUT_MS = 400;
-  let shield: CountingUpstream;
-  let edge: EdgeWorker;
-  beforeAll(async () => {
-    shield = await startCountingUpstream();
-    shield.route('/vod/hang.ts', { hang: true });
-    edge = await startEdgeWorker({
-      AUTH_MODE: 'off',
-      SHIELD_URLS: shield.url,
-      SHIELD_TIMEOUT_MS: String(TIMEOUT_MS),
-    });
-  });
-  afterAll(async () => {
-    await edge?.dispose();
-    await shield?.close();
-  });
+  const { shield, edge } = useEdgeWithShield({ AUTH_MODE: 'off', SHIELD_TIMEOUT_MS: String(TIMEOUT_MS) });
 
   it('answers 504 EDGE_ERR_SHIELD_TIMEOUT once SHIELD_TIMEOUT_MS has passed', async () => {
+    shield().route('/vod/hang.ts', { hang: true });
     const started = performance.now();
-    const res = await edge.fetch('/vod/hang.ts');
+    const res = await edge().fetch('/vod/hang.ts');
     const elapsed = performance.now() - started;
     expect(res.status).toBe(504);
     expect(await res.json()).toMatchObject({ code: 'EDGE_ERR_SHIELD_TIMEOUT' });
@@ -99,24 +86,14 @@ describe('failover across SHIELD_URLS', () => {
 });
 
 describe('edge credentials', () => {
-  let shield: CountingUpstream;
-  let edge: EdgeWorker;
-  beforeAll(async () => {
-    shield = await startCountingUpstream();
-    edge = await startEdgeWorker({
-      AUTH_MODE: 'off',
-      SHIELD_URLS: shield.url,
-      SHIELD_SHARED_SECRET: 'edge-to-shield-secret',
-    });
-  });
-  afterAll(async () => {
-    await edge?.dispose();
-    await shield?.close();
+  const { shield, edge } = useEdgeWithShield({
+    AUTH_MODE: 'off',
+    SHIELD_SHARED_SECRET: 'edge-to-shield-secret',
   });
 
   it("sends x-edgeshield-auth and never the viewer's Authorization, Cookie, token or Range", async () => {
-    shield.route('/vod/creds/seg.ts', SEGMENT);
-    const res = await edge.fetch('/vod/creds/seg.ts?token=viewer-jwt&CMCD=br%3D300', {
+    shield().route('/vod/creds/seg.ts', SEGMENT);
+    const res = await edge().fetch('/vod/creds/seg.ts?token=viewer-jwt&CMCD=br%3D300', {
       headers: {
         authorization: 'Bearer viewer-jwt',
         cookie: 'session=viewer',
@@ -125,7 +102,7 @@ describe('edge credentials', () => {
       },
     });
     await res.text();
-    const sent = shield.requests.find((r) => r.url.startsWith('/vod/creds/'));
+    const sent = shield().requests.find((r) => r.url.startsWith('/vod/creds/'));
     expect(sent?.url).toBe('/vod/creds/seg.ts');
     expect(sent?.headers['x-edgeshield-auth']).toBe('edge-to-shield-secret');
     expect(sent?.headers.authorization).toBeUndefined();
@@ -135,32 +112,23 @@ describe('edge credentials', () => {
   });
 
   it('answers 502, not 403, when the shield refuses the edge credentials', async () => {
-    shield.route('/vod/creds/refused.ts', {
+    shield().route('/vod/creds/refused.ts', {
       status: 403,
       body: '{"code":"SHIELD_ERR_UNAUTHORIZED","message":"forbidden"}\n',
       headers: { 'content-type': 'application/json' },
     });
-    const res = await edge.fetch('/vod/creds/refused.ts');
+    const res = await edge().fetch('/vod/creds/refused.ts');
     expect(res.status).toBe(502);
     expect(await res.json()).toMatchObject({ code: 'EDGE_ERR_SHIELD_UNREACHABLE' });
   });
 });
 
 describe('no shared secret configured', () => {
-  let shield: CountingUpstream;
-  let edge: EdgeWorker;
-  beforeAll(async () => {
-    shield = await startCountingUpstream();
-    edge = await startEdgeWorker({ AUTH_MODE: 'off', SHIELD_URLS: shield.url });
-  });
-  afterAll(async () => {
-    await edge?.dispose();
-    await shield?.close();
-  });
+  const { shield, edge } = useEdgeWithShield({ AUTH_MODE: 'off' });
 
   it('sends no x-edgeshield-auth header', async () => {
-    shield.route('/vod/nosecret.ts', SEGMENT);
-    await (await edge.fetch('/vod/nosecret.ts')).text();
-    expect(shield.requests[0]?.headers['x-edgeshield-auth']).toBeUndefined();
+    shield().route('/vod/nosecret.ts', SEGMENT);
+    await (await edge().fetch('/vod/nosecret.ts')).text();
+    expect(shield().requests[0]?.headers['x-edgeshield-auth']).toBeUndefined();
   });
 });

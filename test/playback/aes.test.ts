@@ -5,13 +5,8 @@
  * issue 3 seen from a viewer. hls.js resolves the relative key URI under `/~t/<token>/`, so the key
  * request carries the same token as the playlists and segments.
  */
-import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureMedia } from '../../scripts/media/make-media.ts';
-import { type PlayerServer, startPlayerServer } from '../../scripts/player/server.ts';
-import { REPO_ROOT, type Stack, startStack } from '../../scripts/stack/start-stack.ts';
-import { launchChromium, playUntil } from '../fixtures/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { playUntil, usePlaybackStack } from '../fixtures/browser.ts';
 import { chromiumAvailable, ffmpegAvailable, requireInCi } from '../fixtures/tools.ts';
 
 requireInCi(chromiumAvailable, 'chromium');
@@ -22,27 +17,11 @@ const MASTER = '/vod/aes/master.m3u8';
 describe.skipIf(!chromiumAvailable || !ffmpegAvailable)(
   'AES-128 playback in Chromium through the edge',
   () => {
-    let stack: Stack;
-    let player: PlayerServer;
-    let browser: Browser;
-
-    beforeAll(async () => {
-      const mediaDir = resolve(REPO_ROOT, '.media');
-      await ensureMedia(mediaDir);
-      stack = await startStack({ mediaDir });
-      player = await startPlayerServer(0);
-      browser = await launchChromium();
-    });
-
-    afterAll(async () => {
-      await browser?.close();
-      await player?.close();
-      await stack?.stop();
-    });
+    const { stack, player, browser } = usePlaybackStack();
 
     it('plays the encrypted master past 3 s when the token covers the key', async () => {
-      const src = await stack.sign(MASTER, { in: 'path' });
-      const state = await playUntil(browser, player.pageFor(src));
+      const src = await stack().sign(MASTER, { in: 'path' });
+      const state = await playUntil(browser(), player().pageFor(src));
       expect(state.fatal).toBeNull();
       expect(state.levels).toBe(3);
       expect(state.currentTime).toBeGreaterThan(3);
@@ -50,8 +29,8 @@ describe.skipIf(!chromiumAvailable || !ffmpegAvailable)(
 
     it('fails fatally on the key request when the token acl covers everything but the key', async () => {
       const acl = [MASTER, '/vod/aes/360p/', '/vod/aes/540p/', '/vod/aes/720p/'];
-      const src = await stack.sign(MASTER, { in: 'path', acl });
-      const state = await playUntil(browser, player.pageFor(src));
+      const src = await stack().sign(MASTER, { in: 'path', acl });
+      const state = await playUntil(browser(), player().pageFor(src));
       expect(state.fatal).toBe('networkError:keyLoadError');
       expect(state.currentTime).toBe(0);
     });

@@ -4,13 +4,8 @@
  * hls.js error — what a viewer would call "it plays". Auth is required: sources are signed path-form
  * URLs (`/~t/<token>/…`), so every relative playlist/segment URI inherits the token.
  */
-import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureMedia } from '../../scripts/media/make-media.ts';
-import { type PlayerServer, startPlayerServer } from '../../scripts/player/server.ts';
-import { REPO_ROOT, type Stack, startStack } from '../../scripts/stack/start-stack.ts';
-import { launchChromium, type PlayerState, playUntil } from '../fixtures/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { type PlayerState, playUntil, usePlaybackStack } from '../fixtures/browser.ts';
 import { chromiumAvailable, ffmpegAvailable, requireInCi } from '../fixtures/tools.ts';
 
 requireInCi(chromiumAvailable, 'chromium');
@@ -19,27 +14,11 @@ requireInCi(ffmpegAvailable, 'ffmpeg');
 describe.skipIf(!chromiumAvailable || !ffmpegAvailable)(
   'hls.js playback in Chromium through the edge',
   () => {
-    let stack: Stack;
-    let player: PlayerServer;
-    let browser: Browser;
+    const { stack, player, browser } = usePlaybackStack();
 
-    beforeAll(async () => {
-      const mediaDir = resolve(REPO_ROOT, '.media');
-      await ensureMedia(mediaDir);
-      stack = await startStack({ mediaDir });
-      player = await startPlayerServer(0);
-      browser = await launchChromium();
-    });
+    const playFor = (src: string): Promise<PlayerState> => playUntil(browser(), player().pageFor(src));
 
-    afterAll(async () => {
-      await browser?.close();
-      await player?.close();
-      await stack?.stop();
-    });
-
-    const playFor = (src: string): Promise<PlayerState> => playUntil(browser, player.pageFor(src));
-
-    const signed = (path: string) => stack.sign(path, { in: 'path' });
+    const signed = (path: string) => stack().sign(path, { in: 'path' });
 
     it('plays the VOD MPEG-TS stream past 3 s with no fatal error', async () => {
       const state = await playFor(await signed('/vod/ts/master.m3u8'));
@@ -61,7 +40,7 @@ describe.skipIf(!chromiumAvailable || !ffmpegAvailable)(
     });
 
     it('fails fatally on an unsigned URL (the edge answers 401)', async () => {
-      const state = await playFor(`${stack.edgeUrl}/vod/ts/master.m3u8`);
+      const state = await playFor(`${stack().edgeUrl}/vod/ts/master.m3u8`);
       expect(state.fatal).not.toBeNull();
       expect(state.currentTime).toBe(0);
     });

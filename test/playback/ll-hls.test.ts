@@ -7,13 +7,8 @@
  * requests (`_HLS_msn`), counted from the page's own network requests. Auth stays on: the source is
  * a signed path-form URL, so every relative URI (playlists, parts, reloads) inherits the token.
  */
-import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureMedia } from '../../scripts/media/make-media.ts';
-import { type PlayerServer, startPlayerServer } from '../../scripts/player/server.ts';
-import { REPO_ROOT, type Stack, startStack } from '../../scripts/stack/start-stack.ts';
-import { launchChromium, type PlayerState } from '../fixtures/browser.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type PlayerState, usePlaybackStack } from '../fixtures/browser.ts';
 import { chromiumAvailable, ffmpegAvailable, requireInCi } from '../fixtures/tools.ts';
 
 requireInCi(chromiumAvailable, 'chromium');
@@ -25,25 +20,18 @@ const MEDIA_DEFECTS = ['fragParsingError', 'bufferAppendingError', 'mediaSourceR
 describe.skipIf(!chromiumAvailable || !ffmpegAvailable)(
   'LL-HLS playback in Chromium through the edge',
   () => {
-    let stack: Stack;
-    let player: PlayerServer;
-    let browser: Browser;
+    const { stack, player, browser } = usePlaybackStack();
     let state: PlayerState;
     let firstTime: number | undefined;
     const requested: URL[] = [];
 
     beforeAll(async () => {
-      const mediaDir = resolve(REPO_ROOT, '.media');
-      await ensureMedia(mediaDir);
-      stack = await startStack({ mediaDir });
-      player = await startPlayerServer(0);
-      browser = await launchChromium();
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       page.on('request', (r) => {
-        if (r.url().startsWith(stack.edgeUrl)) requested.push(new URL(r.url()));
+        if (r.url().startsWith(stack().edgeUrl)) requested.push(new URL(r.url()));
       });
       try {
-        await page.goto(player.pageFor(await stack.sign('/llhls/ts/master.m3u8', { in: 'path' })));
+        await page.goto(player().pageFor(await stack().sign('/llhls/ts/master.m3u8', { in: 'path' })));
         // A live stream starts mid-timeline (currentTime ≈ 10 s at once), so wait for 3 s of playback
         // after the first frame rather than for an absolute currentTime.
         await page.waitForFunction(
@@ -64,12 +52,6 @@ describe.skipIf(!chromiumAvailable || !ffmpegAvailable)(
       } finally {
         await page.close();
       }
-    });
-
-    afterAll(async () => {
-      await browser?.close();
-      await player?.close();
-      await stack?.stop();
     });
 
     it('plays 3 s of the LL-HLS stream with no fatal error', () => {

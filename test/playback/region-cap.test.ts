@@ -5,55 +5,29 @@
  * requested. The source URL is signed in query form, so it also proves token injection: relative
  * URIs would lose a query token without it, and every request would be a 401.
  */
-import { resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureMedia } from '../../scripts/media/make-media.ts';
-import { type PlayerServer, startPlayerServer } from '../../scripts/player/server.ts';
-import { REPO_ROOT, type Stack, startStack } from '../../scripts/stack/start-stack.ts';
-import { chromiumAvailable, chromiumPath, ffmpegAvailable, requireInCi } from '../fixtures/tools.ts';
+import { describe, expect, it } from 'vitest';
+import { type PlayerState, usePlaybackStack } from '../fixtures/browser.ts';
+import { chromiumAvailable, ffmpegAvailable, requireInCi } from '../fixtures/tools.ts';
 
 requireInCi(chromiumAvailable, 'chromium');
 requireInCi(ffmpegAvailable, 'ffmpeg');
 
-interface PlayerState {
-  currentTime: number;
-  fatal: string | null;
-  levels: number;
-}
-
 const POLICIES = JSON.stringify({ countries: { IN: { maxHeight: 540 } } });
 
 describe.skipIf(!chromiumAvailable || !ffmpegAvailable)('region-capped master in Chromium', () => {
-  let stack: Stack;
-  let player: PlayerServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    const mediaDir = resolve(REPO_ROOT, '.media');
-    await ensureMedia(mediaDir);
-    stack = await startStack({ mediaDir, edgeVars: { MANIFEST_POLICIES: POLICIES }, cf: { country: 'IN' } });
-    player = await startPlayerServer(0);
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'],
-    });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await player?.close();
-    await stack?.stop();
+  const { stack, player, browser } = usePlaybackStack({
+    edgeVars: { MANIFEST_POLICIES: POLICIES },
+    cf: { country: 'IN' },
   });
 
   it('plays only the renditions the viewer region allows', async () => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     const requested: string[] = [];
     page.on('request', (r) => {
-      if (r.url().startsWith(stack.edgeUrl)) requested.push(new URL(r.url()).pathname);
+      if (r.url().startsWith(stack().edgeUrl)) requested.push(new URL(r.url()).pathname);
     });
     try {
-      await page.goto(player.pageFor(await stack.sign('/vod/ts/master.m3u8')));
+      await page.goto(player().pageFor(await stack().sign('/vod/ts/master.m3u8')));
       await page.waitForFunction(
         () => {
           const s = (window as unknown as { __player: PlayerState }).__player;

@@ -5,15 +5,11 @@
 import { attr, type Playlist } from './model.ts';
 import { type RegionPolicy, renditionDrops } from './policy.ts';
 import { type RewritePlan, type RewriteResult, rewritePlaylist } from './rewrite.ts';
-import { type TokenPlacement, viewerUriMapper } from './viewer-uris.ts';
+import { type ViewerUriOptions, viewerUriMapper } from './viewer-uris.ts';
 
-export interface PersonalizeOptions {
-  /** `scheme://host[:port]` the viewer asked us on. */
-  readonly requestOrigin: string;
-  /** The playlist's path, normalised and without a token prefix. */
-  readonly playlistPath: string;
-  readonly token?: TokenPlacement | undefined;
-  readonly tokenScope?: 'all' | 'playlists-and-keys';
+/** The viewer's URI options (passed through to viewerUriMapper) plus the region policy. */
+export interface PersonalizeOptions
+  extends Pick<ViewerUriOptions, 'requestOrigin' | 'playlistPath' | 'token' | 'tokenScope'> {
   readonly policy?: RegionPolicy | undefined;
 }
 

@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCloudFrontVerifier, signCloudFront } from '../../../src/core/auth/cloudfront.ts';
+import { type CloudFrontKeyPair, generateCloudFrontKeyPair } from '../../../src/core/auth/cloudfront-keys.ts';
 import { createEdgeAuthVerifier, signEdgeAuth } from '../../../src/core/auth/edgeauth.ts';
 import { JWT_ALGS, signJwt } from '../../../src/core/auth/jwt-sign.ts';
 import { createSecureLinkVerifier, signSecureLink } from '../../../src/core/auth/secure-link.ts';
@@ -17,13 +18,6 @@ const req = (path = '/vod/ts/a.ts', url = `https://e.example${path}`) => ({
   clientIp: '198.51.100.4',
   now: NOW,
 });
-
-function pem(label: string, der: ArrayBuffer): string {
-  const bytes = new Uint8Array(der);
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return `-----BEGIN ${label}-----\n${btoa(bin)}\n-----END ${label}-----\n`;
-}
 
 describe('JWT', () => {
   it.each(JWT_ALGS)('verifies a %s token with its pinned key and maps claims', async (alg) => {
@@ -156,25 +150,9 @@ describe('EdgeAuth', () => {
 });
 
 describe('CloudFront', () => {
-  let keys: { privatePem: string; publicPem: string };
+  let keys: CloudFrontKeyPair;
   beforeAll(async () => {
-    const pair = (await crypto.subtle.generateKey(
-      {
-        name: 'RSASSA-PKCS1-v1_5',
-        modulusLength: 2048,
-        publicExponent: new Uint8Array([1, 0, 1]),
-        hash: 'SHA-1',
-      },
-      true,
-      ['sign', 'verify'],
-    )) as CryptoKeyPair;
-    keys = {
-      privatePem: pem(
-        'PRIVATE KEY',
-        (await crypto.subtle.exportKey('pkcs8', pair.privateKey)) as ArrayBuffer,
-      ),
-      publicPem: pem('PUBLIC KEY', (await crypto.subtle.exportKey('spki', pair.publicKey)) as ArrayBuffer),
-    };
+    keys = await generateCloudFrontKeyPair(crypto.subtle);
   });
 
   it('verifies a canned-policy URL for exactly its resource', async () => {

@@ -3,7 +3,9 @@
  * and none may be accepted. Seeded PRNG so a failure is reproducible; bounded count so it stays fast.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createRandom } from '../../../bench/lib/prng.ts';
 import { createCloudFrontVerifier, signCloudFront } from '../../../src/core/auth/cloudfront.ts';
+import { generateCloudFrontKeyPair } from '../../../src/core/auth/cloudfront-keys.ts';
 import { createEdgeAuthVerifier, signEdgeAuth } from '../../../src/core/auth/edgeauth.ts';
 import { signJwt } from '../../../src/core/auth/jwt-sign.ts';
 import { createSecureLinkVerifier, signSecureLink } from '../../../src/core/auth/secure-link.ts';
@@ -20,17 +22,6 @@ const REQ = {
 };
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~=&%+/!*:"{}[] \u0000é😀';
 const ROUNDS = 1500;
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random strings, then valid tokens with flipped, inserted, deleted and truncated characters. */
 function* candidates(valid: string, rand: () => number): Generator<string> {
@@ -80,25 +71,13 @@ beforeAll(async () => {
     verifier: createSecureLinkVerifier({ secret: 'fuzz-secret' }),
     valid: signSecureLink({ secret: 'fuzz-secret', path: REQ.path, exp: NOW + 60, remoteAddr: REQ.clientIp }),
   });
-  const rsa = (await crypto.subtle.generateKey(
-    {
-      name: 'RSASSA-PKCS1-v1_5',
-      modulusLength: 1024,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: 'SHA-1',
-    },
-    true,
-    ['sign', 'verify'],
-  )) as CryptoKeyPair;
-  const b64 = (der: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(der)));
-  const pub = `-----BEGIN PUBLIC KEY-----\n${b64((await crypto.subtle.exportKey('spki', rsa.publicKey)) as ArrayBuffer)}\n-----END PUBLIC KEY-----`;
-  const priv = `-----BEGIN PRIVATE KEY-----\n${b64((await crypto.subtle.exportKey('pkcs8', rsa.privateKey)) as ArrayBuffer)}\n-----END PRIVATE KEY-----`;
+  const rsa = await generateCloudFrontKeyPair(crypto.subtle, 1024);
   verifiers.push({
     name: 'cloudfront',
-    verifier: createCloudFrontVerifier({ keys: { KF: pub }, subtle: crypto.subtle }),
+    verifier: createCloudFrontVerifier({ keys: { KF: rsa.publicPem }, subtle: crypto.subtle }),
     valid: await signCloudFront(crypto.subtle, {
       keyPairId: 'KF',
-      privateKeyPem: priv,
+      privateKeyPem: rsa.privatePem,
       resource: 'https://e.example/vod/*',
       exp: NOW + 60,
     }),
@@ -112,7 +91,7 @@ describe('fuzzing every verifier', () => {
       const entry = verifiers.find((v) => v.name === name);
       if (!entry) throw new Error(`no verifier ${name}`);
       expect((await entry.verifier.verify(entry.valid, REQ)).ok).toBe(true);
-      const rand = prng(name.length * 7919);
+      const rand = createRandom(name.length * 7919);
       let tried = 0;
       for (const token of candidates(entry.valid, rand)) {
         const result = await entry.verifier.verify(token, REQ);

@@ -1,23 +1,13 @@
 /**
  * Property: for random valid playlists, after personalising with a token and a region host, every
  * URI-bearing attribute and line carries the token and points at the mapped host, and every other
- * byte is unchanged. Hand-rolled generator with a fixed seed (no dependency); Node and workerd.
+ * byte is unchanged. Hand-rolled generator over a fixed-seed PRNG (bench/lib/prng.ts, no dependency);
+ * Node and workerd.
  */
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../../bench/lib/prng.ts';
 import { personalizePlaylistText } from '../../../src/core/hls/personalize.ts';
 import { rewritePlaylist } from '../../../src/core/hls/rewrite.ts';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    // mulberry32
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generate(rand: () => number): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
@@ -72,7 +62,7 @@ function split(text: string): { uris: string[]; skeleton: string } {
 }
 
 describe('property: personalised playlists', () => {
-  const rand = rng(20260401);
+  const rand = createRandom(20260401);
   const cases = Array.from({ length: 150 }, () => generate(rand));
   const base = { requestOrigin: 'https://edge.test', playlistPath: '/vod/p/index.m3u8' } as const;
 
