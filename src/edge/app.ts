@@ -16,6 +16,7 @@ import type { EdgeConfig } from './config.ts';
 import type { EdgeHonoEnv } from './context.ts';
 import { createEgressWriter, type EgressWriter, stdoutSink } from './egress/sinks.ts';
 import { EdgeError, edgeErrorBody, edgeErrorResponse } from './errors.ts';
+import { createParseMemo } from './manifest/parse-memo.ts';
 import { auth } from './middleware/auth.ts';
 import { compressPlaylists } from './middleware/compress.ts';
 import { cors } from './middleware/cors.ts';
@@ -73,6 +74,9 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
     policy: { keyParams: config.cache.keyParams, ttl: config.cache.ttl },
   };
 
+  // One parse per distinct cached playlist text per isolate, shared by every viewer it is rewritten for.
+  const playlists = createParseMemo();
+
   const app = new Hono<EdgeHonoEnv>();
   app.onError(edgeErrorResponse);
   app.notFound(() => edgeErrorBody('EDGE_ERR_NOT_FOUND'));
@@ -106,7 +110,7 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
     const kind = contentKindOf(path);
     switch (kind) {
       case 'playlist':
-        return servePlaylist(c, cached, config.manifest);
+        return servePlaylist(c, cached, config.manifest, playlists);
       case 'segment':
       case 'part':
         return serveSegment(c, cached);

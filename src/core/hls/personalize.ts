@@ -2,9 +2,9 @@
  * One viewer's playlist: region policy (host mapping, rendition removal) plus token injection, as
  * one rewrite. Pure: no I/O. The edge calls it after its cache; golden tests call it directly.
  */
-import { attr, type Playlist } from './model.ts';
+import { attr, type ParseResult, type Playlist } from './model.ts';
 import { type RegionPolicy, renditionDrops } from './policy.ts';
-import { type RewritePlan, type RewriteResult, rewritePlaylist } from './rewrite.ts';
+import { type RewritePlan, type RewriteResult, rewriteParsed, rewritePlaylist } from './rewrite.ts';
 import { type ViewerUriOptions, viewerUriMapper } from './viewer-uris.ts';
 
 /** The viewer's URI options (passed through to viewerUriMapper) plus the region policy. */
@@ -20,6 +20,15 @@ export interface PersonalizeOptions
  */
 export function personalizePlaylistText(text: string, options: PersonalizeOptions): RewriteResult {
   return rewritePlaylist(text, (playlist) => personalizePlan(playlist, options));
+}
+
+/** The same on an earlier parse of `text` (shared by every viewer of one cached playlist). */
+export function personalizeParsed(
+  text: string,
+  parsed: ParseResult,
+  options: PersonalizeOptions,
+): RewriteResult {
+  return rewriteParsed(text, parsed, (playlist) => personalizePlan(playlist, options));
 }
 
 /** The rewrite plan for one viewer and region. */

@@ -10,6 +10,7 @@ import { quotedSafe, spliceValues, type ValueEdit } from './attributes.ts';
 import {
   attr,
   type Line,
+  type ParseResult,
   type Playlist,
   type PlaylistIssue,
   type PlaylistKind,
@@ -30,7 +31,7 @@ export interface UriContext {
 }
 
 /**
- * Returns the URI to write. It must not contain CR or LF (it is written as a line, and scanning
+ * Returns the URI to write; `ctx` is only valid during the call (it is reused). It must not contain CR or LF (it is written as a line, and scanning
  * every result for them would cost a flatten per segment); `"` is percent-encoded in attributes.
  */
 export type MapUri = (uri: string, ctx: UriContext) => string;
@@ -69,7 +70,19 @@ const DEFINE_VERSION = 8;
  *   rewritePlaylist(text, () => ({ mapUri: (uri) => `${uri}?token=abc` })).text
  */
 export function rewritePlaylist(text: string, plan: (playlist: Playlist) => RewritePlan): RewriteResult {
-  const { playlist, issues } = parsePlaylist(text);
+  return rewriteParsed(text, parsePlaylist(text), plan);
+}
+
+/**
+ * The same, on a parse of `text` done earlier: the edge parses each cached playlist once and
+ * rewrites it for every viewer. `parsed` is only read, so one parse can serve any number of calls.
+ */
+export function rewriteParsed(
+  text: string,
+  parsed: ParseResult,
+  plan: (playlist: Playlist) => RewritePlan,
+): RewriteResult {
+  const { playlist, issues } = parsed;
   if (issues.some((i) => i.fatal))
     return { text, rewritten: false, changed: false, kind: playlist.kind, issues };
   const p = plan(playlist);
@@ -88,6 +101,13 @@ export function rewriteLines(playlist: Playlist, plan: RewritePlan): readonly Li
   const out: Line[] = [];
   let changed = false;
   let afterStreamInf = false;
+  // One context object for every URI line: MapUri must not keep it (2,000 segments, 2,000 objects less).
+  const lineCtx: { kind: UriKind; tag: undefined; attribute: undefined; line: number } = {
+    kind: 'media',
+    tag: undefined,
+    attribute: undefined,
+    line: 0,
+  };
   for (let index = 0; index < source.length; index++) {
     const line = source[index];
     if (line === undefined) continue;
@@ -98,13 +118,9 @@ export function rewriteLines(playlist: Playlist, plan: RewritePlan): readonly Li
     let next: Line = line;
     if (line.type === 'uri') {
       if (mapUri !== undefined) {
-        const ctx: UriContext = {
-          kind: afterStreamInf ? 'playlist' : 'media',
-          tag: undefined,
-          attribute: undefined,
-          line: index,
-        };
-        const mapped = mapUri(line.uri, ctx);
+        lineCtx.kind = afterStreamInf ? 'playlist' : 'media';
+        lineCtx.line = index;
+        const mapped = mapUri(line.uri, lineCtx);
         if (mapped !== line.uri) next = { type: 'uri', uri: mapped, raw: mapped, eol: line.eol };
       }
       afterStreamInf = false;

@@ -61,10 +61,13 @@ export function viewerUriMapper(options: ViewerUriOptions): MapUri {
 
   return (uri, ctx) => {
     let path: string | undefined; // root-relative form, when the URI is ours
-    const relative = !SCHEME.test(uri) && !uri.startsWith('/');
+    const rooted = uri.charCodeAt(0) === 0x2f; /* / */
+    // A scheme needs a ':' before any '/', '?' or '#'; most segment URIs have no ':' at all.
+    const hasScheme = !rooted && uri.includes(':') && SCHEME.test(uri);
+    const relative = !hasScheme && !rooted;
     if (uri.startsWith('//')) path = ourPath(uri.slice(2), ourHosts);
-    else if (uri.startsWith('/')) path = uri;
-    else if (SCHEME.test(uri)) {
+    else if (rooted) path = uri;
+    else if (hasScheme) {
       const scheme = uri.slice(0, uri.indexOf(':')).toLowerCase();
       if (scheme !== 'http' && scheme !== 'https') return uri;
       path = ourPath(uri.slice(scheme.length + 3), ourHosts);
@@ -90,14 +93,18 @@ export function viewerUriMapper(options: ViewerUriOptions): MapUri {
 
 /** `host[:port]/path…` → `/path…` when the host is ours, else undefined. */
 function ourPath(afterScheme: string, ourHosts: ReadonlySet<string>): string | undefined {
-  let end = afterScheme.length;
-  for (const ch of ['/', '?', '#']) {
-    const at = afterScheme.indexOf(ch);
-    if (at >= 0 && at < end) end = at;
-  }
+  const end = Math.min(firstOf(afterScheme, '/', '?'), firstOf(afterScheme, '#', '#'));
   if (!ourHosts.has(afterScheme.slice(0, end).toLowerCase())) return undefined;
   const rest = afterScheme.slice(end);
   return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
+/** Index of the first `a` or `b` in `text`, or `text.length`. */
+function firstOf(text: string, a: string, b: string): number {
+  const i = text.indexOf(a);
+  const j = text.indexOf(b);
+  if (i < 0) return j < 0 ? text.length : j;
+  return j < 0 || i < j ? i : j;
 }
 
 function hostOf(origin: string): string {
@@ -112,11 +119,9 @@ function hostOf(origin: string): string {
  * ends in `/`), with dot-segment removal; query and fragment are kept as they are.
  */
 export function resolve(dir: string, relative: string): string {
-  let cut = relative.length;
-  for (const ch of ['?', '#']) {
-    const at = relative.indexOf(ch);
-    if (at >= 0 && at < cut) cut = at;
-  }
+  // Hot path (once per segment per viewer): no dot segments means plain concatenation.
+  if (relative.charCodeAt(0) !== 0x2e /* . */ && !relative.includes('/.')) return dir + relative;
+  const cut = firstOf(relative, '?', '#');
   const pathPart = relative.slice(0, cut);
   const suffix = relative.slice(cut);
   const joined = dir + pathPart;

@@ -7,23 +7,25 @@
  * viewer's token or one region's variant list), with a recomputed Content-Length and no ETag.
  */
 import type { Context } from 'hono';
-import { personalizePlaylistText } from '../../core/hls/personalize.ts';
+import { personalizeParsed } from '../../core/hls/personalize.ts';
 import { hasRenditionRules, selectPolicy } from '../../core/hls/policy.ts';
 import type { TokenPlacement } from '../../core/hls/viewer-uris.ts';
 import type { ManifestConfig } from '../config-manifest.ts';
 import type { EdgeHonoEnv, ViewerAuth } from '../context.ts';
 import { EdgeError } from '../errors.ts';
+import type { ParseMemo } from './parse-memo.ts';
 
 /** EXT-X-DEFINE variable names (RFC 8216bis §4.4.2.3): [a-zA-Z0-9_-]. */
 const VARIABLE_NAME = /^[A-Za-z0-9_-]+$/;
 
 /**
- * @example return personalizePlaylist(c, await fetchThroughCache(c, deps), config.manifest)
+ * @example return personalizePlaylist(c, await fetchThroughCache(c, deps), config.manifest, memo)
  */
 export async function personalizePlaylist(
   c: Context<EdgeHonoEnv>,
   response: Response,
   config: ManifestConfig,
+  memo: ParseMemo,
 ): Promise<Response> {
   if (response.status !== 200) return response;
   const match = selectPolicy(config.policies, c.var.geo);
@@ -43,7 +45,7 @@ export async function personalizePlaylist(
     return new Response(null, { status: 200, headers });
   }
   const text = await response.text();
-  const result = personalizePlaylistText(text, {
+  const result = personalizeParsed(text, memo.parse(text), {
     requestOrigin: new URL(c.req.url).origin,
     playlistPath: c.var.path,
     token,

@@ -6,14 +6,16 @@
 import type { Context } from 'hono';
 import type { ManifestConfig } from '../config-manifest.ts';
 import type { EdgeHonoEnv } from '../context.ts';
+import type { ParseMemo } from '../manifest/parse-memo.ts';
 import { personalizePlaylist } from '../manifest/personalize.ts';
 import { type CachedFetchDeps, fetchThroughCache } from './fetch-through-cache.ts';
 
-/** @example app.get('*', (c) => servePlaylist(c, deps, config.manifest)) */
+/** @example app.get('*', (c) => servePlaylist(c, deps, config.manifest, memo)) */
 export async function servePlaylist(
   c: Context<EdgeHonoEnv>,
   deps: CachedFetchDeps,
   manifest: ManifestConfig,
+  memo: ParseMemo,
 ): Promise<Response> {
-  return personalizePlaylist(c, await fetchThroughCache(c, deps), manifest);
+  return personalizePlaylist(c, await fetchThroughCache(c, deps), manifest, memo);
 }
