@@ -76,6 +76,8 @@ export const SHIELD_DEFAULTS = Object.freeze({
   SHIELD_BREAKER_COOLDOWN_MS: '5000',
   SHIELD_SHUTDOWN_GRACE_MS: '10000',
   SHIELD_CORS_ORIGINS: '*',
+  // Secure by default (DESIGN.md "Edge → shield"): the shield answers only the edge's credential.
+  SHIELD_AUTH: 'required',
   SHIELD_LOG_LEVEL: 'info',
   // Off by default: a record per response would double the shield's log volume on stdout.
   SHIELD_EGRESS_LOG: 'off',
@@ -114,9 +116,20 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
   const breakerCooldownMs = integer('SHIELD_BREAKER_COOLDOWN_MS', 1, 600_000);
   const shutdownGraceMs = integer('SHIELD_SHUTDOWN_GRACE_MS', 0, 600_000);
   const sharedSecret = env.SHIELD_SHARED_SECRET;
-  if (sharedSecret !== undefined && sharedSecret === '') {
+  const auth = read('SHIELD_AUTH').trim();
+  if (auth !== 'required' && auth !== 'off') {
+    issues.push({ key: 'SHIELD_AUTH', expected: 'required or off', got: auth });
+  } else if (sharedSecret === '') {
     // An empty secret is almost always a templating mistake; refusing beats silently running open.
-    issues.push({ key: 'SHIELD_SHARED_SECRET', expected: 'non-empty secret or unset', got: '' });
+    issues.push({ key: 'SHIELD_SHARED_SECRET', expected: 'a non-empty secret', got: '' });
+  } else if (auth === 'required' && sharedSecret === undefined) {
+    issues.push({
+      key: 'SHIELD_SHARED_SECRET',
+      expected: "the edge's shared secret (or SHIELD_AUTH=off on a trusted network)",
+      got: undefined,
+    });
+  } else if (auth === 'off' && sharedSecret !== undefined) {
+    issues.push({ key: 'SHIELD_AUTH', expected: 'required when SHIELD_SHARED_SECRET is set', got: 'off' });
   }
   const corsOrigins = parseCorsOrigins(read('SHIELD_CORS_ORIGINS'), issues);
   const level = read('SHIELD_LOG_LEVEL').trim().toLowerCase();

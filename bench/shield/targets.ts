@@ -30,6 +30,8 @@ export async function startShieldTarget(upstream: string, env: Record<string, st
       SHIELD_PORT: String(port),
       SHIELD_UPSTREAMS: upstream,
       SHIELD_LOG_LEVEL: 'warn',
+      // Like for like: nginx and bare Node check no credential either (the check is one SHA-256 per request).
+      SHIELD_AUTH: 'off',
       ...env,
     },
   });

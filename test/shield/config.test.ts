@@ -2,14 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import { formatConfigIssue, parseShieldConfig } from '../../origin/config.ts';
 
+/** A minimal valid environment: the edge's secret (auth is required by default). */
+const BASE = { SHIELD_SHARED_SECRET: 's3cret' };
+
 const issues = (env: Record<string, string>) => {
-  const r = parseShieldConfig(env);
+  const r = parseShieldConfig({ ...BASE, ...env });
   return r.ok ? [] : r.error.map(formatConfigIssue);
 };
 
 describe('parseShieldConfig', () => {
-  it('applies the documented defaults to an empty environment', () => {
-    const r = parseShieldConfig({});
+  it('applies the documented defaults to an environment holding only the secret', () => {
+    const r = parseShieldConfig(BASE);
     expect(r.ok && r.value).toEqual({
       host: '127.0.0.1',
       port: 8081,
@@ -24,7 +27,7 @@ describe('parseShieldConfig', () => {
       breakerFailures: 5,
       breakerCooldownMs: 5000,
       shutdownGraceMs: 10000,
-      sharedSecret: undefined,
+      sharedSecret: 's3cret',
       corsOrigins: ['*'],
       logLevel: 'info',
       prefetch: { perPlaylist: 0, cmcd: false, concurrency: 4 },
@@ -34,6 +37,7 @@ describe('parseShieldConfig', () => {
 
   it('parses prefetch and disk keys and names bad values', () => {
     const r = parseShieldConfig({
+      ...BASE,
       SHIELD_PREFETCH_SEGMENTS: '3',
       SHIELD_PREFETCH_CMCD: 'on',
       SHIELD_DISK_DIR: '/var/cache/shield',
@@ -50,8 +54,24 @@ describe('parseShieldConfig', () => {
     ]);
   });
 
+  it('refuses to start open: no secret is an issue naming SHIELD_SHARED_SECRET', () => {
+    expect(parseShieldConfig({}).ok).toBe(false);
+    expect(issues({ SHIELD_SHARED_SECRET: undefined as unknown as string })).toEqual([
+      "SHIELD_SHARED_SECRET: expected the edge's shared secret (or SHIELD_AUTH=off on a trusted network), got nothing",
+    ]);
+  });
+
+  it('runs without edge credentials only when SHIELD_AUTH=off says so explicitly', () => {
+    const r = parseShieldConfig({ SHIELD_AUTH: 'off' });
+    expect(r.ok && r.value.sharedSecret).toBeUndefined();
+    expect(issues({ SHIELD_AUTH: 'off' })).toEqual([
+      'SHIELD_AUTH: expected required when SHIELD_SHARED_SECRET is set, got "off"',
+    ]);
+    expect(issues({ SHIELD_AUTH: 'maybe' })).toEqual(['SHIELD_AUTH: expected required or off, got "maybe"']);
+  });
+
   it('returns a frozen config', () => {
-    const r = parseShieldConfig({});
+    const r = parseShieldConfig(BASE);
     expect(r.ok && Object.isFrozen(r.value)).toBe(true);
     expect(r.ok && Object.isFrozen(r.value.upstreams)).toBe(true);
   });
@@ -89,7 +109,7 @@ describe('parseShieldConfig', () => {
   });
 
   it('keeps several upstreams in their configured order', () => {
-    const r = parseShieldConfig({ SHIELD_UPSTREAMS: 'http://b:2,https://a:1/prefix' });
+    const r = parseShieldConfig({ ...BASE, SHIELD_UPSTREAMS: 'http://b:2,https://a:1/prefix' });
     expect(r.ok && r.value.upstreams).toEqual(['http://b:2/', 'https://a:1/prefix']);
   });
 });

@@ -96,7 +96,8 @@ describe('shield egress records', () => {
 describe('SHIELD_EGRESS_LOG', () => {
   it('is off by default, and reads stdout or a file path', () => {
     const egressLog = (v?: string) => {
-      const r = parseShieldConfig(v === undefined ? {} : { SHIELD_EGRESS_LOG: v });
+      const base = { SHIELD_SHARED_SECRET: 's' };
+      const r = parseShieldConfig(v === undefined ? base : { ...base, SHIELD_EGRESS_LOG: v });
       return r.ok ? r.value.egressLog : 'invalid';
     };
     expect(egressLog()).toBeUndefined();

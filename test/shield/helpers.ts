@@ -8,9 +8,13 @@ import { silentLogger } from '../../origin/log.ts';
 import { type RunningShield, type ShieldDeps, startShield } from '../../origin/server.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
 
-/** A config built the way main.ts builds it, from env-style strings, bound to port 0. */
+/**
+ * A config built the way main.ts builds it, from env-style strings, bound to port 0. Tests that are
+ * not about edge credentials run with SHIELD_AUTH=off; auth tests pass SHIELD_SHARED_SECRET.
+ */
 export function shieldConfig(env: ShieldEnv): ShieldConfig {
-  const r = parseShieldConfig({ SHIELD_PORT: '0', SHIELD_LOG_LEVEL: 'silent', ...env });
+  const auth = env.SHIELD_SHARED_SECRET === undefined ? { SHIELD_AUTH: 'off' } : {};
+  const r = parseShieldConfig({ SHIELD_PORT: '0', SHIELD_LOG_LEVEL: 'silent', ...auth, ...env });
   if (!r.ok) throw new Error(`bad test config: ${JSON.stringify(r.error)}`);
   return r.value;
 }

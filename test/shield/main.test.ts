@@ -42,8 +42,15 @@ describe('shield process', () => {
     expect(p.output()).not.toContain('listening');
   });
 
+  it('refuses to start without the edge credential unless SHIELD_AUTH=off says so', async () => {
+    const p = run({ SHIELD_PORT: '0' });
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toContain('SHIELD_SHARED_SECRET: expected the edge');
+    expect(p.output()).not.toContain('listening');
+  });
+
   it('exits 0 after SIGTERM once it has started listening', async () => {
-    const p = run({ SHIELD_PORT: '0', SHIELD_UPSTREAMS: 'http://127.0.0.1:9' });
+    const p = run({ SHIELD_PORT: '0', SHIELD_UPSTREAMS: 'http://127.0.0.1:9', SHIELD_SHARED_SECRET: 's' });
     await waitFor(() => p.output().includes('"msg":"listening"'), 10_000);
     const url = /"url":"([^"]+)"/.exec(p.output())?.[1] ?? '';
     const health = await fetch(`${url}/healthz`);
