@@ -24,10 +24,8 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-/** Title path of catalogue entry `i`: `/cat/t0042/master.m3u8`. */
-export function titleMaster(i: number): string {
-  return `/cat/t${String(i).padStart(4, '0')}/master.m3u8`;
-}
+// Re-exported for the scenarios that import it from here; the pure definition lives in lib/.
+export { titleMaster } from './lib/catalogue.ts';
 
 /** Builds (or reuses) a media root holding the sample media plus `titles` catalogue entries. */
 export async function ensureCatalogue(titles: number): Promise<string> {

@@ -29,14 +29,24 @@ export const PLAYER_METRICS = {
   startup_ms: 'trend',
 } as const;
 
+/** What makeViewer may be told; everything optional. */
+export interface ViewerOptions {
+  readonly country?: string;
+  readonly tokens?: boolean;
+  readonly cmcd?: 'query' | 'header';
+  readonly bandwidths?: readonly number[];
+  /**
+   * Stream for the bandwidth draw. Default `ctx.random`, which is seeded by the executor's name too:
+   * scenarios that replay one trace under two executors (token-churn) pass a stream that is not.
+   */
+  readonly random?: Random;
+}
+
 /** A viewer with a token from the stack's signer when it exists, else a synthetic unique one. */
-export async function makeViewer(
-  ctx: IterationContext,
-  opts: { country?: string; tokens?: boolean; cmcd?: 'query' | 'header'; bandwidths?: readonly number[] },
-): Promise<Viewer> {
+export async function makeViewer(ctx: IterationContext, opts: ViewerOptions): Promise<Viewer> {
   const id = `${ctx.scenario}-${ctx.vu}-${ctx.iteration}-${ctx.seed.toString(36)}`;
   const bws = opts.bandwidths ?? [1.5e6, 3e6, 6e6, 12e6];
-  const throughputBps = bws[Math.floor(ctx.random() * bws.length)] ?? 6e6;
+  const throughputBps = bws[Math.floor((opts.random ?? ctx.random)() * bws.length)] ?? 6e6;
   let token: string | undefined;
   if (opts.tokens === true)
     token = (await ctx.sign('/', id)) ?? `bench.${id}.${Math.floor(ctx.random() * 1e9).toString(36)}`;

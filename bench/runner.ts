@@ -250,6 +250,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       iteration,
       scenario: name,
       seed,
+      runSeed: options.seed,
       random: createRandom(seed),
       targets: options.targets,
       signal,

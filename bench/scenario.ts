@@ -46,7 +46,10 @@ export interface IterationContext {
   readonly scenario: string;
   /** Deterministic per VU and iteration. */
   readonly random: Random;
+  /** Seed of `random`: mixes the run seed, the executor's name, the VU and the iteration. */
   readonly seed: number;
+  /** The run's `--seed`, for scenarios that replay one trace under several executors (token-churn). */
+  readonly runSeed: number;
   /** Base URLs by target name; `edge` always present. */
   readonly targets: Readonly<Record<string, string>>;
   /** Aborted at the executor's end + gracefulStop. */
