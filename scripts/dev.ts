@@ -46,6 +46,14 @@ async function main(): Promise<void> {
     for (const issue of config) console.error(`config: ${issue}`);
     process.exit(2);
   }
+  // A signal while starting: there is no stack to stop gracefully yet, so exit now; the exit hook in
+  // stack/processes.ts kills every service group already spawned (no orphaned workerd).
+  const stopWhileStarting = () => {
+    console.log('\nstopped while starting');
+    process.exit(0);
+  };
+  process.once('SIGINT', stopWhileStarting);
+  process.once('SIGTERM', stopWhileStarting);
   console.log(`media: ${config.mediaDir} (generating with ffmpeg if missing)`);
   await ensureMedia(config.mediaDir);
 
@@ -68,6 +76,8 @@ async function main(): Promise<void> {
     await Promise.all([stack.stop(), player.close()]);
     process.exit(code);
   };
+  process.off('SIGINT', stopWhileStarting);
+  process.off('SIGTERM', stopWhileStarting);
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
   for (const p of stack.processes) {
@@ -89,6 +99,7 @@ async function main(): Promise<void> {
       `  packager  ${stack.packagerUrl}`,
       `  shield    ${stack.shieldUrl}   (/healthz)`,
       `  edge      ${stack.edgeUrl}   (/healthz)`,
+      `  wrangler state  ${stack.persistDir}   (removed on stop)`,
       '',
       `  play VOD through the edge:   ${player.pageFor(vod)}`,
       `  play live through the edge:  ${player.pageFor(live)}`,

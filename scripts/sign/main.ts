@@ -3,13 +3,15 @@
  *   [--allow-country CC,…] [--deny-country CC,…] [--format jwt|edgeauth|cloudfront|securelink]
  *   [--in query|path]` prints a signed edge URL for the local stack, using the dev keys (.dev-keys/,
  * made on first use; `npm start` gives the same keys to the edge). A negative --ttl makes an expired
- * token. Paths resolve against EDGE_URL (default http://127.0.0.1:8787). The only reader of argv/env.
+ * token (`--ttl -60` and `--ttl=-60` both work). Paths resolve against EDGE_URL (default
+ * http://127.0.0.1:8787). The only reader of argv/env.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { signUrl } from '../../src/core/auth/signer.ts';
 import { TOKEN_FORMATS, type TokenFormat } from '../../src/core/auth/types.ts';
 import { REPO_ROOT } from '../stack/start-stack.ts';
+import { joinNumericValues } from './args.ts';
 import { ensureDevKeys } from './dev-keys.ts';
 
 const USAGE =
@@ -18,6 +20,8 @@ const USAGE =
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
+    // `--ttl -60` would otherwise be "ambiguous": parseArgs takes `-60` for an option.
+    args: joinNumericValues(process.argv.slice(2), ['ttl']),
     allowPositionals: true,
     options: {
       ttl: { type: 'string', default: '3600' },

@@ -131,10 +131,13 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
  * The app served while configuration is invalid: every request is 500 EDGE_ERR_CONFIG. CORS allows
  * any origin here so a player can read the (generic) error; the configured list is what is broken.
  */
-export function createConfigErrorApp(): Hono<EdgeHonoEnv> {
+export function createConfigErrorApp(now: () => number = () => 0): Hono<EdgeHonoEnv> {
   const app = new Hono<EdgeHonoEnv>();
   app.onError(edgeErrorResponse);
   app.use(cors(['*']));
+  // Server-Timing, x-cache and Age on this 500 too. No I/O happens here and workerd's clock only moves
+  // across I/O, so the default zero clock reports the same edge;dur=0 without reading the time.
+  app.use(timing(now));
   app.all('*', () => {
     throw new EdgeError('EDGE_ERR_CONFIG', 'edge configuration is invalid');
   });

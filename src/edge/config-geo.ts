@@ -13,14 +13,19 @@ export interface GeoEnv {
   /**
    * DEV ONLY, never in production: `on` makes the viewer's `CF-IPCountry` request header win over
    * request.cf.country, so a local bench can simulate many countries through one `wrangler dev`
-   * (which fills request.cf from one cf.json). Trusts the client. Default `off`.
+   * (which fills request.cf from one cf.json). Trusts the client, so it is honoured only when the
+   * request URL's hostname is loopback (127.0.0.0/8, [::1], localhost); elsewhere it is ignored and
+   * logged once (middleware/viewer-geo.ts createClientHeaderGeo). Default `off`.
    */
   readonly DEV_TRUST_CLIENT_COUNTRY?: string;
 }
 
 export interface GeoConfig {
   readonly rules: readonly GeoRule[];
-  /** DEV_TRUST_CLIENT_COUNTRY=on: the client's CF-IPCountry header decides the country. */
+  /**
+   * DEV_TRUST_CLIENT_COUNTRY=on: the client's CF-IPCountry header decides the country, on loopback
+   * request hostnames only.
+   */
   readonly trustClientCountry: boolean;
 }
 

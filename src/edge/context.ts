@@ -35,10 +35,13 @@ export interface ViewerGeo {
 
 export interface EdgeVariables {
   /**
-   * The normalised request path, set by the path guard before anything else reads the path. The auth
-   * middleware strips a `/~t/<token>` prefix from it, so routes and cache keys never see a token.
+   * The normalised request path, set by the path guard before anything else reads the path. The path
+   * guard also strips a `/~t/<token>` prefix from it, so routes, cache keys, logs and egress records
+   * never see a token (not even for a 405 or a preflight, which never reach auth).
    */
   path: string;
+  /** The token of a `/~t/<token>/…` path prefix, kept by the path guard for the auth middleware only. */
+  pathToken: string | undefined;
   /** Verified viewer token, when the request carried one (unset on /healthz and when auth is off). */
   viewer: ViewerAuth | undefined;
   /** Viewer location (set before auth/geo run); undefined when the platform gives none. */

@@ -6,7 +6,9 @@
  * upstream addresses or secrets into a response body.
  */
 import type { Context } from 'hono';
+import { splitPathToken } from '../core/auth/sources.ts';
 import { CodedError, errorBodyText } from '../core/errors.ts';
+import type { EdgeHonoEnv } from './context.ts';
 
 export const EDGE_ERROR_CODES = [
   'EDGE_ERR_NOT_FOUND',
@@ -94,14 +96,25 @@ export function edgeErrorBody(code: EdgeErrorCode): Response {
  * hono `onError` handler: the only place a thrown error becomes a response. Anything that is not an
  * `EdgeError` is a bug and answers EDGE_ERR_INTERNAL; client mistakes (4xx) are not logged as errors.
  */
-export function edgeErrorResponse(error: Error, c: Context): Response {
+export function edgeErrorResponse(error: Error, c: Context<EdgeHonoEnv>): Response {
   const code = error instanceof EdgeError ? error.code : 'EDGE_ERR_INTERNAL';
   const { status } = edgeErrorMapping(code);
   // Bad config was logged once, with its issues, when it was parsed; one line per request is noise.
   if (status >= 500 && code !== 'EDGE_ERR_CONFIG') {
-    logEdgeError(code, error, c.req.method, new URL(c.req.url).pathname);
+    logEdgeError(code, error, c.req.method, loggedPath(c));
   }
   return edgeErrorBody(code);
+}
+
+/**
+ * The path a log line names: the path guard's token-free `c.var.path`, never the raw URL, whose
+ * `/~t/<token>/…` prefix is a live credential. Before the guard ran, the raw path with any token cut.
+ */
+function loggedPath(c: Context<EdgeHonoEnv>): string {
+  const path: string | undefined = c.var.path;
+  if (path !== undefined) return path;
+  const raw = new URL(c.req.url).pathname;
+  return splitPathToken(raw)?.rest ?? raw;
 }
 
 /** One structured log line per server-side failure; the stack stays here, never in a response. */

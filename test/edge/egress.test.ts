@@ -5,10 +5,10 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EgressRecord } from '../../src/core/ledger/record.ts';
 import { LEDGER_SCHEMA } from '../../src/edge/egress/ledger-schema.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
 import { type EdgeWorker, startEdgeWorker, waitUntilCached } from './edge-worker.ts';
+import { recordsFor, waitForRecords } from './egress-records.ts';
 
 const BODY = 'x'.repeat(40_000);
 let shield: CountingUpstream;
@@ -32,24 +32,6 @@ async function edgeWith(vars: Record<string, string> = {}, extras = {}): Promise
   );
   started.push(edge);
   return edge;
-}
-
-/** Egress records the Worker printed on stdout, for one path. */
-function recordsFor(edge: EdgeWorker, path: string): EgressRecord[] {
-  return edge.logs
-    .map((l) => l.message)
-    .filter((m) => m.startsWith('{"ts":'))
-    .map((m) => JSON.parse(m) as EgressRecord)
-    .filter((r) => r.path === path);
-}
-
-async function waitForRecords(edge: EdgeWorker, path: string, n: number): Promise<EgressRecord[]> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const found = recordsFor(edge, path);
-    if (found.length >= n || Date.now() > deadline) return found;
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 beforeAll(async () => {

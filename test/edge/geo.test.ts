@@ -70,6 +70,27 @@ describe('geo rules', () => {
     await again.arrayBuffer();
   });
 
+  it('sends an allowed object under a GEO_RULES prefix private, keeping max-age and the edge cache', async () => {
+    route('/vod/priv/seg.ts');
+    const de = await get('/vod/priv/seg.ts', { country: 'DE' });
+    expect(de.status).toBe(200);
+    expect(de.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+    await de.arrayBuffer();
+    await waitUntilCached(edge, '/vod/priv/seg.ts');
+    const again = await get('/vod/priv/seg.ts', { country: 'DE' });
+    expect(again.headers.get('x-cache')).toBe('HIT');
+    expect(again.headers.get('cache-control')).toMatch(/^private, /);
+    await again.arrayBuffer();
+  });
+
+  it('leaves an object outside every GEO_RULES prefix publicly cacheable', async () => {
+    route('/free/seg.ts');
+    const res = await get('/free/seg.ts', { country: 'DE' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    await res.arrayBuffer();
+  });
+
   it('allows by region (US-CA) and refuses another region with the default 403', async () => {
     route('/vod/us/seg.ts');
     const ca = await get('/vod/us/seg.ts', { country: 'US', regionCode: 'CA' });

@@ -66,9 +66,23 @@ describe('per-region playlists from one cached upstream playlist', () => {
       'https://eu.edge.test/r/720p/index.m3u8',
     ]);
     expect(germany.headers.get('x-cache')).toBe('HIT');
-    // No policy for the US: the shared object as the shield sent it, still publicly cacheable.
+    // No policy for the US: the shared object as the shield sent it (its privacy: next test).
     expect(await us.text()).toBe(MASTER);
-    expect(us.headers.get('cache-control')).toBe('public, max-age=300');
+  });
+
+  it('marks an unrewritten master private too when any region policy exists', async () => {
+    shield.route('/r4/master.m3u8', { body: MASTER, headers: HEADERS });
+    // Only IN is capped: the US gets the full master, a per-region answer no shared cache may replay.
+    const us = await regional.fetch('/r4/master.m3u8', from('US'));
+    expect(await us.text()).toBe(MASTER);
+    expect(us.headers.get('cache-control')).toBe('private, max-age=300');
+    expect(us.headers.get('x-edgeshield-policy')).toBeNull();
+    // The edge's own cache is keyed before the decision and still shares the object.
+    await waitUntilCached(regional, '/r4/master.m3u8');
+    const again = await regional.fetch('/r4/master.m3u8', from('US'));
+    expect(again.headers.get('x-cache')).toBe('HIT');
+    expect(again.headers.get('cache-control')).toBe('private, max-age=300');
+    await again.arrayBuffer();
   });
 
   it('marks a rewritten playlist private, without the shared Content-Length or ETag', async () => {

@@ -2,6 +2,13 @@
  * Playlist text → model (RFC 8216 and draft-pantos-hls-rfc8216bis, LL-HLS included). Pure: no I/O.
  * Never throws: every problem becomes an issue with its line number, and `fatal` issues mean the
  * text must not be rewritten (callers pass it through or reject it, by config).
+ *
+ * Why our own parser (issue 4 evaluation): hls-parser 0.16.1 dropped comments and unknown tags
+ * (#EXT-X-FOO), reordered SERVER-CONTROL/PART-INF, rewrote numbers (2.000000→2, 3.0→3), added
+ * BYTERANGE-START=0 to PRELOAD-HINT, turned bad input into `#EXTINF:0,undefined` and threw on input
+ * without #EXTM3U; m3u8-parser 7.2.0 parses only (no serializer); @svta/common-media-library 0.18.1
+ * has no HLS playlist module (only a lossy CMAF-HAM model). A rewriting proxy must keep every byte it
+ * does not rewrite and report bad input as issues, so none of them fits.
  */
 import { decimalInteger, parseAttributeList, resolutionHeight } from './attributes.ts';
 import {

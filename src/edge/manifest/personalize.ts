@@ -4,11 +4,12 @@
  * injection) and region (host mapping, rendition caps). Must not write anything back to a cache.
  *
  * A rewritten playlist goes out `Cache-Control: private` (no shared cache downstream may keep one
- * viewer's token or one region's variant list), with a recomputed Content-Length and no ETag.
+ * viewer's token or one region's variant list), with a recomputed Content-Length and no ETag. With
+ * any region policy configured, every 200 playlist is `private`, rewritten or not.
  */
 import type { Context } from 'hono';
 import { personalizeParsed } from '../../core/hls/personalize.ts';
-import { hasRenditionRules, selectPolicy } from '../../core/hls/policy.ts';
+import { hasRenditionRules, type PolicyTable, selectPolicy } from '../../core/hls/policy.ts';
 import type { TokenPlacement } from '../../core/hls/viewer-uris.ts';
 import type { ManifestConfig } from '../config-manifest.ts';
 import type { EdgeHonoEnv, ViewerAuth } from '../context.ts';
@@ -32,8 +33,15 @@ export async function personalizePlaylist(
   const token = tokenPlacement(c.var.viewer, config);
   const regional =
     match !== undefined && (match.policy.origin !== undefined || hasRenditionRules(match.policy));
-  // Nothing to personalise: serve the shared object as it is (still streaming).
-  if (token === undefined && !regional) return response;
+  if (token === undefined && !regional) {
+    // Nothing to personalise: the shared object, still streaming. But where any region policy exists,
+    // this answer was also a per-region decision (the US gets the full master because only IN is
+    // capped), and a shared cache after us keys by URL, not country: keep it out of those caches.
+    if (!hasAnyPolicy(config.policies)) return response;
+    const headers = new Headers(response.headers);
+    headers.set('cache-control', privateCacheControl(headers.get('cache-control')));
+    return new Response(response.body, { status: response.status, headers });
+  }
 
   const headers = new Headers(response.headers);
   headers.set('cache-control', privateCacheControl(headers.get('cache-control')));
@@ -57,7 +65,11 @@ export async function personalizePlaylist(
     logBadPlaylist(c.var.path, first === undefined ? 'unparseable' : `line ${first.line}: ${first.message}`);
     if (config.onParseError === 'reject')
       throw new EdgeError('EDGE_ERR_BAD_PLAYLIST', `cannot parse ${c.var.path}`);
-    return new Response(text, { status: 200, headers: response.headers });
+    const passed = new Headers(response.headers);
+    // Unrewritten, but still the answer for a viewer whose region has a policy (see above).
+    if (hasAnyPolicy(config.policies))
+      passed.set('cache-control', privateCacheControl(passed.get('cache-control')));
+    return new Response(text, { status: 200, headers: passed });
   }
   const body = new TextEncoder().encode(result.text);
   headers.set('content-length', String(body.byteLength));
@@ -72,6 +84,15 @@ function tokenPlacement(viewer: ViewerAuth | undefined, config: ManifestConfig):
   if (viewer.source !== 'query') return undefined;
   const define = config.tokenMode === 'define-queryparam' && VARIABLE_NAME.test(viewer.queryParam);
   return { value: viewer.token, form: define ? 'define' : 'query', param: viewer.queryParam };
+}
+
+/** Whether MANIFEST_POLICIES defines any policy, i.e. whether playlists differ by viewer location. */
+export function hasAnyPolicy(table: PolicyTable): boolean {
+  const some = (m: Readonly<Record<string, unknown>> | undefined) =>
+    m !== undefined && Object.keys(m).length > 0;
+  return (
+    table.default !== undefined || some(table.regions) || some(table.countries) || some(table.continents)
+  );
 }
 
 /**

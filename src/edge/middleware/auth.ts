@@ -2,14 +2,14 @@
  * Viewer auth: finds the token (path `/~t/<token>/…` first, then query, cookie, Bearer, then a
  * format's native fields), verifies it, applies the common claim rules and sets `c.var.viewer`.
  *
- * The path token is stripped from `c.var.path` whatever the mode, so routes, cache keys and the
- * shield never see it; query tokens never reach the cache key or the shield because both keep only
+ * The path token was split off `c.var.path` by the path guard (into `c.var.pathToken`), so routes,
+ * cache keys and the shield never see it; query tokens never reach the cache key or the shield because both keep only
  * content parameters (src/core/cache). Missing → 401, anything else → 403 with one generic body; the
  * reason goes to one structured log line. Must not cache, fetch content or decide on geo.
  */
 import type { MiddlewareHandler } from 'hono';
 import { checkClaims } from '../../core/auth/claims.ts';
-import { bearerToken, cookieValue, splitPathToken } from '../../core/auth/sources.ts';
+import { bearerToken, cookieValue } from '../../core/auth/sources.ts';
 import type { TokenFailure, TokenRequest } from '../../core/auth/types.ts';
 import type { ScopedVerifier } from '../auth/verifiers.ts';
 import type { AuthConfig } from '../config-auth.ts';
@@ -29,8 +29,8 @@ export interface AuthOptions {
 export function auth(options: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
   const { config, verifiers } = options;
   return async function auth(c, next) {
-    const fromPath = splitPathToken(c.var.path);
-    if (fromPath) c.set('path', fromPath.rest);
+    // The path guard already split any `/~t/<token>` prefix off c.var.path.
+    const pathToken = c.var.pathToken;
     const path = c.var.path;
     if (config.mode === 'off' || options.publicPaths.includes(path)) {
       await next();
@@ -40,9 +40,8 @@ export function auth(options: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
     const cookieHeader = c.req.header('cookie');
     const cookie = (name: string) => cookieValue(cookieHeader, name);
     const scoped = verifiers.filter((v) => path.startsWith(v.prefix));
-    let found: { token: string; source: TokenSource } | undefined = fromPath
-      ? { token: fromPath.token, source: 'path' }
-      : undefined;
+    let found: { token: string; source: TokenSource } | undefined =
+      pathToken !== undefined ? { token: pathToken, source: 'path' } : undefined;
     const queryToken = url.searchParams.get(config.tokenParam);
     if (!found && queryToken) found = { token: queryToken, source: 'query' };
     const cookieToken = cookie(config.cookieName);

@@ -5,9 +5,12 @@
  * The body is wrapped in a byte-counting stream; the record is written when the stream ends or the
  * client goes away (then `bytes` is what was pulled for it and `aborted` is set), inside
  * `executionCtx.waitUntil`. Must never delay, alter (beyond adding CMSD headers) or break the
- * response: every failure here is logged and the original response goes out.
+ * response: every failure here is logged and the original response goes out. The one exception is a
+ * generated body that cannot be read (its upstream broke): that response is unsendable, so a 502
+ * goes out in its place and the record is still written (aborted).
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import { splitPathToken } from '../../core/auth/sources.ts';
 import { cmsdHeaders } from '../../core/cmcd/cmsd.ts';
 import { type CmcdFacts, parseCmcd } from '../../core/cmcd/parse.ts';
 import { contentKindOf } from '../../core/hls/content-kind.ts';
@@ -16,6 +19,7 @@ import { hashViewer, type Sha256 } from '../../core/ledger/viewer-hash.ts';
 import type { EgressConfig } from '../config-egress.ts';
 import type { EdgeHonoEnv } from '../context.ts';
 import type { EgressWriter } from '../egress/sinks.ts';
+import { edgeErrorBody, logEdgeError } from '../errors.ts';
 
 export interface EgressDeps {
   readonly config: EgressConfig;
@@ -46,30 +50,82 @@ export function egress(deps: EgressDeps): MiddlewareHandler<EdgeHonoEnv> {
     }
     try {
       const res = c.res;
-      const finish = settle(c, deps, start, cmcd, res);
-      if (res.body === null || c.req.method === 'HEAD') {
-        finish(0, false);
+      const hasBody = res.body !== null && c.req.method !== 'HEAD';
+      if (hasBody && !res.headers.has('content-length') && isGeneratedBody(c, res)) {
+        c.res = await bufferGenerated(c, deps, start, cmcd, res);
         return;
       }
-      if (!res.headers.has('content-length') && isGeneratedBody(c, res)) {
-        // Small bodies the edge generated (errors, rewritten playlists, keys): buffer them so they
-        // keep a Content-Length instead of turning chunked, and count them exactly.
-        const buffered = await res.arrayBuffer();
-        finish(buffered.byteLength, false);
-        c.res = new Response(buffered, res);
+      const finish = settle(c, deps, start, cmcd, res);
+      if (!hasBody || res.body === null) {
+        finish(0, false);
         return;
       }
       // Assigning c.res makes hono copy the current headers onto the new response.
       c.res = new Response(keepLength(countingBody(res.body, finish), res.headers), res);
     } catch (error) {
-      console.error(JSON.stringify({ level: 'error', event: 'egress-record-failed', reason: String(error) }));
+      logRecordFailure(error);
     }
   };
 }
 
+/**
+ * Small bodies the edge generated (errors, rewritten playlists, keys) are buffered so they keep a
+ * Content-Length instead of turning chunked, and are counted exactly. Reading can fail (the shield's
+ * body was cut while a playlist was being personalised): nothing has gone out yet, so the client
+ * gets a clean 502 instead of the consumed body, and one record says so (status 502, aborted).
+ */
+async function bufferGenerated(
+  c: Context<EdgeHonoEnv>,
+  deps: EgressDeps,
+  start: number,
+  cmcd: CmcdFacts,
+  res: Response,
+): Promise<Response> {
+  let buffered: ArrayBuffer;
+  try {
+    buffered = await res.arrayBuffer();
+  } catch (error) {
+    logEdgeError('EDGE_ERR_SHIELD_UNREACHABLE', error, c.req.method, recordPath(c));
+    const replacement = brokenBodyResponse(res);
+    // The record describes what the client got (the 502 and its body); aborted marks the cut upstream.
+    const sent = await replacement.arrayBuffer();
+    settle(c, deps, start, cmcd, replacement)(sent.byteLength, true);
+    return new Response(sent, replacement);
+  }
+  settle(c, deps, start, cmcd, res)(buffered.byteLength, false);
+  return new Response(buffered, res);
+}
+
+/** Headers the outer middlewares (cors, timing) already decided; they stay on the replacement error. */
+const KEPT_ON_ERROR = /^(access-control-.*|vary|timing-allow-origin|server-timing|x-cache-shield)$/i;
+
+/** The 502 sent instead of a generated body that could not be read, keeping CORS so players can read it. */
+function brokenBodyResponse(res: Response): Response {
+  const replacement = edgeErrorBody('EDGE_ERR_SHIELD_UNREACHABLE');
+  for (const [name, value] of res.headers) {
+    if (KEPT_ON_ERROR.test(name)) replacement.headers.set(name, value);
+  }
+  return replacement;
+}
+
+function logRecordFailure(error: unknown): void {
+  console.error(JSON.stringify({ level: 'error', event: 'egress-record-failed', reason: String(error) }));
+}
+
+/**
+ * The path records and logs name: the guard's token-free `c.var.path`, else (a response made before
+ * the path guard ran) the raw path with any `/~t/<token>` prefix cut, since that token is a credential.
+ */
+function recordPath(c: Context<EdgeHonoEnv>): string {
+  const path: string | undefined = c.var.path;
+  if (path !== undefined) return path;
+  const raw = new URL(c.req.url).pathname;
+  return splitPathToken(raw)?.rest ?? raw;
+}
+
 function isGeneratedBody(c: Context<EdgeHonoEnv>, res: Response): boolean {
   if (res.status >= 400) return true;
-  const kind = contentKindOf(c.var.path ?? new URL(c.req.url).pathname);
+  const kind = contentKindOf(recordPath(c));
   return kind !== 'segment' && kind !== 'part';
 }
 
@@ -84,7 +140,7 @@ function addCmsd(c: Context<EdgeHonoEnv>, deps: EgressDeps, cmcd: CmcdFacts): vo
   const mb = deps.maxBitrateKbps?.(c.var.geo);
   const headers = cmsdHeaders({
     node: deps.config.cmsdNode,
-    contentKind: contentKindOf(c.var.path ?? new URL(c.req.url).pathname),
+    contentKind: contentKindOf(recordPath(c)),
     // The player's own measured throughput is the best estimate the edge has (CTA-5006 etp).
     ...(cmcd.mtp !== undefined ? { etpKbps: cmcd.mtp } : {}),
     // CTA-5006 mb: the region's rendition cap, on every response so the player's ABR stays under it.
@@ -105,7 +161,7 @@ function settle(
   const status = res.status;
   const cacheStatus = res.headers.get('x-cache');
   const headerBytes = headerBytesOf(status, res.headers);
-  const path = c.var.path ?? new URL(c.req.url).pathname;
+  const path = recordPath(c);
   const geo = c.var.geo;
   const viewer = c.var.viewer;
   let resolve: (value: { bytes: number; aborted: boolean }) => void = () => {};
@@ -133,7 +189,7 @@ function settle(
       });
       await deps.writer.write(record);
     } catch (error) {
-      console.error(JSON.stringify({ level: 'error', event: 'egress-record-failed', reason: String(error) }));
+      logRecordFailure(error);
     }
   });
   waitUntil(c, write);

@@ -2,12 +2,15 @@
  * Geo gate: applies GEO_RULES (per path prefix) and the token's own `geo` claim to `c.var.geo`.
  * Runs after auth and before any cache lookup, on every request, so a cached object can never carry
  * one country's answer to another. Blocked: 403, or 451 with `Link: <…>; rel="blocked-by"` (RFC 7725
- * §3) when the rule says so; the reason goes to the log only. Must not touch the cache or the shield.
+ * §3) when the rule says so; the reason goes to the log only. Allowed responses under a rule's prefix
+ * go out `Cache-Control: private` (max-age kept) so no shared cache downstream replays the decision.
+ * Must not touch the cache or the shield.
  */
 import type { MiddlewareHandler } from 'hono';
-import { decideGeo, type GeoRule } from '../../core/geo/rules.ts';
+import { decideGeo, type GeoRule, ruleFor } from '../../core/geo/rules.ts';
 import type { EdgeHonoEnv } from '../context.ts';
 import { EdgeError, edgeErrorBody } from '../errors.ts';
+import { privateCacheControl } from '../manifest/personalize.ts';
 
 /** @example app.use(geoGate(config.geo.rules)) */
 export function geoGate(rules: readonly GeoRule[]): MiddlewareHandler<EdgeHonoEnv> {
@@ -20,6 +23,12 @@ export function geoGate(rules: readonly GeoRule[]): MiddlewareHandler<EdgeHonoEn
     const decision = decideGeo(rules, c.var.path, c.var.geo, claim);
     if (decision.allowed) {
       await next();
+      // This viewer got the object because of where they are; a shared cache after the edge keys by
+      // URL, not country, and would hand it to a viewer the rule refuses. Our own cache is safe: this
+      // gate runs before it on every request.
+      if (ruleFor(rules, c.var.path) !== undefined) {
+        c.res.headers.set('cache-control', privateCacheControl(c.res.headers.get('cache-control')));
+      }
       return;
     }
     console.warn(

@@ -1,5 +1,6 @@
 /**
  * Server-Timing: appends `edge;dur=N` to whatever the shield reported (CONTRACT.md "HTTP conventions").
+ * Also the one place that guarantees `x-cache` (BYPASS) and `Age` (0) on every response that lacks them.
  *
  * Keeps the shield's `shield;dur` / `origin;dur` entries of this request's response. Cache hits carry
  * no shield entries because none were stored (a stored timing would describe another request).
@@ -15,7 +16,12 @@ export function timing(now: () => number): MiddlewareHandler<EdgeHonoEnv> {
     const start = now();
     await next();
     const entry = `edge;dur=${Math.max(0, Math.round(now() - start))}`;
-    const upstream = c.res.headers.get('server-timing');
-    c.res.headers.set('server-timing', upstream ? `${upstream}, ${entry}` : entry);
+    const headers = c.res.headers;
+    const upstream = headers.get('server-timing');
+    headers.set('server-timing', upstream ? `${upstream}, ${entry}` : entry);
+    // DESIGN.md "Response headers": x-cache and Age on every response. Whatever set neither (errors,
+    // preflights, /healthz, keys, config errors) did not come from a cache: BYPASS, fresh (RFC 9111 §5.1).
+    if (!headers.has('x-cache')) headers.set('x-cache', 'BYPASS');
+    if (!headers.has('age')) headers.set('age', '0');
   };
 }

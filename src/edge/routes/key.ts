@@ -16,7 +16,8 @@ export async function fetchKey(c: Context<EdgeHonoEnv>, shield: ShieldClient): P
   const response = await shield.get(objectAddress(c));
   const headers = viewerHeadersFrom(response.headers);
   headers.set('cache-control', 'private, no-store');
-  headers.delete('age');
+  // Never from a cache (ours or one after us): a fresh copy, whatever age the shield reported.
+  headers.set('age', '0');
   headers.set(X_CACHE, 'BYPASS');
   const body = c.req.method === 'HEAD' ? null : response.body;
   if (body === null) await response.body?.cancel();

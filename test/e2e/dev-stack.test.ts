@@ -1,0 +1,274 @@
+/**
+ * `npm start` (scripts/dev.ts) as a user runs it: a real process on free ports that prints a player URL
+ * and a signed edge master URL that both work, and that leaves nothing behind on SIGTERM (no orphaned
+ * workerd, no port still listening). Process facts come from /proc (Linux only), filtered to this run's
+ * process groups, ports and wrangler state dir so workerd processes of other tests do not count.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureMedia } from '../../scripts/media/make-media.ts';
+import { freePort } from '../../scripts/stack/ports.ts';
+import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
+import { ffmpegAvailable, requireInCi } from '../fixtures/tools.ts';
+
+requireInCi(ffmpegAvailable, 'ffmpeg');
+
+const UP_TIMEOUT_MS = 240_000;
+const EXIT_TIMEOUT_MS = 60_000;
+
+interface DevRun {
+  readonly child: ChildProcess;
+  /** stdout + stderr so far. */
+  output(): string;
+  readonly exited: Promise<number | string>;
+}
+
+/** Spawns `node scripts/dev.ts` as the leader of its own process group, like a terminal would. */
+function spawnDev(env: Record<string, string>): DevRun {
+  const child = spawn(process.execPath, ['scripts/dev.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | string>((done) => {
+    child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown'));
+  });
+  return { child, output: () => text, exited };
+}
+
+async function waitForOutput(run: DevRun, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  let exitedWith: number | string | undefined;
+  void run.exited.then((code) => {
+    exitedWith = code;
+  });
+  for (;;) {
+    const match = run.output().match(pattern);
+    if (match) return match;
+    if (exitedWith !== undefined)
+      throw new Error(`dev.ts exited (${exitedWith}):\n${run.output().slice(-4000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`no ${pattern} after ${timeoutMs} ms:\n${run.output().slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what}: no result after ${ms} ms`)), ms),
+    ),
+  ]);
+}
+
+interface ProcEntry {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  readonly state: string;
+  readonly cmdline: string;
+}
+
+/** Every live (non-zombie) process from /proc; a process exiting while read is skipped. */
+function processTable(): ProcEntry[] {
+  const table: ProcEntry[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // `pid (comm) state ppid pgrp …`: comm may hold spaces and parentheses, so split after the last ')'.
+      const [state = '?', ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z' || state === 'X') continue;
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      table.push({ pid: Number(name), ppid: Number(ppid), pgid: Number(pgid), state, cmdline });
+    } catch {
+      // gone between readdir and read
+    }
+  }
+  return table;
+}
+
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setTimeout(2_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      done(false);
+    });
+  });
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes; returns the last result. */
+async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function killGroups(pgids: Iterable<number>): void {
+  for (const pgid of pgids) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('npm start (scripts/dev.ts)', () => {
+  let run: DevRun | undefined;
+  const ports = { packager: 0, shield: 0, edge: 0, inspector: 0, player: 0 };
+  let playerPage = '';
+  let masterUrl = '';
+  let persistDir = '';
+  /** Process groups of the services dev.ts spawned (each service leads its own group). */
+  const serviceGroups = new Set<number>();
+
+  beforeAll(async () => {
+    const mediaDir = resolve(REPO_ROOT, '.media');
+    await ensureMedia(mediaDir);
+    ports.packager = await freePort();
+    ports.shield = await freePort();
+    ports.edge = await freePort();
+    ports.inspector = await freePort();
+    ports.player = await freePort();
+    run = spawnDev({
+      PACKAGER_PORT: String(ports.packager),
+      SHIELD_PORT: String(ports.shield),
+      EDGE_PORT: String(ports.edge),
+      EDGE_INSPECTOR_PORT: String(ports.inspector),
+      PLAYER_PORT: String(ports.player),
+      PACKAGER_ROOT: mediaDir,
+    });
+    await waitForOutput(run, /local stack is up:[\s\S]*Ctrl-C stops everything\./, UP_TIMEOUT_MS);
+    const out = run.output();
+    playerPage = out.match(/play VOD through the edge:\s+(\S+)/)?.[1] ?? '';
+    masterUrl = out.match(/master playlist \(edge\):\s+(\S+)/)?.[1] ?? '';
+    persistDir = out.match(/wrangler state\s+(\S+)/)?.[1] ?? '';
+    const devPid = run.child.pid ?? -1;
+    for (const p of processTable()) if (p.ppid === devPid) serviceGroups.add(p.pgid);
+  });
+
+  afterAll(async () => {
+    // Only if a test failed half-way: nothing of this run may outlive the file.
+    if (run?.child.pid !== undefined && run.child.exitCode === null) {
+      run.child.kill('SIGTERM');
+      await withTimeout(run.exited, EXIT_TIMEOUT_MS, 'dev.ts exit').catch(() => undefined);
+      killGroups([run.child.pid]);
+    }
+    killGroups(serviceGroups);
+  });
+
+  it('prints a player page URL that answers 200', async () => {
+    expect(playerPage).toContain(`http://127.0.0.1:${ports.player}/`);
+    const res = await fetch(playerPage);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<video');
+  });
+
+  it('prints a signed edge master playlist URL that answers 200 with an HLS playlist', async () => {
+    expect(masterUrl).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:${ports.edge}/~t/[^/]+/vod/ts/master\\.m3u8$`),
+    );
+    const res = await fetch(masterUrl);
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('mpegurl');
+    expect(text.startsWith('#EXTM3U')).toBe(true);
+    expect(text).toContain('#EXT-X-STREAM-INF');
+  });
+
+  it('exits 0 on SIGTERM to dev.ts alone and leaves no process or listening port of the stack', async () => {
+    if (!run) throw new Error('dev.ts did not start');
+    expect(serviceGroups.size).toBe(3); // packager, shield, wrangler (whose group holds workerd)
+    expect(persistDir).toMatch(/edgeshield-wrangler-/);
+    const isOurs = (p: ProcEntry) =>
+      serviceGroups.has(p.pgid) ||
+      (p.cmdline.includes('workerd') &&
+        (p.cmdline.includes(persistDir) ||
+          new RegExp(`:(${ports.edge}|${ports.inspector})(?!\\d)`).test(p.cmdline)));
+    expect(processTable().filter((p) => p.cmdline.includes('workerd') && isOurs(p)).length).toBeGreaterThan(
+      0,
+    );
+
+    run.child.kill('SIGTERM'); // the leader only, not its group: dev.ts must stop its services itself
+    expect(await withTimeout(run.exited, EXIT_TIMEOUT_MS, 'dev.ts exit')).toBe(0);
+
+    const survivors = () => processTable().filter(isOurs);
+    const gone = await eventually(() => survivors().length === 0);
+    expect(
+      gone,
+      survivors()
+        .map((p) => `${p.pid} ${p.cmdline}`)
+        .join('\n'),
+    ).toBe(true);
+    for (const [name, port] of Object.entries(ports)) {
+      const closed = await eventually(async () => !(await acceptsConnections(port)));
+      expect(closed, `${name} port ${port} still accepts connections`).toBe(true);
+    }
+  });
+});
+
+describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('npm start interrupted', () => {
+  it('exits 0 on SIGTERM while the stack is still starting and leaves no service process', async () => {
+    await ensureMedia(resolve(REPO_ROOT, '.media'));
+    const env: Record<string, string> = { PACKAGER_ROOT: resolve(REPO_ROOT, '.media') };
+    for (const key of ['PACKAGER_PORT', 'SHIELD_PORT', 'EDGE_PORT', 'EDGE_INSPECTOR_PORT', 'PLAYER_PORT'])
+      env[key] = String(await freePort());
+    const run = spawnDev(env);
+    const groups = new Set<number>();
+    try {
+      // The packager starts first; the edge takes seconds more, so this lands mid-start.
+      const devPid = run.child.pid ?? -1;
+      const spawned = await eventually(() => {
+        for (const p of processTable()) if (p.ppid === devPid) groups.add(p.pgid);
+        return groups.size > 0;
+      }, UP_TIMEOUT_MS);
+      expect(spawned, run.output()).toBe(true);
+      run.child.kill('SIGTERM');
+      expect(await withTimeout(run.exited, EXIT_TIMEOUT_MS, 'dev.ts exit')).toBe(0);
+      expect(run.output()).toContain('stopped while starting');
+      const survivors = () => processTable().filter((p) => groups.has(p.pgid));
+      const gone = await eventually(() => survivors().length === 0);
+      expect(
+        gone,
+        survivors()
+          .map((p) => `${p.pid} ${p.cmdline}`)
+          .join('\n'),
+      ).toBe(true);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+      killGroups(groups);
+    }
+  });
+});
+
+describe('npm start config', () => {
+  it('exits 2 naming the key when a port is not a number', async () => {
+    const run = spawnDev({ EDGE_PORT: 'abc' });
+    const code = await withTimeout(run.exited, 30_000, 'dev.ts exit');
+    expect(code).toBe(2);
+    expect(run.output()).toContain('EDGE_PORT: expected integer 1-65535, got "abc"');
+  });
+});
