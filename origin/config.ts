@@ -32,6 +32,8 @@ export interface ShieldConfig {
   readonly negativeTtlSec: number;
   /** How far a waiter may fall behind the fastest one on a body that is not being retained. */
   readonly waiterMaxLagBytes: number;
+  /** Total body bytes fills in flight may retain; beyond it new fills stream through uncached. */
+  readonly inflightBytes: number;
   /** Consecutive failures that open a packager's circuit; 0 disables the breaker. */
   readonly breakerFailures: number;
   readonly breakerCooldownMs: number;
@@ -72,6 +74,9 @@ export const SHIELD_DEFAULTS = Object.freeze({
   SHIELD_STALE_IF_ERROR_SEC: '300',
   SHIELD_NEGATIVE_TTL_SEC: '5',
   SHIELD_WAITER_MAX_LAG_BYTES: String(8 * 1024 * 1024),
+  // Bodies held by fills in flight, all fills together: 8 × the 32 MiB object limit, or ~1,300
+  // concurrent 200 KB segment misses. Beyond it a fill streams through without being stored.
+  SHIELD_INFLIGHT_BYTES: String(256 * 1024 * 1024),
   SHIELD_BREAKER_FAILURES: '5',
   SHIELD_BREAKER_COOLDOWN_MS: '5000',
   SHIELD_SHUTDOWN_GRACE_MS: '10000',
@@ -112,6 +117,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
   const staleIfErrorSec = integer('SHIELD_STALE_IF_ERROR_SEC', 0, 7 * 86_400);
   const negativeTtlSec = integer('SHIELD_NEGATIVE_TTL_SEC', 0, 3_600);
   const waiterMaxLagBytes = integer('SHIELD_WAITER_MAX_LAG_BYTES', 65_536, Number.MAX_SAFE_INTEGER);
+  const inflightBytes = integer('SHIELD_INFLIGHT_BYTES', 65_536, Number.MAX_SAFE_INTEGER);
   const breakerFailures = integer('SHIELD_BREAKER_FAILURES', 0, 1_000);
   const breakerCooldownMs = integer('SHIELD_BREAKER_COOLDOWN_MS', 1, 600_000);
   const shutdownGraceMs = integer('SHIELD_SHUTDOWN_GRACE_MS', 0, 600_000);
@@ -154,6 +160,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
       staleIfErrorSec,
       negativeTtlSec,
       waiterMaxLagBytes,
+      inflightBytes,
       breakerFailures,
       breakerCooldownMs,
       shutdownGraceMs,

@@ -24,6 +24,8 @@ export interface ShieldEgressLogOptions {
   /** Bytes held in memory while the sink applies backpressure (default 4 MiB). */
   readonly maxBufferedBytes?: number;
   readonly onDrop?: (dropped: number) => void;
+  /** The sink's first 'error' (later ones are the same broken sink). */
+  readonly onError?: (error: unknown) => void;
 }
 
 /**
@@ -52,7 +54,8 @@ export function createShieldEgressLog(
     dropped++;
     options.onDrop?.(dropped);
   };
-  out.on('error', () => {
+  out.on('error', (e: unknown) => {
+    if (!broken) options.onError?.(e);
     broken = true;
   });
   const pump = () => {

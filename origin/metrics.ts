@@ -27,6 +27,8 @@ export interface HotCounts {
   prefetchDropped: number;
   /** Requests whose object was read back from the disk tier. */
   diskHits: number;
+  /** Egress records dropped (sink full or failed). */
+  egressDropped: number;
 }
 
 /** Live values read at scrape time. */
@@ -35,6 +37,10 @@ export interface MetricSources {
   cacheObjects(): number;
   evictions(): number;
   inFlight(): number;
+  /** Bytes fills in flight retain now, the peak, and fills refused retention (SHIELD_INFLIGHT_BYTES). */
+  inflightRetainedBytes?(): number;
+  inflightRetainedPeakBytes?(): number;
+  inflightRefused?(): number;
   /** Disk tier bytes and objects (absent when the disk tier is off). */
   diskBytes?(): number;
   diskObjects?(): number;
@@ -75,6 +81,7 @@ export function createShieldMetrics(sources: MetricSources): ShieldMetrics {
     prefetchFailures: 0,
     prefetchDropped: 0,
     diskHits: 0,
+    egressDropped: 0,
   };
   const mirrored = (name: string, help: string, read: () => number) =>
     new Counter({
@@ -151,6 +158,25 @@ export function createShieldMetrics(sources: MetricSources): ShieldMetrics {
   gauge('shield_cache_bytes', 'Bytes accounted in the object cache.', sources.cacheBytes);
   gauge('shield_cache_objects', 'Objects in the cache.', sources.cacheObjects);
   gauge('shield_fills_in_flight', 'Upstream fills in progress.', sources.inFlight);
+  mirrored(
+    'shield_egress_dropped_total',
+    'Egress records dropped because the sink was full or failed.',
+    () => counts.egressDropped,
+  );
+  const { inflightRetainedBytes, inflightRetainedPeakBytes, inflightRefused } = sources;
+  if (inflightRetainedBytes && inflightRetainedPeakBytes && inflightRefused) {
+    gauge('shield_inflight_retained_bytes', 'Body bytes retained by fills in flight.', inflightRetainedBytes);
+    gauge(
+      'shield_inflight_retained_peak_bytes',
+      'Highest shield_inflight_retained_bytes since start (never above SHIELD_INFLIGHT_BYTES).',
+      inflightRetainedPeakBytes,
+    );
+    mirrored(
+      'shield_inflight_refused_total',
+      'Fills that streamed through uncached because SHIELD_INFLIGHT_BYTES was reached.',
+      inflightRefused,
+    );
+  }
   if (sources.diskBytes !== undefined && sources.diskObjects !== undefined) {
     gauge('shield_disk_bytes', 'Bytes of the files in the disk tier.', sources.diskBytes);
     gauge('shield_disk_objects', 'Objects in the disk tier.', sources.diskObjects);

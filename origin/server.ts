@@ -7,16 +7,19 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
 import { contentQuery } from '../src/core/cache/upstream-query.ts';
 import { corsHeaders, corsPreflightHeaders } from '../src/core/http/cors.ts';
 import { normalizeRequestPath } from '../src/core/http/path.ts';
 import { AUTH_HEADER, createSecretCheck } from './auth.ts';
 import { openDiskTier } from './cache/disk-tier.ts';
 import { createInFlight } from './cache/in-flight.ts';
+import { createRetentionBudget } from './cache/retention.ts';
 import { createLruStore, type ObjectStore } from './cache/store.ts';
 import { createTieredStore } from './cache/tiered-store.ts';
 import type { ShieldConfig } from './config.ts';
-import { openShieldEgressLog, type ShieldEgressLog, trackShieldResponse } from './egress.ts';
+import { type ShieldEgressLog, trackShieldResponse } from './egress.ts';
+import { openAlertedEgressLog } from './egress-alerts.ts';
 import { upstreamBytesOf, withOriginEgress } from './egress-origin.ts';
 import { ShieldError } from './errors.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
@@ -41,6 +44,8 @@ export interface ShieldDeps {
   readonly shutdownGraceMs?: number;
   /** Egress ledger sink (issue 8); replaces the one `config.egressLog` opens and is not closed by `close()`. */
   readonly egressLog?: ShieldEgressLog;
+  /** Writable for the egress records instead of `config.egressLog`'s target (drops still counted and logged). */
+  readonly egressSink?: Writable;
 }
 
 /** A listening shield. */
@@ -72,7 +77,11 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
       ? memory
       : createTieredStore(memory, await openDiskTier({ ...config.disk, logger }));
   const inFlight = createInFlight();
+  const retention = createRetentionBudget(config.inflightBytes);
   const metrics = createShieldMetrics({
+    inflightRetainedBytes: () => retention.used,
+    inflightRetainedPeakBytes: () => retention.peak,
+    inflightRefused: () => retention.refused,
     cacheBytes: () => store.usedBytes,
     cacheObjects: () => store.size,
     evictions: () => store.evictions,
@@ -82,8 +91,12 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
       : { diskBytes: () => store.cold?.usedBytes ?? 0, diskObjects: () => store.cold?.size ?? 0 }),
   });
   // Egress ledger (issue 8): a record per response (see handle) and per packager fetch (egress-origin.ts).
+  const sinkSpec = deps.egressSink
+    ? { sink: deps.egressSink }
+    : config.egressLog && { target: config.egressLog };
   const egress =
-    deps.egressLog ?? (config.egressLog === undefined ? undefined : openShieldEgressLog(config.egressLog));
+    deps.egressLog ??
+    (sinkSpec ? openAlertedEgressLog(sinkSpec, { logger, now, counts: metrics.counts }) : undefined);
   const plainUpstream =
     deps.upstream ??
     createUpstream(
@@ -107,6 +120,7 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     upstream,
     maxObjectBytes: config.maxObjectBytes,
     maxLagBytes: config.waiterMaxLagBytes,
+    retention,
     prefetch: config.prefetch,
     negativeTtlSec: config.negativeTtlSec,
     staleBounds: {

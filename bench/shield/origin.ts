@@ -9,6 +9,9 @@ import type { AddressInfo } from 'node:net';
 /** Timing of the slow storm object (the issue's numbers). */
 export const STORM = { bytes: 200 * 1024, headersAtMs: 200, doneAtMs: 700, chunks: 10 } as const;
 
+/** max-age of the expired-storm playlist (a live media playlist's, CONTRACT.md). */
+export const EXPIRED_MAX_AGE_SEC = 1;
+
 export interface BenchOrigin {
   readonly url: string;
   count(path: string): number;
@@ -68,7 +71,7 @@ export async function startBenchOrigin(): Promise<BenchOrigin> {
         await sleep(STORM.headersAtMs);
         res.writeHead(200, {
           'content-type': 'application/vnd.apple.mpegurl',
-          'cache-control': 'public, max-age=1',
+          'cache-control': `public, max-age=${EXPIRED_MAX_AGE_SEC}`,
           'content-length': playlist.length,
         });
         res.end(playlist);

@@ -1,9 +1,11 @@
 /**
- * Markdown table for the shield bench: one column per server, ratios against nginx. Pure
- * formatting of already-measured numbers.
+ * Verdicts and the markdown table for the shield bench: one column per server, ratios against nginx
+ * or the origin's fill time, and a verdict per issue-6 goal. Pure: formats and judges numbers that
+ * were already measured; no I/O. Verdicts use the raw (unrounded) ratios, so a 1.054× never passes a
+ * ≤ 1.05× goal because it prints as "1.05".
  */
 
-/** What one server measured (absent rows are "n/a"). */
+/** What one server measured (absent rows are "n/a"). Raw, unrounded values. */
 export interface Measured {
   name: 'shield' | 'nginx' | 'bare-node';
   /** Median req/s over the rounds, and every round's value. */
@@ -13,13 +15,28 @@ export interface Measured {
   missStorm?: {
     upstreamRequests: number;
     ok: number;
+    /** p50 from the storm's start (before the load generator dispatched the first of N requests). */
     ttfbP50: number;
     ttlbP50: number;
+    /** p50 of each waiter's own time from its request headers reaching the socket (k6's http_req_duration). */
+    ownTtfbP50: number;
+    ownTtlbP50: number;
+    /** p50 of when the requests left the load generator, from the storm's start. */
+    sentAtP50: number;
     originFillMs: number;
     /** Responses per x-cache value. */
     cache: Record<string, number>;
   };
-  expiredStorm?: { upstreamRequests: number; ok: number; ttlbP50: number; cache: Record<string, number> };
+  expiredStorm?: {
+    upstreamRequests: number;
+    ok: number;
+    ttlbP50: number;
+    cache: Record<string, number>;
+    /** How long after priming the storm started. */
+    waitedMs: number;
+    /** False when every client got a fresh HIT: the copy had not expired and the row means nothing. */
+    valid: boolean;
+  };
   rss?: {
     cacheLimitMb: number;
     cacheUsedMb: number;
@@ -44,8 +61,74 @@ export interface BenchReport {
   rss: Measured['rss'];
 }
 
+/** One issue-6 goal and how the shield did. `pass` is undefined when it could not be measured. */
+export interface GoalVerdict {
+  readonly goal: string;
+  /** The measured value the goal is about: a ratio (raw) or a count. */
+  readonly value: number | undefined;
+  readonly kind: 'ratio' | 'count';
+  readonly pass: boolean | undefined;
+  /** Why the goal is n/a, when it is. */
+  readonly why?: string;
+}
+
+const div = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined || b === undefined || b === 0 || Number.isNaN(a) || Number.isNaN(b) ? undefined : a / b;
+
+const atLeast = (goal: string, value: number | undefined, min: number, why: string): GoalVerdict =>
+  value === undefined
+    ? { goal, value, kind: 'ratio', pass: undefined, why }
+    : { goal, value, kind: 'ratio', pass: value >= min };
+const atMost = (goal: string, value: number | undefined, max: number, why: string): GoalVerdict =>
+  value === undefined
+    ? { goal, value, kind: 'ratio', pass: undefined, why }
+    : { goal, value, kind: 'ratio', pass: value <= max };
+const exactlyOne = (goal: string, value: number | undefined): GoalVerdict => ({
+  goal,
+  value,
+  kind: 'count',
+  pass: value === undefined ? undefined : value === 1,
+  ...(value === undefined ? { why: 'not measured' } : {}),
+});
+
 /**
- * Renders the report as markdown.
+ * The issue-6 goals judged on raw ratios. Goals against nginx are n/a without an nginx column.
+ *
+ * @example evaluateGoals(report).filter((g) => g.pass === false) // goals missed
+ */
+export function evaluateGoals(report: BenchReport): GoalVerdict[] {
+  const shield = report.measured.find((m) => m.name === 'shield');
+  const nginx = report.measured.find((m) => m.name === 'nginx');
+  const noNginx = 'no nginx column';
+  return [
+    atLeast('1 MB hit ≥ 1.0× nginx req/s', div(shield?.hit1mb?.rps, nginx?.hit1mb?.rps), 1.0, noNginx),
+    atLeast('2 KB hit ≥ 0.8× nginx req/s', div(shield?.hit2kb?.rps, nginx?.hit2kb?.rps), 0.8, noNginx),
+    exactlyOne('miss storm: exactly 1 upstream request', shield?.missStorm?.upstreamRequests),
+    atMost(
+      'miss storm: waiter TTFB p50 ≤ 0.8× nginx',
+      div(shield?.missStorm?.ownTtfbP50, nginx?.missStorm?.ownTtfbP50),
+      0.8,
+      noNginx,
+    ),
+    atMost(
+      'miss storm: waiter TTLB p50 ≤ 1.05× origin fill',
+      div(shield?.missStorm?.ownTtlbP50, shield?.missStorm?.originFillMs),
+      1.05,
+      'not measured',
+    ),
+    exactlyOne('expired storm: exactly 1 upstream request', shield?.expiredStorm?.upstreamRequests),
+  ];
+}
+
+const verdictText = (g: GoalVerdict): string => {
+  const value =
+    g.value === undefined ? 'n/a' : g.kind === 'ratio' ? `${g.value.toFixed(3)}×` : String(g.value);
+  const mark = g.pass === undefined ? `n/a (${g.why ?? 'not measured'})` : g.pass ? 'met' : '**MISSED**';
+  return `${value} — ${mark}`;
+};
+
+/**
+ * Renders the report as markdown: measurements, then one verdict row per goal.
  *
  * @example renderMarkdown(report) // '| metric | shield | nginx … |'
  */
@@ -54,14 +137,22 @@ export function renderMarkdown(report: BenchReport): string {
   const shield = by('shield');
   const nginx = by('nginx');
   const bare = by('bare-node');
-  const cell = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 'n/a' : String(v));
-  const ratio = (a: number | undefined, b: number | undefined) =>
-    a === undefined || b === undefined || b === 0 || Number.isNaN(a) || Number.isNaN(b)
-      ? 'n/a'
-      : `${(a / b).toFixed(2)}×`;
+  const cell = (v: number | undefined) =>
+    v === undefined || Number.isNaN(v) ? 'n/a' : String(Math.round(v));
+  const ratio = (a: number | undefined, b: number | undefined) => {
+    const r = div(a, b);
+    return r === undefined ? 'n/a' : `${r.toFixed(3)}×`;
+  };
   const row = (label: string, get: (m: Measured | undefined) => number | undefined) =>
     `| ${label} | ${cell(get(shield))} | ${cell(get(nginx))} | ${cell(get(bare))} | ${ratio(get(shield), get(nginx))} |`;
+  const expiredCell = (m: Measured | undefined) =>
+    m?.expiredStorm === undefined
+      ? 'n/a'
+      : m.expiredStorm.valid
+        ? String(m.expiredStorm.upstreamRequests)
+        : `${m.expiredStorm.upstreamRequests} (invalid: every client got a fresh HIT)`;
   const fill = shield?.missStorm?.originFillMs;
+  const goals = evaluateGoals(report);
   const lines = [
     `Shield bench, ${report.at} — hit runs: ${report.connections} keep-alive connections × ${report.durationMs} ms, ${report.rounds} interleaved rounds, median shown; storms of ${report.clients} clients on pre-opened connections; load generator in its own process; load average at the end ${report.loadavg.join(' / ')}.`,
     '',
@@ -70,14 +161,21 @@ export function renderMarkdown(report: BenchReport): string {
     row('1 MB hit, req/s', (m) => m?.hit1mb?.rps),
     row('2 KB playlist hit, req/s', (m) => m?.hit2kb?.rps),
     row('miss storm: upstream requests', (m) => m?.missStorm?.upstreamRequests),
-    row('miss storm: waiter TTFB p50, ms', (m) => m?.missStorm?.ttfbP50),
-    row('miss storm: waiter TTLB p50, ms', (m) => m?.missStorm?.ttlbP50),
+    row('miss storm: waiter TTFB p50 (from its send), ms', (m) => m?.missStorm?.ownTtfbP50),
+    row('miss storm: waiter TTLB p50 (from its send), ms', (m) => m?.missStorm?.ownTtlbP50),
+    row('miss storm: waiter TTLB p50 (from storm start), ms', (m) => m?.missStorm?.ttlbP50),
+    row('miss storm: load generator send delay p50, ms', (m) => m?.missStorm?.sentAtP50),
     row('miss storm: origin fill time, ms', (m) => m?.missStorm?.originFillMs),
-    row('expired storm: upstream requests', (m) => m?.expiredStorm?.upstreamRequests),
+    `| expired storm: upstream requests | ${expiredCell(shield)} | ${expiredCell(nginx)} | n/a | n/a |`,
+    row('expired storm: wait after priming, ms', (m) => m?.expiredStorm?.waitedMs),
     row('expired storm: TTLB p50, ms', (m) => m?.expiredStorm?.ttlbP50),
     row('RSS after hit runs, MiB', (m) => m?.rssAfterHitsMb),
     '',
-    `Shield miss-storm TTLB / origin fill time: ${ratio(shield?.missStorm?.ttlbP50, fill)}.`,
+    '| goal (issue 6) | shield: measured — verdict |',
+    '|---|---|',
+    ...goals.map((g) => `| ${g.goal} | ${verdictText(g)} |`),
+    '',
+    `Shield miss-storm TTLB / origin fill: ${ratio(shield?.missStorm?.ownTtlbP50, fill)} from each waiter's send (the goal), ${ratio(shield?.missStorm?.ttlbP50, fill)} from the storm's start (includes the load generator's own dispatch delay).`,
   ];
   for (const m of [shield, nginx]) {
     if (m?.missStorm && m.expiredStorm) {

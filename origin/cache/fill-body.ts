@@ -7,8 +7,12 @@
  * lags and finishes from the completed bytes. Once retention stops (not storable, or grew past the
  * limit) chunks every reader has passed are freed, a reader more than `maxLagBytes` behind the
  * fastest one is dropped, and the upstream is paused when even the fastest reader falls that far
- * behind. Must not write to sockets or stores: routes and fill.ts do.
+ * behind. Bytes held for retention are charged to a shared budget (SHIELD_INFLIGHT_BYTES): up front
+ * when the length is declared, else chunk by chunk; a refused charge stops retention like the
+ * per-object limit does. Must not write to sockets or stores: routes and fill.ts do.
  */
+
+import type { RetentionBudget } from './retention.ts';
 
 /** Where the fill stands. */
 export type BodyState = 'filling' | 'done' | 'failed';
@@ -37,6 +41,10 @@ export interface FillBodyOptions {
   readonly resume: () => void;
   /** Stops the upstream body (nobody can use the rest). */
   readonly cancel: () => void;
+  /** Total bytes all retaining fills may hold (absent: only `retainLimit` bounds a fill). */
+  readonly budget?: RetentionBudget;
+  /** Declared Content-Length: charged to the budget at once, so a fill that cannot fit never starts retaining. */
+  readonly expectedBytes?: number;
 }
 
 /** Writer side, driven by fill.ts; reader side, used by each waiter. */
@@ -83,6 +91,23 @@ export function createFillBody(options: FillBodyOptions): FillBody {
   let paused = false;
   let hadReader = false;
   const cursors = new Set<Cursor>();
+  /** Bytes charged to the budget by this body. */
+  let charged = 0;
+  const charge = (bytes: number): boolean => {
+    if (options.budget === undefined) return true;
+    if (!options.budget.tryTake(bytes)) return false;
+    charged += bytes;
+    return true;
+  };
+  const uncharge = (): void => {
+    if (charged > 0) options.budget?.give(charged);
+    charged = 0;
+  };
+  const stopRetaining = (): void => {
+    retained = false;
+    uncharge();
+  };
+  if (retained && options.expectedBytes !== undefined && !charge(options.expectedBytes)) retained = false;
 
   const wakeAll = (): void => {
     for (const c of cursors) {
@@ -96,7 +121,7 @@ export function createFillBody(options: FillBodyOptions): FillBody {
     if (state !== 'filling') return;
     state = 'failed';
     chunks = [];
-    retained = false;
+    stopRetaining();
     wakeAll();
   };
 
@@ -145,13 +170,16 @@ export function createFillBody(options: FillBodyOptions): FillBody {
       if (state !== 'filling') return;
       chunks.push(chunk);
       received += chunk.byteLength;
-      if (retained && received > options.retainLimit) retained = false;
+      if (retained && (received > options.retainLimit || (received > charged && !charge(received - charged))))
+        stopRetaining();
       enforceWindow();
       wakeAll();
     },
     end() {
       if (state !== 'filling') return;
       state = 'done';
+      // The complete bytes move to the store (which bounds them) right away: the fill holds nothing now.
+      uncharge();
       wakeAll();
     },
     fail,

@@ -14,6 +14,7 @@ import type { Upstream } from '../upstream/failover.ts';
 import { upstreamRequestHeaders } from '../upstream/pool.ts';
 import { createFillBody, type FillBody } from './fill-body.ts';
 import { declaredLength, REPLAY_HEADERS, replayHeaders, shareable, storageDecision } from './policy.ts';
+import type { RetentionBudget } from './retention.ts';
 import type { CachedObject, ObjectStore } from './store.ts';
 
 /** What a fill needs, passed in. */
@@ -27,6 +28,8 @@ export interface FillDeps {
   readonly staleBounds: StaleBounds;
   readonly now: () => number;
   readonly logger: Logger;
+  /** Bounds the bytes all fills in flight retain (SHIELD_INFLIGHT_BYTES); absent = unbounded. */
+  readonly retention?: RetentionBudget;
   /** Called with the body bytes of every finished upstream body (metrics). */
   readonly onUpstreamBytes?: (bytes: number) => void;
 }
@@ -153,17 +156,20 @@ async function fetchHead(
   }
 
   const decision = storageDecision(res.status, res.headers, deps.maxObjectBytes, deps.staleBounds);
-  const storable = decision.store && deps.store.maxBytes > 0;
   const expectedLength = declaredLength(res.headers);
   const upstreamBody = res.body;
   const body = createFillBody({
-    retain: storable,
+    retain: decision.store && deps.store.maxBytes > 0,
     retainLimit: deps.maxObjectBytes,
     maxLagBytes: deps.maxLagBytes,
     pause: () => upstreamBody.pause(),
     resume: () => upstreamBody.resume(),
     cancel: () => upstreamBody.destroy(),
+    ...(deps.retention === undefined ? {} : { budget: deps.retention }),
+    ...(expectedLength === undefined ? {} : { expectedBytes: expectedLength }),
   });
+  // Over SHIELD_INFLIGHT_BYTES the fill streams through and is not stored this time (x-cache BYPASS).
+  const storable = body.retained;
   const storedAt = now();
   upstreamBody.on('data', (chunk: Buffer) => body.push(chunk));
   upstreamBody.on('error', (e: unknown) => {

@@ -24,6 +24,7 @@ describe('parseShieldConfig', () => {
       staleIfErrorSec: 300,
       negativeTtlSec: 5,
       waiterMaxLagBytes: 8388608,
+      inflightBytes: 268435456,
       breakerFailures: 5,
       breakerCooldownMs: 5000,
       shutdownGraceMs: 10000,

@@ -1,6 +1,7 @@
 /** The shared filling body: readers, retention, lag bound and upstream flow control. */
 import { describe, expect, it } from 'vitest';
 import { createFillBody, type FillBodyOptions } from '../../origin/cache/fill-body.ts';
+import { createRetentionBudget } from '../../origin/cache/retention.ts';
 
 const chunk = (n: number) => Buffer.alloc(n, 1);
 
@@ -97,5 +98,35 @@ describe('createFillBody', () => {
     r.close();
     expect(calls).toContain('cancel');
     expect(b.state).toBe('failed');
+  });
+
+  it('charges an undeclared length chunk by chunk and stops retaining when the shared budget is spent', () => {
+    const budget = createRetentionBudget(250);
+    const { b: first } = body({ budget });
+    const { b: second } = body({ budget });
+    const reader = second.reader(() => {});
+    first.push(chunk(200));
+    second.push(chunk(40));
+    expect(budget.used).toBe(240);
+    second.push(chunk(40)); // 280 > 250: the second body stops retaining and gives its bytes back
+    expect(second.retained).toBe(false);
+    expect(budget.used).toBe(200);
+    expect(drain(reader)).toBe(80); // its reader still gets every byte
+    second.end();
+    expect(second.complete()).toBeUndefined();
+    first.end();
+    expect(first.complete()?.length).toBe(200);
+    expect(budget.used).toBe(0);
+    expect(budget.peak).toBeLessThanOrEqual(250);
+  });
+
+  it('refuses retention up front when a declared length does not fit, and returns a failed body’s charge', () => {
+    const budget = createRetentionBudget(1000);
+    const { b: big } = body({ budget, expectedBytes: 600 });
+    const { b: other } = body({ budget, expectedBytes: 600 });
+    expect(big.retained).toBe(true);
+    expect(other.retained).toBe(false);
+    big.fail();
+    expect(budget.used).toBe(0);
   });
 });

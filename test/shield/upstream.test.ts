@@ -57,25 +57,23 @@ describe('shield upstream', () => {
     expect(res.body.toString()).not.toContain('boom');
   });
 
-  it('answers 502 SHIELD_ERR_UPSTREAM_UNREACHABLE within the timeout when the only upstream is down', async () => {
+  it('answers 502 SHIELD_ERR_UPSTREAM_UNREACHABLE (not a timeout) when the only upstream refuses connections', async () => {
     const s = await shield([await closedPortUrl()], 2000);
-    const started = Date.now();
     const res = await send(s.url, '/a.ts');
     expect(res.status).toBe(502);
     expect((res.json() as { code: string }).code).toBe('SHIELD_ERR_UPSTREAM_UNREACHABLE');
     expect(res.header('access-control-allow-origin')).toBe('*');
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(res.header('cache-control')).toContain('no-store');
   });
 
   it('answers 504 SHIELD_ERR_UPSTREAM_TIMEOUT when the upstream never answers', async () => {
     const hanging = await upstream();
     hanging.route('/a.ts', { hang: true });
     const s = await shield([hanging.url], 300);
-    const started = Date.now();
     const res = await send(s.url, '/a.ts');
     expect(res.status).toBe(504);
     expect((res.json() as { code: string }).code).toBe('SHIELD_ERR_UPSTREAM_TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(hanging.count('/a.ts')).toBe(1);
   });
 
   it('aborts the client response when the upstream body is truncated, and does not cache it', async () => {
