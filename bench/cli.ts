@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../scripts/stack/start-stack.ts';
+import { exitCodeFor } from './exit-code.ts';
 import { textReport } from './report-text.ts';
 import { runBench } from './run.ts';
 import { SCENARIOS } from './scenarios/index.ts';
@@ -69,7 +70,7 @@ async function main(): Promise<number> {
   });
   process.stdout.write(textReport(summary));
   process.stdout.write(`\n  summary: ${summaryPath}\n  report:  ${reportPath}\n`);
-  return summary.edgeshield.passed ? 0 : 99;
+  return exitCodeFor(summary);
 }
 
 main().then(

@@ -9,6 +9,7 @@ import { contentQuery } from '../src/core/cache/upstream-query.ts';
 import { contentKindOf } from '../src/core/hls/content-kind.ts';
 import type { RequestRecord } from './lib/record.ts';
 import { parseServerTiming } from './lib/record.ts';
+import { withoutPathToken } from './lib/token.ts';
 
 export const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -121,7 +122,8 @@ function jsonCode(text: string): string | undefined {
 
 /** The cache identity of a URL: path + content query (token, CMCD and busters dropped). */
 export function objectKeyOf(url: URL): string {
-  return `${url.pathname}${contentQuery(url.searchParams)}`;
+  // A path-form token (`/~t/<token>/…`) is stripped by the edge before the cache key: strip it here too.
+  return `${withoutPathToken(url.pathname)}${contentQuery(url.searchParams)}`;
 }
 
 /** Builds the RequestRecord for one measured response. */

@@ -11,7 +11,8 @@ import { ensureMedia } from '../scripts/media/make-media.ts';
 import { freePort } from '../scripts/stack/ports.ts';
 import { REPO_ROOT, type Stack, startStack } from '../scripts/stack/start-stack.ts';
 import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
-import type { StackNeeds } from './scenario.ts';
+import { tokenFrom } from './lib/token.ts';
+import type { StackNeeds, TokenSubject } from './scenario.ts';
 
 export interface BenchStack {
   readonly edgeUrl: string;
@@ -19,8 +20,8 @@ export interface BenchStack {
   readonly packagerUrl: string;
   readonly mediaRoot: string;
   readonly origin: CountingProxy;
-  /** The stack's signer when the auth work provides one. */
-  readonly sign?: (path: string, viewer: string) => Promise<string | undefined>;
+  /** A bare token from the stack's signer (dev keys) with the viewer's `sub` and `sid`. */
+  readonly sign?: (path: string, subject: TokenSubject) => Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
@@ -75,31 +76,19 @@ export async function startBenchStack(needs: StackNeeds, echo = false): Promise<
     throw e;
   }
   origin.reset(); // readiness probes are not load
-  const signer = (stack as { sign?: unknown }).sign;
-  const sign =
-    typeof signer === 'function'
-      ? async (path: string) => tokenFrom(String(await (signer as (p: string) => unknown).call(stack, path)))
-      : undefined;
+  // Every viewer gets its own token: sub = viewer id, sid = session id (checked by the edge, logged).
+  const sign = async (path: string, subject: TokenSubject) =>
+    tokenFrom(await stack.sign(path, { sub: subject.sub, sid: subject.sid }));
   return {
     edgeUrl: stack.edgeUrl,
     shieldUrl: stack.shieldUrl,
     packagerUrl: stack.packagerUrl,
     mediaRoot,
     origin,
-    ...(sign === undefined ? {} : { sign }),
+    sign,
     async stop() {
       await stack.stop();
       await origin.close();
     },
   };
-}
-
-/** A signer may return a token or a signed URL; the bench wants the token. */
-function tokenFrom(signed: string): string | undefined {
-  if (!signed.includes('/') && !signed.includes('?')) return signed;
-  try {
-    return new URL(signed, 'http://x').searchParams.get('token') ?? undefined;
-  } catch {
-    return undefined;
-  }
 }

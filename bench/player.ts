@@ -6,13 +6,16 @@
  */
 import { type MediaPlaylist, parseMaster, parseMedia, pickVariant } from './lib/playlist.ts';
 import type { Random } from './lib/prng.ts';
+import { withPathToken } from './lib/token.ts';
 import type { BenchResponse, IterationContext } from './scenario.ts';
 
 export interface Viewer {
   readonly id: string;
   readonly country: string;
-  /** Token appended as `token=` (tokenless when undefined). */
+  /** The viewer's signed token (tokenless when undefined). */
   readonly token?: string;
+  /** Where the token travels: `?token=` on every request, or a `/~t/<token>/` prefix relative URIs inherit. */
+  readonly tokenIn: 'query' | 'path';
   /** CMCD as a query parameter, as headers, or not at all. */
   readonly cmcd?: 'query' | 'header';
   /** CMCD session id. */
@@ -33,6 +36,8 @@ export const PLAYER_METRICS = {
 export interface ViewerOptions {
   readonly country?: string;
   readonly tokens?: boolean;
+  /** Token form (default query). */
+  readonly tokenIn?: 'query' | 'path';
   readonly cmcd?: 'query' | 'header';
   readonly bandwidths?: readonly number[];
   /**
@@ -47,13 +52,17 @@ export async function makeViewer(ctx: IterationContext, opts: ViewerOptions): Pr
   const id = `${ctx.scenario}-${ctx.vu}-${ctx.iteration}-${ctx.seed.toString(36)}`;
   const bws = opts.bandwidths ?? [1.5e6, 3e6, 6e6, 12e6];
   const throughputBps = bws[Math.floor((opts.random ?? ctx.random)() * bws.length)] ?? 6e6;
+  const sid = `sid-${id}`;
   let token: string | undefined;
+  // One token per viewer and session: sub = viewer, sid = the CMCD session id, ACL '/'.
   if (opts.tokens === true)
-    token = (await ctx.sign('/', id)) ?? `bench.${id}.${Math.floor(ctx.random() * 1e9).toString(36)}`;
+    token =
+      (await ctx.sign('/', { sub: id, sid })) ?? `bench.${id}.${Math.floor(ctx.random() * 1e9).toString(36)}`;
   return {
     id,
     country: opts.country ?? 'US',
-    sid: `sid-${id}`,
+    sid,
+    tokenIn: opts.tokenIn ?? 'query',
     throughputBps,
     ...(token === undefined ? {} : { token }),
     ...(opts.cmcd === undefined ? {} : { cmcd: opts.cmcd }),
@@ -63,7 +72,8 @@ export async function makeViewer(ctx: IterationContext, opts: ViewerOptions): Pr
 /** Resolves `uri` against `base`, adding the viewer's token and CMCD. */
 function viewerRequest(viewer: Viewer, base: string, uri: string, object: 'm' | 'v' | 'i', br: number) {
   const url = new URL(uri, base);
-  if (viewer.token !== undefined) url.searchParams.set('token', viewer.token);
+  // Path form: the token is already in `base` (the master's /~t/<token>/ prefix) and URIs inherit it.
+  if (viewer.token !== undefined && viewer.tokenIn === 'query') url.searchParams.set('token', viewer.token);
   const headers: Record<string, string> = {};
   if (viewer.cmcd !== undefined) {
     const payload = `br=${Math.round(br / 1000)},ot=${object},sf=h,sid="${viewer.sid}"`;
@@ -76,7 +86,8 @@ function viewerRequest(viewer: Viewer, base: string, uri: string, object: 'm' | 
   return { url: url.toString(), headers };
 }
 
-async function fetchAs(
+/** One viewer request (token, CMCD, country) for `uri` resolved against `base`; checks 200. */
+export async function fetchAs(
   ctx: IterationContext,
   viewer: Viewer,
   base: string,
@@ -98,7 +109,7 @@ async function fetchAs(
 }
 
 /** Playback clock: deadlines per segment, stalls when one is late (the player rebuffers by that much). */
-function playbackClock(ctx: IterationContext) {
+export function playbackClock(ctx: IterationContext) {
   let playStart: number | undefined;
   let buffered = 0; // seconds of media downloaded
   return {
@@ -134,8 +145,12 @@ export interface PlayOptions {
 /** Plays from the start (VOD) or near the live edge (live; 3 segments behind as RFC 8216 §6.3.3 asks). */
 export async function play(ctx: IterationContext, viewer: Viewer, opts: PlayOptions): Promise<void> {
   const started = ctx.now();
-  const base = new URL(opts.masterPath, ctx.targets[opts.target ?? 'edge']).toString();
-  const master = await fetchAs(ctx, viewer, base, opts.masterPath, 'm', 0, true, opts.target);
+  const masterPath =
+    viewer.token !== undefined && viewer.tokenIn === 'path'
+      ? withPathToken(opts.masterPath, viewer.token)
+      : opts.masterPath;
+  const base = new URL(masterPath, ctx.targets[opts.target ?? 'edge']).toString();
+  const master = await fetchAs(ctx, viewer, base, masterPath, 'm', 0, true, opts.target);
   const variant = pickVariant(parseMaster(master.text), viewer.throughputBps);
   if (variant === undefined) return;
   const mediaUrl = new URL(variant.uri, base).toString();
@@ -189,7 +204,8 @@ function withMsn(url: string, msn: number): string {
   return u.toString();
 }
 
-async function reload(
+/** Fetches and parses a media playlist; undefined unless 200. */
+export async function reload(
   ctx: IterationContext,
   viewer: Viewer,
   url: string,

@@ -10,7 +10,7 @@ import { type BenchStack, startBenchStack } from './local-stack.ts';
 import { htmlReport } from './report-html.ts';
 import { type BenchSummary, buildResults } from './results.ts';
 import { runScenario } from './runner.ts';
-import type { Scenario, SetupResult } from './scenario.ts';
+import type { Scenario, SetupResult, StackNeeds } from './scenario.ts';
 
 export interface BenchOptions {
   readonly scenario: Scenario;
@@ -51,7 +51,13 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     const edge = options.target ?? stack?.edgeUrl ?? '';
     setup = await scenario.setup?.({
       targets: { edge },
-      ...(stack === undefined ? {} : { packagerUrl: stack.packagerUrl, mediaRoot: stack.mediaRoot }),
+      ...(stack === undefined
+        ? {}
+        : {
+            packagerUrl: stack.packagerUrl,
+            mediaRoot: stack.mediaRoot,
+            startStack: (needs: StackNeeds) => startBenchStack(needs, options.echo ?? false),
+          }),
     });
     notes.push(...(setup?.notes ?? []));
     const run = await runScenario(scenario, {

@@ -18,7 +18,7 @@ import { createMetricStore, type MetricStore, type Tags } from './lib/metrics.ts
 import { createRandom, seedOf } from './lib/prng.ts';
 import { type RequestRecord, servedBy } from './lib/record.ts';
 import { progressLine } from './progress.ts';
-import type { IterationContext, Scenario } from './scenario.ts';
+import type { IterationContext, Scenario, TokenSubject } from './scenario.ts';
 
 export interface RunOptions {
   readonly targets: Readonly<Record<string, string>>;
@@ -27,7 +27,7 @@ export interface RunOptions {
   readonly duration?: string;
   readonly vus?: number;
   readonly progress?: (line: string, final: boolean) => void;
-  readonly sign?: (path: string, viewer: string) => Promise<string | undefined>;
+  readonly sign?: (path: string, subject: TokenSubject) => Promise<string | undefined>;
   /** Aborts the whole run (Ctrl-C). */
   readonly signal?: AbortSignal;
   readonly params?: Readonly<Record<string, string>>;
@@ -256,7 +256,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       signal,
       now,
       sleep: (ms) => sleep(ms, signal),
-      sign: (path, viewer) => options.sign?.(path, viewer) ?? Promise.resolve(undefined),
+      sign: (path, subject) => options.sign?.(path, subject) ?? Promise.resolve(undefined),
       check(checkName, ok) {
         const c = checks.get(checkName) ?? { passes: 0, fails: 0 };
         if (ok) c.passes++;

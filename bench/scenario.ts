@@ -65,8 +65,17 @@ export interface IterationContext {
   sleep(ms: number): Promise<void>;
   /** ms since the test started. */
   now(): number;
-  /** Signs a path for the viewer when the stack offers signing; else undefined (use a synthetic token). */
-  sign(path: string, viewer: string): Promise<string | undefined>;
+  /**
+   * A token for `path` (its directory is the ACL) carrying the viewer's `sub` and session `sid`, signed
+   * with the stack's dev keys when the bench started the stack; else undefined (use a synthetic token).
+   */
+  sign(path: string, subject: TokenSubject): Promise<string | undefined>;
+}
+
+/** Who a signed token is for: JWT `sub` (the viewer) and `sid` (the playback session). */
+export interface TokenSubject {
+  readonly sub: string;
+  readonly sid: string;
 }
 
 /** What `setup` may return: extra targets and notes, and a cleanup. */
@@ -89,6 +98,18 @@ export interface SetupContext {
   /** The packager URL when the bench started the stack (for baselines). */
   readonly packagerUrl?: string;
   readonly mediaRoot?: string;
+  /**
+   * Starts another private stack (packager → counting proxy → shield → edge) for scenarios that
+   * compare two configurations; absent with --target. The scenario stops it in its cleanup.
+   */
+  readonly startStack?: (needs: StackNeeds) => Promise<ExtraStack>;
+}
+
+/** A second stack a scenario started through SetupContext.startStack. */
+export interface ExtraStack {
+  readonly edgeUrl: string;
+  readonly origin: OriginCounter;
+  stop(): Promise<void>;
 }
 
 /** Facts available after the run for scenario-specific extras (ideal hit ratio, phase deltas). */

@@ -17,6 +17,16 @@ export interface MediaSegment {
   readonly duration: number;
 }
 
+/** An LL-HLS partial segment (EXT-X-PART, RFC 8216bis §4.4.4.9) of segment `msn`. */
+export interface MediaPart {
+  readonly msn: number;
+  /** Index within its parent segment, from 0. */
+  readonly part: number;
+  readonly uri: string;
+  /** Seconds. */
+  readonly duration: number;
+}
+
 export interface MediaPlaylist {
   readonly targetDuration: number;
   readonly mediaSequence: number;
@@ -30,6 +40,10 @@ export interface MediaPlaylist {
   /** Parts after the last full segment (the live edge's partial segment). */
   readonly trailingParts: number;
   readonly preloadHintUri?: string;
+  /** Every EXT-X-PART listed, in order. */
+  readonly parts: readonly MediaPart[];
+  /** The part the preload hint announces: the one after the last listed part (TYPE=PART hints only). */
+  readonly preloadHint?: { readonly msn: number; readonly part: number; readonly uri: string };
 }
 
 const ATTR = /([A-Z0-9-]+)=("[^"]*"|[^,]*)/g;
@@ -70,6 +84,8 @@ export function parseMedia(text: string): MediaPlaylist {
   let preloadHintUri: string | undefined;
   let pendingDuration: number | undefined;
   let trailingParts = 0;
+  let preloadHint: MediaPlaylist['preloadHint'];
+  const parts: MediaPart[] = [];
   const segments: MediaSegment[] = [];
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
@@ -82,9 +98,23 @@ export function parseMedia(text: string): MediaPlaylist {
       canBlockReload = attributes(line)['CAN-BLOCK-RELOAD'] === 'YES';
     else if (line.startsWith('#EXT-X-PART-INF:'))
       partTarget = Number(attributes(line)['PART-TARGET']) || undefined;
-    else if (line.startsWith('#EXT-X-PART:')) trailingParts++;
-    else if (line.startsWith('#EXT-X-PRELOAD-HINT:')) preloadHintUri = attributes(line).URI;
-    else if (line.startsWith('#EXTINF:')) pendingDuration = Number.parseFloat(line.slice(8)) || 0;
+    else if (line.startsWith('#EXT-X-PART:')) {
+      const a = attributes(line);
+      // A part belongs to the segment whose URI line follows it: the next msn.
+      if (a.URI !== undefined)
+        parts.push({
+          msn: mediaSequence + segments.length,
+          part: trailingParts,
+          uri: a.URI,
+          duration: Number(a.DURATION) || 0,
+        });
+      trailingParts++;
+    } else if (line.startsWith('#EXT-X-PRELOAD-HINT:')) {
+      const a = attributes(line);
+      preloadHintUri = a.URI;
+      if (a.TYPE === 'PART' && a.URI !== undefined)
+        preloadHint = { msn: mediaSequence + segments.length, part: trailingParts, uri: a.URI };
+    } else if (line.startsWith('#EXTINF:')) pendingDuration = Number.parseFloat(line.slice(8)) || 0;
     else if (!line.startsWith('#')) {
       segments.push({
         msn: mediaSequence + segments.length,
@@ -102,6 +132,8 @@ export function parseMedia(text: string): MediaPlaylist {
     segments,
     canBlockReload,
     trailingParts,
+    parts,
+    ...(preloadHint === undefined ? {} : { preloadHint }),
     ...(mapUri === undefined ? {} : { mapUri }),
     ...(partTarget === undefined ? {} : { partTarget }),
     ...(preloadHintUri === undefined ? {} : { preloadHintUri }),

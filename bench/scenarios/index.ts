@@ -5,12 +5,20 @@ import { expiredStorm } from './expired-storm.ts';
 import { geoMix, geoMixUncapped } from './geo-mix.ts';
 import { liveFlashCrowd } from './live-flash-crowd.ts';
 import { llHls } from './ll-hls.ts';
+import { shieldPrefetch } from './shield-prefetch.ts';
 import { tokenChurn } from './token-churn.ts';
 import { vodZipf } from './vod-zipf.ts';
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
-  [vodZipf, liveFlashCrowd, tokenChurn, expiredStorm, geoMix, geoMixUncapped, baseline, llHls].map((s) => [
-    s.name,
-    s,
-  ]),
+  [
+    vodZipf,
+    liveFlashCrowd,
+    tokenChurn,
+    expiredStorm,
+    geoMix,
+    geoMixUncapped,
+    baseline,
+    llHls,
+    shieldPrefetch,
+  ].map((s) => [s.name, s]),
 );

@@ -3,6 +3,7 @@ import { foldTitle } from '../../../bench/lib/catalogue.ts';
 import { phaseStats, traceMismatch } from '../../../bench/lib/phase-compare.ts';
 import { createRandom, seedOf } from '../../../bench/lib/prng.ts';
 import type { RequestRecord } from '../../../bench/lib/record.ts';
+import { tokenFrom, withoutPathToken } from '../../../bench/lib/token.ts';
 import type { BenchResponse, IterationContext } from '../../../bench/scenario.ts';
 import { tokenChurn } from '../../../bench/scenarios/token-churn.ts';
 import { contentQuery } from '../../../src/core/cache/upstream-query.ts';
@@ -43,7 +44,7 @@ async function requestsOf(exec: string, vu: number, iteration: number) {
     async get(pathOrUrl, opts = {}): Promise<BenchResponse> {
       const url = new URL(pathOrUrl, 'http://127.0.0.1:1');
       asked.push({
-        object: `${url.pathname}${contentQuery(url.searchParams)}`,
+        object: `${withoutPathToken(url.pathname)}${contentQuery(url.searchParams)}`,
         url: url.href,
         headers: opts.headers ?? {},
       });
@@ -58,7 +59,7 @@ async function requestsOf(exec: string, vu: number, iteration: number) {
     add: () => undefined,
     sleep: async () => undefined,
     now: () => 0,
-    sign: async () => undefined,
+    sign: async (_path, subject) => `jwt.${subject.sub}.${subject.sid}`,
   };
   const fn = tokenChurn.exec[exec];
   if (fn === undefined) throw new TypeError(`no exec ${exec}`);
@@ -86,6 +87,33 @@ describe('token-churn replays one trace in both phases', () => {
     expect(header.every((r) => r.url.includes('token=') && r.headers['cmcd-session'] !== undefined)).toBe(
       true,
     );
+    // VUs 2 and 3: path-form token, inherited by every relative URI, never also in the query.
+    const path = await requestsOf('tokens', 2, 0);
+    expect(path.length).toBeGreaterThan(2);
+    expect(
+      path.every((r) => new URL(r.url).pathname.startsWith('/~t/jwt.') && !r.url.includes('token=')),
+    ).toBe(true);
+  });
+
+  it("signs one token per viewer carrying the viewer's sub and session sid", async () => {
+    const tokens = new Set<string>();
+    for (let vu = 0; vu < 4; vu++) {
+      const asked = await requestsOf('tokens', vu, 1);
+      const token = tokenFrom(asked[0]?.url ?? '');
+      expect(token).toMatch(new RegExp(`^jwt\\.tokens-${vu}-1-[0-9a-z]+\\.sid-tokens-${vu}-1-`));
+      tokens.add(token ?? '');
+    }
+    expect(tokens.size).toBe(4);
+  });
+});
+
+describe('token forms', () => {
+  it('finds the token in a bare token, a query-form and a path-form URL', () => {
+    expect(tokenFrom('abc.def')).toBe('abc.def');
+    expect(tokenFrom('http://e/vod/ts/master.m3u8?token=abc')).toBe('abc');
+    expect(tokenFrom('http://e/~t/abc/vod/ts/master.m3u8')).toBe('abc');
+    expect(withoutPathToken('/~t/abc/vod/ts/seg_00001.ts')).toBe('/vod/ts/seg_00001.ts');
+    expect(withoutPathToken('/vod/ts/seg_00001.ts')).toBe('/vod/ts/seg_00001.ts');
   });
 });
 
