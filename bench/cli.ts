@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- <scenario> [--out DIR] [--duration 30s] [--vus N] [--target URL] [--seed N] [--echo]`
+ * `npm run bench -- <scenario> [--out DIR] [--duration 30s] [--vus N] [--target URL] [--private-stack]
+ *   [--seed N] [--echo]`
  * `npm run bench -- --list`. Exit codes as k6: 0 pass, 99 thresholds crossed, 1 usage or run error.
  * The only reader of argv in bench/.
  */
@@ -11,7 +12,7 @@ import { textReport } from './report-text.ts';
 import { runBench } from './run.ts';
 import { SCENARIOS } from './scenarios/index.ts';
 
-const USAGE = `usage: npm run bench -- <scenario> [--out DIR] [--duration 30s] [--vus N] [--target http://127.0.0.1:8787] [--seed N] [--echo]
+const USAGE = `usage: npm run bench -- <scenario> [--out DIR] [--duration 30s] [--vus N] [--target http://127.0.0.1:8787] [--private-stack] [--seed N] [--echo]
        npm run bench -- --list`;
 
 async function main(): Promise<number> {
@@ -22,6 +23,7 @@ async function main(): Promise<number> {
       duration: { type: 'string' },
       vus: { type: 'string' },
       target: { type: 'string' },
+      'private-stack': { type: 'boolean' },
       seed: { type: 'string' },
       echo: { type: 'boolean' },
       list: { type: 'boolean' },
@@ -60,6 +62,8 @@ async function main(): Promise<number> {
     scenario,
     out,
     ...(values.target === undefined ? {} : { target: values.target }),
+    privateStack: values['private-stack'] === true,
+    env: process.env,
     ...(values.duration === undefined ? {} : { duration: values.duration }),
     ...(vus === undefined ? {} : { vus }),
     ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),

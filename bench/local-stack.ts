@@ -8,11 +8,16 @@ import { cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureMedia } from '../scripts/media/make-media.ts';
+import { ensureDevKeys } from '../scripts/sign/dev-keys.ts';
 import { freePort } from '../scripts/stack/ports.ts';
-import { REPO_ROOT, type Stack, startStack } from '../scripts/stack/start-stack.ts';
+import { REPO_ROOT, type Stack, stackSigner, startStack } from '../scripts/stack/start-stack.ts';
 import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
+import type { LocalStackUrls, StackProbe } from './lib/stack-mode.ts';
 import { tokenFrom } from './lib/token.ts';
 import type { StackNeeds, TokenSubject } from './scenario.ts';
+
+/** A bare viewer token for `path` carrying the viewer's `sub` and `sid`. */
+export type BenchSigner = (path: string, subject: TokenSubject) => Promise<string | undefined>;
 
 export interface BenchStack {
   readonly edgeUrl: string;
@@ -21,7 +26,7 @@ export interface BenchStack {
   readonly mediaRoot: string;
   readonly origin: CountingProxy;
   /** A bare token from the stack's signer (dev keys) with the viewer's `sub` and `sid`. */
-  readonly sign?: (path: string, subject: TokenSubject) => Promise<string | undefined>;
+  readonly sign?: BenchSigner;
   stop(): Promise<void>;
 }
 
@@ -37,6 +42,13 @@ export async function ensureCatalogue(titles: number): Promise<string> {
     mkdirSync(root, { recursive: true });
     await cp(join(media, 'vod'), join(root, 'vod'), { recursive: true });
   }
+  linkCatalogue(root, titles);
+  writeFileSync(join(root, 'README.txt'), 'edgeshield bench media root (generated; safe to delete)\n');
+  return root;
+}
+
+/** Adds `titles` entries /cat/tNNNN → ../vod/ts to a media root that holds vod/ts (idempotent). */
+export function linkCatalogue(root: string, titles: number): void {
   const cat = join(root, 'cat');
   mkdirSync(cat, { recursive: true });
   const have = new Set(readdirSync(cat));
@@ -51,8 +63,39 @@ export async function ensureCatalogue(titles: number): Promise<string> {
       if ((e as { code?: unknown }).code !== 'EEXIST') throw e;
     }
   }
-  writeFileSync(join(root, 'README.txt'), 'edgeshield bench media root (generated; safe to delete)\n');
-  return root;
+}
+
+/** Answers of the local stack's health URLs, each bounded by `timeoutMs`. */
+export async function probeLocalStack(urls: LocalStackUrls, timeoutMs = 1000): Promise<StackProbe> {
+  const answers = async (url: string) => {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      await res.body?.cancel();
+      return res.ok;
+    } catch {
+      return false;
+    }
+  };
+  const [edge, shield, packager] = await Promise.all([
+    answers(`${urls.edge}/healthz`),
+    answers(`${urls.shield}/healthz`),
+    answers(`${urls.packager}/vod/ts/master.m3u8`),
+  ]);
+  return { edge, shield, packager };
+}
+
+/**
+ * Viewer tokens for a running stack the bench did not start (`npm start`): signed with the dev keys
+ * (.dev-keys/) that `npm start` gives its edge, through the same signer startStack uses.
+ */
+export async function localStackSigner(edgeUrl: string): Promise<BenchSigner> {
+  const keys = await ensureDevKeys(join(REPO_ROOT, '.dev-keys'));
+  return viewerSigner(stackSigner(keys.signer, edgeUrl));
+}
+
+/** Every viewer gets its own token: sub = viewer id, sid = session id (checked by the edge, logged). */
+function viewerSigner(sign: Stack['sign']): BenchSigner {
+  return async (path, subject) => tokenFrom(await sign(path, { sub: subject.sub, sid: subject.sid }));
 }
 
 /** Starts packager → counting proxy → shield → edge for `needs`. */
@@ -76,9 +119,7 @@ export async function startBenchStack(needs: StackNeeds, echo = false): Promise<
     throw e;
   }
   origin.reset(); // readiness probes are not load
-  // Every viewer gets its own token: sub = viewer id, sid = session id (checked by the edge, logged).
-  const sign = async (path: string, subject: TokenSubject) =>
-    tokenFrom(await stack.sign(path, { sub: subject.sub, sid: subject.sid }));
+  const sign = viewerSigner(stack.sign);
   return {
     edgeUrl: stack.edgeUrl,
     shieldUrl: stack.shieldUrl,

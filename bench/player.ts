@@ -35,6 +35,7 @@ export const PLAYER_METRICS = {
 /** What makeViewer may be told; everything optional. */
 export interface ViewerOptions {
   readonly country?: string;
+  /** Sign a token for the viewer; default: only when the edge requires them (ctx.authRequired). */
   readonly tokens?: boolean;
   /** Token form (default query). */
   readonly tokenIn?: 'query' | 'path';
@@ -55,7 +56,7 @@ export async function makeViewer(ctx: IterationContext, opts: ViewerOptions): Pr
   const sid = `sid-${id}`;
   let token: string | undefined;
   // One token per viewer and session: sub = viewer, sid = the CMCD session id, ACL '/'.
-  if (opts.tokens === true)
+  if (opts.tokens ?? ctx.authRequired === true)
     token =
       (await ctx.sign('/', { sub: id, sid })) ?? `bench.${id}.${Math.floor(ctx.random() * 1e9).toString(36)}`;
   return {

@@ -1,12 +1,23 @@
 /**
- * One bench run end to end, callable from the CLI and from the wiring test: start the local stack
- * (unless a target is given), run the scenario's setup, the runner, cleanup, then write summary.json
- * and report.html. Tears down exactly what it started, also on failure.
+ * One bench run end to end, callable from the CLI and from the tests: pick the stack (`--target`, else
+ * the running local stack when its edge answers, else a private stack it starts; `--private-stack` or
+ * Scenario.privateStack force the latter), run the scenario's setup, the runner, cleanup, then write
+ * summary.json and report.html. Tears down exactly what it started, also on failure; never a stack it
+ * did not start.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT } from '../scripts/stack/start-stack.ts';
 import type { OriginCounts } from './lib/analysis.ts';
-import { type BenchStack, startBenchStack } from './local-stack.ts';
+import { chooseStackMode, localStackUrls, needsProbe } from './lib/stack-mode.ts';
+import {
+  type BenchSigner,
+  type BenchStack,
+  linkCatalogue,
+  localStackSigner,
+  probeLocalStack,
+  startBenchStack,
+} from './local-stack.ts';
 import { htmlReport } from './report-html.ts';
 import { type BenchSummary, buildResults } from './results.ts';
 import { runScenario } from './runner.ts';
@@ -16,8 +27,14 @@ export interface BenchOptions {
   readonly scenario: Scenario;
   /** Output directory for summary.json and report.html. */
   readonly out: string;
-  /** Edge base URL of an already running stack; the bench starts one when absent. */
+  /** Edge base URL of an already running stack; without it the local stack is probed. */
   readonly target?: string;
+  /** Start a private stack (counting proxy: exact origin counts) even when a local stack runs. */
+  readonly privateStack?: boolean;
+  /** EDGE_PORT / SHIELD_PORT / PACKAGER_PORT / PACKAGER_ROOT of the local stack (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where the chosen mode is announced (default stderr). */
+  readonly log?: (line: string) => void;
   readonly duration?: string;
   readonly vus?: number;
   readonly seed?: number;
@@ -40,24 +57,49 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   let stack: BenchStack | undefined;
   let setup: SetupResult | undefined;
   const startedAt = new Date().toISOString();
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => process.stderr.write(`bench: ${line}\n`));
+  const local = localStackUrls(env);
+  const modeInput = {
+    ...(options.target === undefined ? {} : { target: options.target }),
+    forcePrivate: options.privateStack === true,
+    ...(scenario.privateStack === undefined ? {} : { scenarioPrivate: scenario.privateStack }),
+    local,
+  };
+  const mode = chooseStackMode({
+    ...modeInput,
+    ...(needsProbe(modeInput) ? { probe: await probeLocalStack(local) } : {}),
+  });
+  log(mode.message);
+  notes.push(`stack: ${mode.message}`);
+  const startExtra = (needs: StackNeeds) => startBenchStack(needs, options.echo ?? false);
+  let sign: BenchSigner | undefined;
   try {
-    if (options.target === undefined) {
+    let localContext = {};
+    if (mode.kind === 'private') {
       stack = await startBenchStack(scenario.stack ?? {}, options.echo ?? false);
+      sign = stack.sign;
     } else {
       notes.push(
-        `external target ${options.target}: origin counts come from response headers (no counting proxy)`,
+        `${mode.kind === 'local' ? 'running local stack' : 'external target'} ${mode.edge}: origin counts come from response headers (no counting proxy; --private-stack for exact counts)`,
       );
     }
-    const edge = options.target ?? stack?.edgeUrl ?? '';
+    if (mode.kind === 'local') {
+      // npm start requires tokens: every viewer signs with the dev keys it gave its edge.
+      sign = await localStackSigner(mode.edge);
+      const mediaRoot = resolve(env.PACKAGER_ROOT || resolve(REPO_ROOT, '.media'));
+      const titles = scenario.stack?.catalogueTitles ?? 0;
+      // The scenario's catalogue (/cat/tNNNN → ../vod/ts) inside the running packager's root.
+      if (titles > 0 && existsSync(join(mediaRoot, 'vod', 'ts'))) linkCatalogue(mediaRoot, titles);
+      localContext = { packagerUrl: local.packager, mediaRoot, startStack: startExtra };
+    }
+    const edge = mode.kind === 'private' ? (stack?.edgeUrl ?? '') : mode.edge;
     setup = await scenario.setup?.({
       targets: { edge },
+      ...localContext,
       ...(stack === undefined
         ? {}
-        : {
-            packagerUrl: stack.packagerUrl,
-            mediaRoot: stack.mediaRoot,
-            startStack: (needs: StackNeeds) => startBenchStack(needs, options.echo ?? false),
-          }),
+        : { packagerUrl: stack.packagerUrl, mediaRoot: stack.mediaRoot, startStack: startExtra }),
     });
     notes.push(...(setup?.notes ?? []));
     const run = await runScenario(scenario, {
@@ -68,7 +110,8 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       ...(options.vus === undefined ? {} : { vus: options.vus }),
       ...(options.progress === undefined ? {} : { progress: options.progress }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(stack?.sign === undefined ? {} : { sign: stack.sign }),
+      ...(sign === undefined ? {} : { sign }),
+      authRequired: mode.kind === 'local',
     });
     const originCounts: Record<string, OriginCounts | undefined> = { edge: stack?.origin.snapshot() };
     for (const [name, counter] of Object.entries(setup?.originCounters ?? {}))

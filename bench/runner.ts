@@ -28,6 +28,8 @@ export interface RunOptions {
   readonly vus?: number;
   readonly progress?: (line: string, final: boolean) => void;
   readonly sign?: (path: string, subject: TokenSubject) => Promise<string | undefined>;
+  /** The edge requires tokens: viewers sign by default (IterationContext.authRequired). */
+  readonly authRequired?: boolean;
   /** Aborts the whole run (Ctrl-C). */
   readonly signal?: AbortSignal;
   readonly params?: Readonly<Record<string, string>>;
@@ -257,6 +259,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       now,
       sleep: (ms) => sleep(ms, signal),
       sign: (path, subject) => options.sign?.(path, subject) ?? Promise.resolve(undefined),
+      authRequired: options.authRequired === true,
       check(checkName, ok) {
         const c = checks.get(checkName) ?? { passes: 0, fails: 0 };
         if (ok) c.passes++;

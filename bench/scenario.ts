@@ -70,6 +70,11 @@ export interface IterationContext {
    * with the stack's dev keys when the bench started the stack; else undefined (use a synthetic token).
    */
   sign(path: string, subject: TokenSubject): Promise<string | undefined>;
+  /**
+   * The target edge requires tokens (a running `npm start` stack): viewers sign unless a scenario
+   * explicitly asks for none.
+   */
+  readonly authRequired?: boolean;
 }
 
 /** Who a signed token is for: JWT `sub` (the viewer) and `sid` (the playback session). */
@@ -134,6 +139,11 @@ export interface Scenario {
   /** Custom metrics the scenario adds (name → type). */
   readonly metrics?: Readonly<Record<string, MetricType>>;
   readonly stack?: StackNeeds;
+  /**
+   * Why the scenario needs a stack the bench starts (configuration or counting proxies a running
+   * `npm start` stack lacks); without it the bench runs against a running local stack when one answers.
+   */
+  readonly privateStack?: string;
   readonly exec: Readonly<Record<string, (ctx: IterationContext) => Promise<void>>>;
   setup?(ctx: SetupContext): Promise<SetupResult>;
   /** Adds derived samples/notes after the run, before thresholds are evaluated; may return extras for summary.json. */

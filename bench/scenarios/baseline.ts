@@ -49,6 +49,7 @@ export const baseline: Scenario = {
   },
   metrics: PLAYER_METRICS,
   stack: { catalogueTitles: TITLES },
+  privateStack: 'baseline compares the edge with nginx and Node on one counted packager',
   exec: {
     edge: (ctx) => session(ctx, 'edge'),
     nginx: (ctx) => session(ctx, 'nginx'),

@@ -45,6 +45,7 @@ function geoMixScenario(name: string, policies: string | undefined): Scenario {
       thresholds: { http_req_failed: ['rate<0.01'], 'http_req_duration{tier:edge}': ['p(95)<100'] },
     },
     metrics: PLAYER_METRICS,
+    privateStack: `${name} needs DEV_TRUST_CLIENT_COUNTRY (and its region policy) on the edge`,
     stack: {
       catalogueTitles: TITLES,
       edgeVars: {

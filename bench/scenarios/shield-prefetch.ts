@@ -73,6 +73,7 @@ export const shieldPrefetch: Scenario = {
   },
   metrics: { ...PLAYER_METRICS, prefetch_shield_hit_ratio_gain: 'gauge', prefetch_trace_mismatch: 'gauge' },
   stack: { catalogueTitles: TITLES, shieldEnv: { SHIELD_PREFETCH_SEGMENTS: '0' } },
+  privateStack: 'shield-prefetch compares two cold stacks with counted origins',
   async setup({ startStack }) {
     if (startStack === undefined)
       return {

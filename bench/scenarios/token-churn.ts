@@ -50,7 +50,7 @@ async function viewerSession(ctx: IterationContext, offset: number, tokens: bool
           tokenIn: Math.floor(ctx.vu / 2) % 2 === 0 ? 'query' : 'path',
           cmcd: ctx.vu % 2 === 0 ? 'query' : 'header',
         }
-      : { random },
+      : { random, tokens: false },
   );
   const target = !tokens && ctx.targets.tokenless !== undefined ? 'tokenless' : undefined;
   await play(ctx, viewer, {

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type SignUrlOptions, signUrl } from '../../src/core/auth/signer.ts';
+import { type SignerKeys, type SignUrlOptions, signUrl } from '../../src/core/auth/signer.ts';
 import { ensureDevKeys } from '../sign/dev-keys.ts';
 import { freePort } from './ports.ts';
 import { type ManagedProcess, spawnService, waitForHttp } from './processes.ts';
@@ -195,18 +195,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw error;
   }
-  const sign = (pathOrUrl: string, signOptions: StackSignOptions = {}) =>
-    signUrl(
-      crypto.subtle,
-      devKeys.signer,
-      /^https?:/.test(pathOrUrl) ? pathOrUrl : `${edgeUrl}${pathOrUrl}`,
-      {
-        ttlS: 3600,
-        ...signOptions,
-        now: Math.floor(Date.now() / 1000),
-      },
-    );
+  const sign = stackSigner(devKeys.signer, edgeUrl);
   return { packagerUrl, shieldUrl, edgeUrl, processes: started, persistDir, sign, stop };
+}
+
+/**
+ * Stack.sign for an edge at `edgeUrl` verifying `keys` (the dev keys): also used by the bench to sign
+ * for a stack it did not start (`npm start`, which gives the edge the same .dev-keys/).
+ *
+ * @example const sign = stackSigner((await ensureDevKeys(dir)).signer, 'http://127.0.0.1:8787')
+ */
+export function stackSigner(keys: SignerKeys, edgeUrl: string): Stack['sign'] {
+  return (pathOrUrl: string, signOptions: StackSignOptions = {}) =>
+    signUrl(crypto.subtle, keys, /^https?:/.test(pathOrUrl) ? pathOrUrl : `${edgeUrl}${pathOrUrl}`, {
+      ttlS: 3600,
+      ...signOptions,
+      now: Math.floor(Date.now() / 1000),
+    });
 }
 
 function wranglerBin(): string {

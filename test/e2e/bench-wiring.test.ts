@@ -23,6 +23,7 @@ describe.skipIf(!ffmpegAvailable)('bench wiring', () => {
       out,
       duration: '4s',
       vus: 2,
+      privateStack: true, // the counting proxy, even when `npm start` runs alongside
     });
     const written = JSON.parse(readFileSync(summaryPath, 'utf8')) as typeof summary;
     expect(written.root_group.checks).toBeTypeOf('object');
