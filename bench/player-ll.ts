@@ -6,9 +6,8 @@
  * are counted per part against its playback deadline. Falls back to `play` (segments, plain reloads)
  * when the stream is not LL-HLS. Must not fetch outside the iteration's signal.
  */
-import { type MediaPart, type MediaPlaylist, parseMaster, pickVariant } from './lib/playlist.ts';
-import { withPathToken } from './lib/token.ts';
-import { fetchAs, type PlayOptions, play, playbackClock, reload, type Viewer } from './player.ts';
+import type { MediaPart, MediaPlaylist } from './lib/playlist.ts';
+import { fetchAs, type PlayOptions, play, playbackClock, reload, tuneIn, type Viewer } from './player.ts';
 import type { BenchResponse, IterationContext } from './scenario.ts';
 
 /** Metrics the LL viewer adds on top of PLAYER_METRICS. */
@@ -53,18 +52,10 @@ export async function playLowLatency(
   opts: PlayOptions & { readonly maxParts: number },
 ): Promise<void> {
   const started = ctx.now();
-  const masterPath =
-    viewer.token !== undefined && viewer.tokenIn === 'path'
-      ? withPathToken(opts.masterPath, viewer.token)
-      : opts.masterPath;
-  const base = new URL(masterPath, ctx.targets[opts.target ?? 'edge']).toString();
-  const master = await fetchAs(ctx, viewer, base, masterPath, 'm', 0, true, opts.target);
-  const variant = pickVariant(parseMaster(master.text), viewer.throughputBps);
-  if (variant === undefined) return;
-  const mediaUrl = new URL(variant.uri, base).toString();
-  const tuneIn = await reload(ctx, viewer, mediaUrl, variant.bandwidth, opts.target);
-  if (tuneIn === undefined) return;
-  let media: MediaPlaylist = tuneIn;
+  const tuned = await tuneIn(ctx, viewer, opts);
+  if (tuned === undefined) return;
+  const { mediaUrl, bandwidth } = tuned;
+  let media: MediaPlaylist = tuned.media;
   const start = tuneInPart(media);
   if (!media.canBlockReload || start === undefined) return play(ctx, viewer, opts);
   let want: PartId = start;
@@ -93,7 +84,7 @@ export async function playLowLatency(
         mediaUrl,
         listed.uri,
         'v',
-        variant.bandwidth,
+        bandwidth,
         false,
         opts.target,
       );
@@ -109,9 +100,9 @@ export async function playLowLatency(
     const target: PartId = want;
     const [part, next]: [BenchResponse | undefined, MediaPlaylist | undefined] = await Promise.all([
       hint !== undefined && hint.msn === target.msn && hint.part === target.part
-        ? fetchAs(ctx, viewer, mediaUrl, hint.uri, 'v', variant.bandwidth, false, opts.target)
+        ? fetchAs(ctx, viewer, mediaUrl, hint.uri, 'v', bandwidth, false, opts.target)
         : undefined,
-      reload(ctx, viewer, blockingUrl(mediaUrl, target), variant.bandwidth, opts.target),
+      reload(ctx, viewer, blockingUrl(mediaUrl, target), bandwidth, opts.target),
     ]);
     ctx.add('blocking_reloads', 1);
     if (part !== undefined) {

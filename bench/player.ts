@@ -143,9 +143,17 @@ export interface PlayOptions {
   readonly target?: string;
 }
 
-/** Plays from the start (VOD) or near the live edge (live; 3 segments behind as RFC 8216 §6.3.3 asks). */
-export async function play(ctx: IterationContext, viewer: Viewer, opts: PlayOptions): Promise<void> {
-  const started = ctx.now();
+/**
+ * Tune-in shared by every player: fetch the master (with the viewer's token in its form), pick a
+ * rendition by the viewer's throughput and load its media playlist once.
+ */
+export async function tuneIn(
+  ctx: IterationContext,
+  viewer: Viewer,
+  opts: PlayOptions,
+): Promise<
+  { readonly mediaUrl: string; readonly bandwidth: number; readonly media: MediaPlaylist } | undefined
+> {
   const masterPath =
     viewer.token !== undefined && viewer.tokenIn === 'path'
       ? withPathToken(opts.masterPath, viewer.token)
@@ -153,14 +161,23 @@ export async function play(ctx: IterationContext, viewer: Viewer, opts: PlayOpti
   const base = new URL(masterPath, ctx.targets[opts.target ?? 'edge']).toString();
   const master = await fetchAs(ctx, viewer, base, masterPath, 'm', 0, true, opts.target);
   const variant = pickVariant(parseMaster(master.text), viewer.throughputBps);
-  if (variant === undefined) return;
+  if (variant === undefined) return undefined;
   const mediaUrl = new URL(variant.uri, base).toString();
-  let media = await reload(ctx, viewer, mediaUrl, variant.bandwidth, opts.target);
-  if (media === undefined) return;
+  const media = await reload(ctx, viewer, mediaUrl, variant.bandwidth, opts.target);
+  return media === undefined ? undefined : { mediaUrl, bandwidth: variant.bandwidth, media };
+}
+
+/** Plays from the start (VOD) or near the live edge (live; 3 segments behind as RFC 8216 §6.3.3 asks). */
+export async function play(ctx: IterationContext, viewer: Viewer, opts: PlayOptions): Promise<void> {
+  const started = ctx.now();
+  const tuned = await tuneIn(ctx, viewer, opts);
+  if (tuned === undefined) return;
+  const { mediaUrl, bandwidth } = tuned;
+  let media: MediaPlaylist | undefined = tuned.media;
   const clock = playbackClock(ctx);
   const paced = Number.isFinite(opts.maxBufferSec);
   if (media.mapUri !== undefined)
-    await fetchAs(ctx, viewer, mediaUrl, media.mapUri, 'i', variant.bandwidth, false, opts.target);
+    await fetchAs(ctx, viewer, mediaUrl, media.mapUri, 'i', bandwidth, false, opts.target);
   let next = media.endList
     ? media.mediaSequence
     : Math.max(media.mediaSequence, media.mediaSequence + media.segments.length - 3);
@@ -175,7 +192,7 @@ export async function play(ctx: IterationContext, viewer: Viewer, opts: PlayOpti
       const blocking: boolean = media.canBlockReload;
       if (!blocking) await ctx.sleep((media.targetDuration * 1000) / 2);
       const url: string = blocking ? withMsn(mediaUrl, next) : mediaUrl;
-      media = (await reload(ctx, viewer, url, variant.bandwidth, opts.target)) ?? media;
+      media = (await reload(ctx, viewer, url, bandwidth, opts.target)) ?? media;
       if (next < media.mediaSequence) next = media.mediaSequence; // fell behind the window
       continue;
     }
@@ -183,7 +200,7 @@ export async function play(ctx: IterationContext, viewer: Viewer, opts: PlayOpti
       while (clock.ahead() > opts.maxBufferSec && !ctx.signal.aborted && ctx.now() < ctx.deadline)
         await ctx.sleep(250);
     if (ctx.now() >= ctx.deadline) break;
-    const res = await fetchAs(ctx, viewer, mediaUrl, seg.uri, 'v', variant.bandwidth, false, opts.target);
+    const res = await fetchAs(ctx, viewer, mediaUrl, seg.uri, 'v', bandwidth, false, opts.target);
     if (ctx.signal.aborted) break;
     if (fetched === 0) ctx.add('startup_ms', ctx.now() - started);
     if (res.status === 200) {
