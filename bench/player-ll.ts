@@ -78,16 +78,7 @@ export async function playLowLatency(
     };
     if (listed !== undefined) {
       while (clock.ahead() > opts.maxBufferSec && live()) await ctx.sleep(100);
-      const res = await fetchAs(
-        ctx,
-        viewer,
-        mediaUrl,
-        listed.uri,
-        'v',
-        bandwidth,
-        false,
-        opts.target,
-      );
+      const res = await fetchAs(ctx, viewer, mediaUrl, listed.uri, 'v', bandwidth, false, opts.target);
       ctx.add('part_requests', 1);
       if (res.status === 200) arrived(listed.duration);
       want = nextPart(media, listed);
