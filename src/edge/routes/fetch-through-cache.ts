@@ -73,8 +73,16 @@ export async function fetchThroughCache(c: Context<EdgeHonoEnv>, deps: CachedFet
   const address = objectAddress(c, policy.keyParams);
   const isHead = c.req.method === 'HEAD';
   const range = isHead ? undefined : c.req.header('range');
-  // Always a bare GET: the Cache API matches only GET, and no viewer header may select an entry.
-  const stored = await deps.cache.match(new Request(address.cacheKey));
+  // Always a GET on the key: the Cache API matches only GET, and no viewer header selects an entry
+  // except Range, which the cache applies to the stored whole object itself, so a byte-range hit
+  // never copies the object into the isolate. Only a 206 is taken from that lookup; anything else
+  // (416, miss) looks again for the whole object, and the rules below cut or fetch it.
+  const ranged =
+    range === undefined
+      ? undefined
+      : await deps.cache.match(new Request(address.cacheKey, { headers: { range } }));
+  if (ranged !== undefined && ranged.status !== 206) await ranged.body?.cancel();
+  const stored = ranged?.status === 206 ? ranged : await deps.cache.match(new Request(address.cacheKey));
   let staleOnError: Response | undefined;
   if (stored) {
     const now = deps.now();
@@ -212,8 +220,10 @@ async function fromStored(
     return new Response(null, { status: stored.status, headers });
   }
   if (range !== undefined && stored.status === 200) {
+    // A Range the cache did not satisfy (416) or apply: cut it here from the whole object.
     return sliced(new Uint8Array(await stored.arrayBuffer()), range, stored.status, headers);
   }
+  if (range !== undefined) headers.set('accept-ranges', 'bytes');
   return new Response(stored.body, { status: stored.status, headers });
 }
 
