@@ -49,7 +49,15 @@ async function main(): Promise<number> {
     process.stderr.write(`egress: bad price table\n${prices.map((l) => `  ${l}`).join('\n')}\n`);
     return EX_DATAERR;
   }
-  const ledger = await loadLedger(args.from, args.d1PersistTo);
+  let ledger: Awaited<ReturnType<typeof loadLedger>>;
+  try {
+    ledger = await loadLedger(args.from, args.d1PersistTo);
+  } catch (error) {
+    const reason =
+      (error as { code?: unknown }).code === 'ENOENT' ? 'no such file or directory' : String(error);
+    process.stderr.write(`egress: cannot read --from ${args.from}: ${reason}\n`);
+    return 1;
+  }
   if (ledger.skipped.length > 0) {
     process.stderr.write(`egress: skipped ${ledger.skipped.length} line(s):\n`);
     for (const line of ledger.skipped.slice(0, 20)) process.stderr.write(`  ${line}\n`);
