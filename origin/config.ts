@@ -48,6 +48,8 @@ export interface ShieldConfig {
   readonly prefetch: PrefetchConfig;
   /** Disk tier for long-lived objects; undefined = off (config-tiers.ts). */
   readonly disk: DiskConfig | undefined;
+  /** Fresh whole-object hits answered on the raw socket in front of Node's HTTP server (fast-lane.ts). */
+  readonly fastLane: boolean;
 }
 
 /** One problem with one key: `SHIELD_PORT: expected integer 0-65535, got "abc"`. */
@@ -86,6 +88,8 @@ export const SHIELD_DEFAULTS = Object.freeze({
   SHIELD_LOG_LEVEL: 'info',
   // Off by default: a record per response would double the shield's log volume on stdout.
   SHIELD_EGRESS_LOG: 'off',
+  // On by default: hits skip Node's HTTP objects (measured in bench/shield; README "Origin shield").
+  SHIELD_FAST_LANE: 'on',
 });
 
 /**
@@ -145,6 +149,10 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
   }
 
   const egressLog = parseEgressLog(read('SHIELD_EGRESS_LOG'), issues);
+  const fastLane = read('SHIELD_FAST_LANE').trim().toLowerCase();
+  if (fastLane !== 'on' && fastLane !== 'off') {
+    issues.push({ key: 'SHIELD_FAST_LANE', expected: 'on or off', got: fastLane });
+  }
   const { prefetch, disk } = parseTierConfig(env, issues);
 
   if (issues.length > 0 || logLevel === undefined) return err(issues);
@@ -170,6 +178,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
       egressLog,
       prefetch,
       disk,
+      fastLane: fastLane === 'on',
     }),
   );
 }

@@ -29,6 +29,10 @@ export interface HotCounts {
   diskHits: number;
   /** Egress records dropped (sink full or failed). */
   egressDropped: number;
+  /** Fast lane (fast-lane.ts): hits answered on the raw socket, requests forwarded to Node's server, connections handed over. */
+  laneHits: number;
+  laneForwarded: number;
+  laneHandovers: number;
 }
 
 /** Live values read at scrape time. */
@@ -82,6 +86,9 @@ export function createShieldMetrics(sources: MetricSources): ShieldMetrics {
     prefetchDropped: 0,
     diskHits: 0,
     egressDropped: 0,
+    laneHits: 0,
+    laneForwarded: 0,
+    laneHandovers: 0,
   };
   const mirrored = (name: string, help: string, read: () => number) =>
     new Counter({
@@ -158,6 +165,21 @@ export function createShieldMetrics(sources: MetricSources): ShieldMetrics {
   gauge('shield_cache_bytes', 'Bytes accounted in the object cache.', sources.cacheBytes);
   gauge('shield_cache_objects', 'Objects in the cache.', sources.cacheObjects);
   gauge('shield_fills_in_flight', 'Upstream fills in progress.', sources.inFlight);
+  mirrored(
+    'shield_fast_lane_hits_total',
+    'Hits answered by the fast lane (also in cache hits).',
+    () => counts.laneHits,
+  );
+  mirrored(
+    'shield_fast_lane_forwarded_total',
+    "Requests the fast lane passed to Node's HTTP server.",
+    () => counts.laneForwarded,
+  );
+  mirrored(
+    'shield_fast_lane_handovers_total',
+    "Connections handed to Node's parser for good (a head the lane's strict reader would not vouch for).",
+    () => counts.laneHandovers,
+  );
   mirrored(
     'shield_egress_dropped_total',
     'Egress records dropped because the sink was full or failed.',

@@ -6,7 +6,7 @@
  * or upstream detail to clients: every failure goes through `sendError` → `toResponse`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import type { Writable } from 'node:stream';
 import { contentQuery } from '../src/core/cache/upstream-query.ts';
 import { corsHeaders, corsPreflightHeaders } from '../src/core/http/cors.ts';
@@ -22,10 +22,11 @@ import { type ShieldEgressLog, trackShieldResponse } from './egress.ts';
 import { openAlertedEgressLog } from './egress-alerts.ts';
 import { upstreamBytesOf, withOriginEgress } from './egress-origin.ts';
 import { ShieldError } from './errors.ts';
+import { createFastLane } from './fast-lane.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
 import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createContentRoute } from './routes/content.ts';
-import { createFastHit, createKeyOf } from './routes/fast-hit.ts';
+import { createFastHit, createHitLookup, createKeyOf } from './routes/fast-hit.ts';
 import { purge, readPurgeRequest } from './routes/purge.ts';
 import { sendError } from './routes/respond.ts';
 import { BREAKER_STATES } from './upstream/breaker.ts';
@@ -237,11 +238,12 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     }
   }
 
-  // Fresh whole-object hits are answered synchronously (routes/fast-hit.ts); off while per-request
-  // hooks (egress records, access lines) must see every response through handle().
-  const fastHit =
+  // Fresh whole-object hits are answered synchronously (routes/fast-hit.ts), on the raw socket when
+  // the fast lane is on (fast-lane.ts); both are off while per-request hooks (egress records, access
+  // lines) must see every response through handle().
+  const lookup =
     egress === undefined && !accessLog
-      ? createFastHit({
+      ? createHitLookup({
           get: (key) => store.get(key),
           now,
           checkSecret,
@@ -251,17 +253,27 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
           cmcd: config.prefetch.cmcd,
         })
       : undefined;
+  const fastHit = lookup && createFastHit(lookup);
   const server = createServer((req, res) => {
     if (fastHit === undefined || !fastHit(req, res)) void handle(req, res);
   });
+  const lane =
+    lookup && config.fastLane
+      ? createFastLane({ http: server, lookup, now, counts: metrics.counts })
+      : undefined;
+  const listener = lane === undefined ? server : createNetServer({ noDelay: true }, lane.accept);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(config.port, config.host, () => {
+      listener.off('error', reject);
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const closeIdle = () => {
+    lane?.closeIdle();
+    server.closeIdleConnections();
+  };
+  const port = (listener.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   return {
@@ -272,14 +284,15 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     close() {
       closing ??= (async () => {
         const grace = deps.shutdownGraceMs ?? config.shutdownGraceMs;
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
+        const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+        closeIdle();
         // Drop each keep-alive connection as soon as its in-flight response has finished.
-        const sweeper = setInterval(() => server.closeIdleConnections(), 25);
+        const sweeper = setInterval(closeIdle, 25);
         let forced = false;
         const timer = setTimeout(() => {
           forced = true;
           logger.warn('shutdown grace elapsed, closing connections', { graceMs: grace });
+          lane?.destroyAll();
           server.closeAllConnections();
         }, grace);
         await closed;

@@ -1,6 +1,7 @@
 /**
- * The hit fast path: a fresh, whole-object GET/HEAD answered synchronously inside the server's
- * request callback, before any async routing.
+ * The hit fast path: a fresh, whole-object GET/HEAD answered synchronously, before any async
+ * routing: by the fast lane on the raw socket (fast-lane.ts, on by default), or inside Node's
+ * request callback (`createFastHit`, for connections the lane handed to Node or with the lane off).
  *
  * Profiling the 2 KB playlist hit under bench/shield load showed the shield's own cost per hit was
  * the request object's lazily built `headers` record, two promise hops (handle → content) and a
@@ -31,28 +32,49 @@ export interface FastHitDeps {
   readonly cmcd: boolean;
 }
 
+/** A fresh whole-object hit, ready to write. */
+export interface FastAnswer {
+  readonly object: CachedObject;
+  /** Header list (flat name, value, …) whose last value is this response's `Age`. */
+  readonly headers: readonly string[];
+  /** The same headers serialised for a raw HTTP/1.1 response, up to and including this `age` line. */
+  readonly headText: string;
+  /** HEAD: headers only. */
+  readonly headOnly: boolean;
+}
+
+/**
+ * Decides whether a request is a fresh whole-object hit from its method, raw URL and flat raw
+ * header list (Node's `rawHeaders` shape); `undefined` means the full path must answer.
+ */
+export type HitLookup = (
+  method: string,
+  rawUrl: string,
+  rawHeaders: readonly string[],
+) => FastAnswer | undefined;
+
 /** Serves the request when it is a fresh whole-object hit; returns false to fall through. */
 export type FastHit = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /**
- * Builds the fast path.
+ * Builds the hit lookup shared by the Node fast path and the fast lane.
  *
- * @example const fastHit = createFastHit(deps); createServer((req, res) => { if (!fastHit(req, res)) void handle(req, res); });
+ * @example const lookup = createHitLookup(deps); const answer = lookup('GET', '/v/a.ts', ['Host', 's']);
  */
-export function createFastHit(deps: FastHitDeps): FastHit {
+export function createHitLookup(deps: FastHitDeps): HitLookup {
   const { get, now, checkSecret, corsFor, keyOf, onHit, cmcd } = deps;
-  // object → CORS record → header array ending in the Age value slot.
-  const flat = new WeakMap<CachedObject, Map<Readonly<Record<string, string>>, string[]>>();
+  // object → CORS record → header array ending in the Age value slot, and its serialised prefix.
+  const flat = new WeakMap<CachedObject, Map<Readonly<Record<string, string>>, PreparedHeaders>>();
 
-  const headersFor = (object: CachedObject, cors: Readonly<Record<string, string>>): string[] => {
+  const headersFor = (object: CachedObject, cors: Readonly<Record<string, string>>): PreparedHeaders => {
     let byCors = flat.get(object);
     if (byCors === undefined) {
       byCors = new Map();
       flat.set(object, byCors);
     }
-    let list = byCors.get(cors);
-    if (list === undefined) {
-      list = [];
+    let prepared = byCors.get(cors);
+    if (prepared === undefined) {
+      const list: string[] = [];
       for (const [name, value] of Object.entries(cors)) list.push(name, value);
       for (const [name, value] of Object.entries(object.headers))
         if (name !== 'content-length') list.push(name, value);
@@ -60,47 +82,68 @@ export function createFastHit(deps: FastHitDeps): FastHit {
       // clock's millisecond resolution, so its Server-Timing duration is 0.
       list.push('accept-ranges', 'bytes', 'content-length', String(object.body.byteLength));
       list.push('x-cache', 'HIT', 'server-timing', 'shield;dur=0', 'age', '0');
-      byCors.set(cors, list);
+      let text = 'HTTP/1.1 200 OK\r\n';
+      for (let i = 0; i < list.length - 2; i += 2) text += `${list[i]}: ${list[i + 1]}\r\n`;
+      prepared = { list, prefix: `${text}age: ` };
+      byCors.set(cors, prepared);
     }
-    return list;
+    return prepared;
   };
 
-  return function fastHit(req, res) {
-    const method = req.method;
-    if (method !== 'GET' && method !== 'HEAD') return false;
+  return function lookup(method, rawUrl, raw) {
+    if (method !== 'GET' && method !== 'HEAD') return undefined;
     let origin: string | null = null;
     let auth: string | undefined;
     let authSeen = 0;
-    const raw = req.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] ?? '';
       // Compare by length first: most headers are rejected without lower-casing.
       if (name.length === 5) {
-        if (name.toLowerCase() === 'range') return false;
+        if (name.toLowerCase() === 'range') return undefined;
       } else if (name.length === 6) {
         if (name.toLowerCase() === 'origin') origin = raw[i + 1] ?? null;
       } else if (name.length === 8) {
-        if (name.toLowerCase() === 'if-range') return false;
+        if (name.toLowerCase() === 'if-range') return undefined;
       } else if (name.length === 12) {
-        if (cmcd && name.toLowerCase() === 'cmcd-request') return false;
+        if (cmcd && name.toLowerCase() === 'cmcd-request') return undefined;
       } else if (name.length === 17 && name.toLowerCase() === 'x-edgeshield-auth') {
         auth = raw[i + 1];
         authSeen++;
       }
     }
-    if (authSeen > 1 || !checkSecret(auth)) return false;
-    const key = keyOf(req.url ?? '/');
-    if (key === undefined) return false;
+    if (authSeen > 1 || !checkSecret(auth)) return undefined;
+    const key = keyOf(rawUrl);
+    if (key === undefined) return undefined;
     const object = get(key);
-    if (object === undefined || object.status !== 200) return false;
+    if (object === undefined || object.status !== 200) return undefined;
     const t = now();
-    if (freshnessState(object, t) !== 'fresh') return false;
+    if (freshnessState(object, t) !== 'fresh') return undefined;
     onHit(object);
-    const headers = headersFor(object, corsFor(origin));
-    // writeHead serialises the array synchronously, so the shared Age slot can be reused.
-    headers[headers.length - 1] = String(ageSeconds(object, t));
-    res.writeHead(200, headers);
-    res.end(method === 'HEAD' ? undefined : object.body);
+    const { list, prefix } = headersFor(object, corsFor(origin));
+    const age = String(ageSeconds(object, t));
+    // Callers serialise the list synchronously, so the shared Age slot can be reused.
+    list[list.length - 1] = age;
+    return { object, headers: list, headText: `${prefix}${age}\r\n`, headOnly: method === 'HEAD' };
+  };
+}
+
+interface PreparedHeaders {
+  readonly list: string[];
+  /** Status line and every header but Age, then `age: `. */
+  readonly prefix: string;
+}
+
+/**
+ * The fast path inside Node's HTTP server (used when the fast lane is off).
+ *
+ * @example const fastHit = createFastHit(createHitLookup(deps)); createServer((req, res) => { if (!fastHit(req, res)) void handle(req, res); });
+ */
+export function createFastHit(lookup: HitLookup): FastHit {
+  return function fastHit(req, res) {
+    const answer = lookup(req.method ?? '', req.url ?? '/', req.rawHeaders);
+    if (answer === undefined) return false;
+    res.writeHead(200, answer.headers as string[]);
+    res.end(answer.headOnly ? undefined : answer.object.body);
     return true;
   };
 }

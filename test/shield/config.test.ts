@@ -33,7 +33,17 @@ describe('parseShieldConfig', () => {
       logLevel: 'info',
       prefetch: { perPlaylist: 0, cmcd: false, concurrency: 4 },
       disk: undefined,
+      fastLane: true,
     });
+  });
+
+  it('turns the fast lane off and names a bad value', () => {
+    expect(parseShieldConfig({ ...BASE, SHIELD_FAST_LANE: 'off' })).toMatchObject({
+      value: { fastLane: false },
+    });
+    expect(issues({ SHIELD_FAST_LANE: 'fast' })).toContain(
+      'SHIELD_FAST_LANE: expected on or off, got "fast"',
+    );
   });
 
   it('parses prefetch and disk keys and names bad values', () => {

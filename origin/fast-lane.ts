@@ -1,0 +1,404 @@
+/**
+ * The fast lane: the shield's listening socket, in front of Node's HTTP server.
+ *
+ * Measured on the 2-core bench box with a server-bound client (wrk), Node's HTTP machinery
+ * (IncomingMessage, ServerResponse, header validation, per-response streams) costs about half of a
+ * 2 KB hit; a bare Node `http` server reaches 0.6× nginx's req/s, a plain socket writing the same
+ * bytes 1.15×. So each connection starts here: complete request heads are read with a strict
+ * reader (src/core/http/request-head.ts) and a fresh whole-object GET/HEAD hit (the same
+ * `HitLookup` as the in-server fast path) is answered with one corked write of a prepared head and
+ * the stored Buffer. Every other request is forwarded, as its exact bytes, into Node's HTTP server
+ * through a per-connection in-memory socket (`BridgeSocket`), so misses, streaming fills, errors,
+ * purge and metrics keep Node's parser and response semantics. Requests are taken one at a time:
+ * while a forwarded response is open, later pipelined requests wait, so responses stay in order.
+ * A head the reader is unsure of (and anything after it) goes to Node for good. Must not decide
+ * cacheability, touch the store or answer anything but a fresh whole-object hit itself.
+ */
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { readRequestHead } from '../src/core/http/request-head.ts';
+import type { FastAnswer, HitLookup } from './routes/fast-hit.ts';
+
+/** What the lane needs, passed in. */
+export interface FastLaneOptions {
+  /** Node's server: answers every request the lane forwards (its `request` listeners stay as they are). */
+  readonly http: HttpServer;
+  readonly lookup: HitLookup;
+  /** Wall clock in ms for the `Date` header. */
+  readonly now: () => number;
+  /** Plain counters the metrics mirror at scrape time. */
+  readonly counts: LaneCounts;
+}
+
+/** What the lane counts (a subset of the shield's hot counters). */
+export interface LaneCounts {
+  laneHits: number;
+  laneForwarded: number;
+  laneHandovers: number;
+}
+
+/** The lane's connections, for accept and graceful close. */
+export interface FastLane {
+  /** Takes a new client connection. */
+  accept(socket: Socket): void;
+  /** Destroys connections with nothing in flight (used while shutting down). */
+  closeIdle(): void;
+  /** Destroys every connection. */
+  destroyAll(): void;
+  readonly connections: number;
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+/** Node's default --max-http-header-size: a longer head goes to Node, which answers 431. */
+const MAX_HEAD_BYTES = 16 * 1024;
+/** Unparsed bytes held before the client socket is paused (pipelined requests behind an open one). */
+const MAX_PENDING_BYTES = 64 * 1024;
+
+/**
+ * Builds the lane over Node's server.
+ *
+ * @example const lane = createFastLane({ http, lookup, now }); net.createServer(lane.accept).listen(port);
+ */
+export function createFastLane(options: FastLaneOptions): FastLane {
+  const { http, lookup, now, counts } = options;
+  const lanes = new Set<Lane>();
+  const byBridge = new WeakMap<Duplex, Lane>();
+  let dateSecond = -1;
+  let dateText = '';
+  const tail = (): string => {
+    const t = now();
+    const second = Math.floor(t / 1000);
+    if (second !== dateSecond) {
+      dateSecond = second;
+      dateText = new Date(t).toUTCString();
+    }
+    // What Node's ServerResponse adds after the user's headers on a keep-alive response.
+    return `Date: ${dateText}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(http.keepAliveTimeout / 1000)}\r\n\r\n`;
+  };
+  // Every forwarded request: hold the lane until its response has been handed to the socket.
+  http.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const lane = byBridge.get(req.socket as unknown as Duplex);
+    if (lane === undefined) return;
+    res.once('finish', () => lane.forwardedFinished());
+  });
+
+  return {
+    accept(socket) {
+      const lane = new Lane(socket, { http, lookup, tail, byBridge, counts });
+      lanes.add(lane);
+      socket.once('close', () => lanes.delete(lane));
+    },
+    closeIdle() {
+      for (const lane of lanes) if (lane.idle) lane.socket.destroy();
+    },
+    destroyAll() {
+      for (const lane of lanes) lane.socket.destroy();
+    },
+    get connections() {
+      return lanes.size;
+    },
+  };
+}
+
+interface LaneContext {
+  readonly http: HttpServer;
+  readonly lookup: HitLookup;
+  readonly tail: () => string;
+  readonly byBridge: WeakMap<Duplex, Lane>;
+  readonly counts: LaneCounts;
+}
+
+/** One client connection. */
+class Lane {
+  readonly socket: Socket;
+  readonly #ctx: LaneContext;
+  #pending: Buffer | undefined;
+  #bridge: BridgeSocket | undefined;
+  /** Node owns the rest of this connection (an unsure head, or Node ended it). */
+  #handedOver = false;
+  /** A forwarded request's response has not finished yet. */
+  #forwardedOpen = false;
+  /** Body bytes of the forwarded request still to pass through. */
+  #bodyLeft = 0;
+  /** A fast answer is waiting for the socket to drain before the next request is read. */
+  #draining = false;
+  /** When the current partial head started (slow-header guard), or 0. */
+  #partialSince = 0;
+
+  constructor(socket: Socket, ctx: LaneContext) {
+    this.socket = socket;
+    this.#ctx = ctx;
+    socket.setNoDelay(true);
+    socket.setTimeout(ctx.http.keepAliveTimeout);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('timeout', () => {
+      if (this.idle) socket.destroy();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('end', () => {
+      if (this.#bridge === undefined) socket.end();
+      else this.#bridge.push(null);
+    });
+    socket.on('close', () => this.#bridge?.destroy());
+  }
+
+  /** Nothing in flight and nothing buffered: safe to close. Node decides for connections it owns. */
+  get idle(): boolean {
+    return (
+      !this.#handedOver &&
+      !this.#forwardedOpen &&
+      !this.#draining &&
+      this.#pending === undefined &&
+      this.socket.writableLength === 0 &&
+      (this.#bridge === undefined || this.#bridge.idle)
+    );
+  }
+
+  forwardedFinished(): void {
+    this.#forwardedOpen = false;
+    if (!this.#handedOver) this.#pump();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#handedOver) {
+      this.#toNode(chunk);
+      return;
+    }
+    let rest = chunk;
+    if (this.#bodyLeft > 0) {
+      const body = rest.subarray(0, this.#bodyLeft);
+      this.#bodyLeft -= body.length;
+      this.#toNode(body);
+      rest = rest.subarray(body.length);
+      if (rest.length === 0) return;
+    }
+    this.#pending = this.#pending === undefined ? rest : Buffer.concat([this.#pending, rest]);
+    this.#pump();
+  }
+
+  /** Reads and answers or forwards complete requests, one at a time. */
+  #pump(): void {
+    while (this.#pending !== undefined && !this.#forwardedOpen && !this.#draining && !this.#handedOver) {
+      const pending = this.#pending;
+      const end = pending.indexOf(HEAD_END);
+      if (end === -1 || end > MAX_HEAD_BYTES) {
+        if (pending.length > MAX_HEAD_BYTES) this.#handOver();
+        else this.#guardPartialHead();
+        break;
+      }
+      this.#partialSince = 0;
+      const reading = readRequestHead(pending.toString('latin1', 0, end));
+      if (reading.kind === 'unsure') {
+        this.#handOver();
+        break;
+      }
+      const headBytes = end + HEAD_END.length;
+      const answer =
+        reading.bodyLength === 0
+          ? this.#ctx.lookup(reading.method, reading.target, reading.headers)
+          : undefined;
+      if (answer !== undefined) {
+        this.#consume(headBytes);
+        this.#ctx.counts.laneHits++;
+        this.#write(answer);
+        continue;
+      }
+      const carried = Math.min(pending.length - headBytes, reading.bodyLength);
+      this.#forwardedOpen = true;
+      this.#ctx.counts.laneForwarded++;
+      this.#bodyLeft = reading.bodyLength - carried;
+      this.#toNode(pending.subarray(0, headBytes + carried));
+      this.#consume(headBytes + carried);
+    }
+    // Pipelined bytes behind an open response: stop reading once a bound is held.
+    if ((this.#pending?.length ?? 0) > MAX_PENDING_BYTES) this.socket.pause();
+    else if (this.#bridge?.wantsInput !== false) this.socket.resume();
+  }
+
+  #consume(bytes: number): void {
+    const pending = this.#pending;
+    this.#pending = pending === undefined || bytes >= pending.length ? undefined : pending.subarray(bytes);
+  }
+
+  #write(answer: FastAnswer): void {
+    const socket = this.socket;
+    socket.cork();
+    let flowing = socket.write(answer.headText + this.#ctx.tail(), 'latin1');
+    if (!answer.headOnly) flowing = socket.write(answer.object.body);
+    socket.uncork();
+    if (!flowing) {
+      this.#draining = true;
+      socket.once('drain', () => {
+        this.#draining = false;
+        this.#pump();
+      });
+    }
+  }
+
+  /** A client that takes longer than Node's headersTimeout to send one head is cut off. */
+  #guardPartialHead(): void {
+    const t = Date.now();
+    if (this.#partialSince === 0) this.#partialSince = t;
+    else if (t - this.#partialSince > this.#ctx.http.headersTimeout) this.socket.destroy();
+  }
+
+  /** Node's parser takes this connection's remaining bytes, from the current request on. */
+  #handOver(): void {
+    this.#handedOver = true;
+    this.#ctx.counts.laneHandovers++;
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending !== undefined) this.#toNode(pending);
+  }
+
+  /**
+   * Node destroyed its socket: an aborted response (or any Node-owned connection) aborts the
+   * client's; an idle bridge closed at shutdown lets a fast answer still being written finish.
+   */
+  #bridgeDestroyed(): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    if (this.#forwardedOpen || this.#handedOver || !(this.#draining || socket.writableLength > 0))
+      socket.destroy();
+    else socket.end();
+  }
+
+  #toNode(bytes: Buffer): void {
+    let bridge = this.#bridge;
+    if (bridge === undefined) {
+      bridge = new BridgeSocket(this.socket, {
+        // Node ended its side (Connection: close, an error response): nothing more is read here.
+        ended: () => {
+          this.#handedOver = true;
+        },
+        destroyed: () => this.#bridgeDestroyed(),
+      });
+      this.#bridge = bridge;
+      this.#ctx.byBridge.set(bridge, this);
+      this.#ctx.http.emit('connection', bridge);
+    }
+    if (!bridge.push(bytes)) this.socket.pause();
+  }
+}
+
+/** What the bridge tells its lane. */
+interface BridgeEvents {
+  /** Node ended the connection (its response said Connection: close). */
+  ended(): void;
+  /** Node destroyed the connection. */
+  destroyed(): void;
+}
+
+/**
+ * The in-memory socket Node's HTTP server reads forwarded requests from and writes responses to.
+ * Writes go straight to the client socket with its backpressure; destroying either side destroys
+ * both, so an aborted response is an aborted connection for the client.
+ */
+class BridgeSocket extends Duplex {
+  readonly #client: Socket;
+  readonly #events: BridgeEvents;
+  /** Writes handed to the client socket whose callback is still pending (waiting for drain). */
+  #waiting = 0;
+  wantsInput = true;
+
+  constructor(client: Socket, events: BridgeEvents) {
+    super({ allowHalfOpen: true });
+    this.#client = client;
+    this.#events = events;
+  }
+
+  get idle(): boolean {
+    return this.#waiting === 0 && this.writableLength === 0;
+  }
+
+  override push(chunk: Buffer | null): boolean {
+    const more = super.push(chunk);
+    this.wantsInput = more;
+    return more;
+  }
+
+  override _read(): void {
+    this.wantsInput = true;
+    this.#client.resume();
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.#afterWrite(this.#client.write(chunk, encoding), done);
+  }
+
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    done: (error?: Error | null) => void,
+  ): void {
+    const client = this.#client;
+    client.cork();
+    let flowing = true;
+    for (const { chunk, encoding } of chunks) flowing = client.write(chunk, encoding);
+    client.uncork();
+    this.#afterWrite(flowing, done);
+  }
+
+  #afterWrite(flowing: boolean, done: (error?: Error | null) => void): void {
+    if (flowing) {
+      done();
+      return;
+    }
+    this.#waiting++;
+    this.#client.once('drain', () => {
+      this.#waiting--;
+      done();
+    });
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    this.#events.ended();
+    this.#client.end();
+    done();
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.#events.destroyed();
+    done(error);
+  }
+
+  // The net.Socket surface Node's HTTP server uses; timeouts are the lane's (client socket).
+  setTimeout(_ms: number, _callback?: () => void): this {
+    return this;
+  }
+  setNoDelay(_noDelay?: boolean): this {
+    return this;
+  }
+  setKeepAlive(_enable?: boolean, _delay?: number): this {
+    return this;
+  }
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+  get remoteAddress(): string | undefined {
+    return this.#client.remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return this.#client.remotePort;
+  }
+  get remoteFamily(): string | undefined {
+    return this.#client.remoteFamily;
+  }
+  get localAddress(): string | undefined {
+    return this.#client.localAddress;
+  }
+  get localPort(): number | undefined {
+    return this.#client.localPort;
+  }
+  address(): ReturnType<Socket['address']> {
+    return this.#client.address();
+  }
+}
