@@ -164,6 +164,51 @@ export function trackShieldResponse(
   });
 }
 
+/** What the fast lane (fast-lane.ts) knows about a hit it answered itself. */
+export interface LaneHitFacts {
+  readonly startedAt: number;
+  readonly method: string;
+  /** Request target as sent. */
+  readonly target: string;
+  /** Request headers, flat `[name, value, …]` as sent. */
+  readonly requestHeaders: readonly string[];
+  /** Response headers, flat, as written (without Date/Connection, like Node's path). */
+  readonly responseHeaders: readonly string[];
+  readonly bodyBytes: number;
+  /** The client went away before the whole response was handed to the kernel. */
+  readonly aborted: boolean;
+}
+
+/**
+ * The egress record of a fast-lane hit: the same fields `trackShieldResponse` fills for a hit
+ * answered by Node's server (tested to match).
+ *
+ * @example log.write(laneHitRecord(facts, Date.now()))
+ */
+export function laneHitRecord(facts: LaneHitFacts, now: number): EgressRecord {
+  const q = facts.target.indexOf('?');
+  const cmcdHeaders: Record<string, string> = {};
+  const raw = facts.requestHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] ?? '').toLowerCase();
+    if (name.startsWith('cmcd-')) cmcdHeaders[name] = raw[i + 1] ?? '';
+  }
+  return buildEgressRecord({
+    ts: facts.startedAt,
+    tier: 'shield',
+    status: 200,
+    cacheStatus: 'HIT',
+    // Like Node's path: the body handed to the socket counts, even when the client then went away.
+    bytes: facts.method === 'HEAD' ? 0 : facts.bodyBytes,
+    headerBytes: headerBytesOf(200, headerPairs(facts.responseHeaders)),
+    path: q === -1 ? facts.target : facts.target.slice(0, q),
+    cmcd: parseCmcd(facts.target, cmcdHeaders),
+    originBytes: 0,
+    durationMs: now - facts.startedAt,
+    aborted: facts.aborted,
+  });
+}
+
 /** Header pairs (lower-case names) from a header object or a flat `[name, value, …]` list. */
 function headerPairs(headers: unknown): [string, string][] {
   const text = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v));

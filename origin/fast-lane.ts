@@ -17,7 +17,7 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { readRequestHead } from '../src/core/http/request-head.ts';
+import { readRequestHead, type SimpleRequestHead } from '../src/core/http/request-head.ts';
 import type { FastAnswer, HitLookup } from './routes/fast-hit.ts';
 
 /** What the lane needs, passed in. */
@@ -29,6 +29,19 @@ export interface FastLaneOptions {
   readonly now: () => number;
   /** Plain counters the metrics mirror at scrape time. */
   readonly counts: LaneCounts;
+  /** Called once per hit answered here, when it has been written or the client went away (egress records). */
+  readonly onAnswered?: (hit: AnsweredHit) => void;
+}
+
+/** A hit the lane answered, for the egress ledger. */
+export interface AnsweredHit {
+  readonly startedAt: number;
+  readonly method: string;
+  readonly target: string;
+  readonly requestHeaders: readonly string[];
+  readonly responseHeaders: readonly string[];
+  readonly bodyBytes: number;
+  readonly aborted: boolean;
 }
 
 /** What the lane counts (a subset of the shield's hot counters). */
@@ -61,7 +74,7 @@ const MAX_PENDING_BYTES = 64 * 1024;
  * @example const lane = createFastLane({ http, lookup, now }); net.createServer(lane.accept).listen(port);
  */
 export function createFastLane(options: FastLaneOptions): FastLane {
-  const { http, lookup, now, counts } = options;
+  const { http, lookup, now, counts, onAnswered } = options;
   const lanes = new Set<Lane>();
   const byBridge = new WeakMap<Duplex, Lane>();
   let dateSecond = -1;
@@ -85,7 +98,7 @@ export function createFastLane(options: FastLaneOptions): FastLane {
 
   return {
     accept(socket) {
-      const lane = new Lane(socket, { http, lookup, tail, byBridge, counts });
+      const lane = new Lane(socket, { http, lookup, now, tail, byBridge, counts, onAnswered });
       lanes.add(lane);
       socket.once('close', () => lanes.delete(lane));
     },
@@ -107,6 +120,8 @@ interface LaneContext {
   readonly tail: () => string;
   readonly byBridge: WeakMap<Duplex, Lane>;
   readonly counts: LaneCounts;
+  readonly now: () => number;
+  readonly onAnswered: ((hit: AnsweredHit) => void) | undefined;
 }
 
 /** One client connection. */
@@ -201,7 +216,7 @@ class Lane {
       if (answer !== undefined) {
         this.#consume(headBytes);
         this.#ctx.counts.laneHits++;
-        this.#write(answer);
+        this.#write(answer, this.#ctx.onAnswered && this.#report(reading, answer));
         continue;
       }
       const carried = Math.min(pending.length - headBytes, reading.bodyLength);
@@ -221,11 +236,32 @@ class Lane {
     this.#pending = pending === undefined || bytes >= pending.length ? undefined : pending.subarray(bytes);
   }
 
-  #write(answer: FastAnswer): void {
+  /** The egress hook's callback for one answer (its headers copied now: the Age slot is shared). */
+  #report(request: SimpleRequestHead, answer: FastAnswer): (error?: Error | null) => void {
+    const startedAt = this.#ctx.now();
+    const responseHeaders = answer.headers.slice();
+    return (error) => {
+      this.#ctx.onAnswered?.({
+        startedAt,
+        method: request.method,
+        target: request.target,
+        requestHeaders: request.headers,
+        responseHeaders,
+        bodyBytes: answer.object.body.byteLength,
+        aborted: error !== undefined && error !== null,
+      });
+    };
+  }
+
+  #write(answer: FastAnswer, written?: (error?: Error | null) => void): void {
     const socket = this.socket;
     socket.cork();
-    let flowing = socket.write(answer.headText + this.#ctx.tail(), 'latin1');
-    if (!answer.headOnly) flowing = socket.write(answer.object.body);
+    let flowing = socket.write(
+      answer.headText + this.#ctx.tail(),
+      'latin1',
+      answer.headOnly ? written : undefined,
+    );
+    if (!answer.headOnly) flowing = socket.write(answer.object.body, written);
     socket.uncork();
     if (!flowing) {
       this.#draining = true;

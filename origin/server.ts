@@ -18,11 +18,11 @@ import { createRetentionBudget } from './cache/retention.ts';
 import { createLruStore, type ObjectStore } from './cache/store.ts';
 import { createTieredStore } from './cache/tiered-store.ts';
 import type { ShieldConfig } from './config.ts';
-import { type ShieldEgressLog, trackShieldResponse } from './egress.ts';
+import { laneHitRecord, type ShieldEgressLog, trackShieldResponse } from './egress.ts';
 import { openAlertedEgressLog } from './egress-alerts.ts';
 import { upstreamBytesOf, withOriginEgress } from './egress-origin.ts';
 import { ShieldError } from './errors.ts';
-import { createFastLane } from './fast-lane.ts';
+import { type AnsweredHit, createFastLane } from './fast-lane.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
 import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createContentRoute } from './routes/content.ts';
@@ -239,27 +239,34 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   }
 
   // Fresh whole-object hits are answered synchronously (routes/fast-hit.ts), on the raw socket when
-  // the fast lane is on (fast-lane.ts); both are off while per-request hooks (egress records, access
-  // lines) must see every response through handle().
-  const lookup =
-    egress === undefined && !accessLog
-      ? createHitLookup({
-          get: (key) => store.get(key),
-          now,
-          checkSecret,
-          corsFor,
-          keyOf: createKeyOf(normalizePath, (raw) => contentQuery(new URLSearchParams(raw))),
-          onHit: content.onFastHit,
-          cmcd: config.prefetch.cmcd,
-        })
-      : undefined;
-  const fastHit = lookup && createFastHit(lookup);
+  // the fast lane is on (fast-lane.ts, which writes their egress records itself). Off while debug
+  // access lines must see every response through handle(); Node's in-server fast path is also off
+  // while egress records are on (handle() records them).
+  const lookup = !accessLog
+    ? createHitLookup({
+        get: (key) => store.get(key),
+        now,
+        checkSecret,
+        corsFor,
+        keyOf: createKeyOf(normalizePath, (raw) => contentQuery(new URLSearchParams(raw))),
+        onHit: content.onFastHit,
+        cmcd: config.prefetch.cmcd,
+      })
+    : undefined;
+  const fastHit = lookup && egress === undefined ? createFastHit(lookup) : undefined;
   const server = createServer((req, res) => {
     if (fastHit === undefined || !fastHit(req, res)) void handle(req, res);
   });
+  const onAnswered = egress && ((hit: AnsweredHit) => egress.write(laneHitRecord(hit, now())));
   const lane =
     lookup && config.fastLane
-      ? createFastLane({ http: server, lookup, now, counts: metrics.counts })
+      ? createFastLane({
+          http: server,
+          lookup,
+          now,
+          counts: metrics.counts,
+          ...(onAnswered && { onAnswered }),
+        })
       : undefined;
   const listener = lane === undefined ? server : createNetServer({ noDelay: true }, lane.accept);
   await new Promise<void>((resolve, reject) => {

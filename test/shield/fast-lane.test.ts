@@ -3,7 +3,10 @@
  * pipelining, split packets, framing edge cases and hand-over to Node's parser are visible.
  */
 import { connect } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createShieldEgressLog } from '../../origin/egress.ts';
+import type { EgressRecord } from '../../src/core/ledger/record.ts';
 import { IMMUTABLE, type Pair, send, startPair } from './helpers.ts';
 
 const pairs: Pair[] = [];
@@ -11,8 +14,11 @@ afterEach(async () => {
   for (const p of pairs.splice(0)) await p.close();
 });
 
-async function pair(env: Record<string, string> = {}): Promise<Pair> {
-  const p = await startPair(env);
+async function pair(
+  env: Record<string, string> = {},
+  deps: Parameters<typeof startPair>[1] = {},
+): Promise<Pair> {
+  const p = await startPair(env, deps);
   pairs.push(p);
   p.upstream.route('/v/a.ts', { body: 'segment-a', headers: IMMUTABLE });
   p.upstream.route('/v/b.ts', { body: 'segment-b', headers: IMMUTABLE });
@@ -195,5 +201,25 @@ describe('fast lane', () => {
       [401, undefined],
     ]);
     expect(JSON.parse(rs[1]?.body ?? '')).toMatchObject({ code: 'SHIELD_ERR_UNAUTHORIZED' });
+  });
+
+  it('writes the same egress record for a hit it answers as Node’s path does', async () => {
+    const lines: string[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (c: Buffer) => lines.push(...c.toString('utf8').split('\n').filter(Boolean)));
+    const p = await pair({}, { egressLog: createShieldEgressLog(sink) });
+    await send(p.shield.url, '/v/a.ts');
+    const cmcd = 'CMCD-Session: sid="s-1",st=v\r\n';
+    // The first hit stays on the lane; the second (Connection: close) is answered by Node's server.
+    await exchange(p.shield.url, [get('/v/a.ts', cmcd) + get('/v/a.ts', `${cmcd}Connection: close\r\n`)]);
+    for (let i = 0; i < 50 && lines.length < 4; i++) await new Promise((r) => setTimeout(r, 20));
+    const hits = lines
+      .map((l) => JSON.parse(l) as EgressRecord)
+      .filter((r) => r.tier === 'shield' && r.cacheStatus === 'HIT')
+      .map(({ ts: _ts, durationMs: _d, ...rest }) => rest);
+    expect(hits).toHaveLength(2);
+    expect(hits[0]).toEqual(hits[1]);
+    expect(hits[0]).toMatchObject({ bytes: 9, sessionId: 's-1', originBytes: 0, status: 200 });
+    expect((await send(p.shield.url, '/metrics')).body.toString()).toMatch(/^shield_fast_lane_hits_total 1$/m);
   });
 });
