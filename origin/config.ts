@@ -39,6 +39,8 @@ export interface ShieldConfig {
   readonly breakerCooldownMs: number;
   /** How long shutdown lets in-flight responses finish before cutting connections. */
   readonly shutdownGraceMs: number;
+  /** An idle client connection (no response owed) is closed after this long without traffic. */
+  readonly keepAliveTimeoutMs: number;
   /** Exact origins or `*`. */
   readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;
@@ -82,6 +84,8 @@ export const SHIELD_DEFAULTS = Object.freeze({
   SHIELD_BREAKER_FAILURES: '5',
   SHIELD_BREAKER_COOLDOWN_MS: '5000',
   SHIELD_SHUTDOWN_GRACE_MS: '10000',
+  // Node's default; also how long a client may stay silent inside a request head.
+  SHIELD_KEEPALIVE_TIMEOUT_MS: '5000',
   SHIELD_CORS_ORIGINS: '*',
   // Secure by default (DESIGN.md "Edge → shield"): the shield answers only the edge's credential.
   SHIELD_AUTH: 'required',
@@ -125,6 +129,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
   const breakerFailures = integer('SHIELD_BREAKER_FAILURES', 0, 1_000);
   const breakerCooldownMs = integer('SHIELD_BREAKER_COOLDOWN_MS', 1, 600_000);
   const shutdownGraceMs = integer('SHIELD_SHUTDOWN_GRACE_MS', 0, 600_000);
+  const keepAliveTimeoutMs = integer('SHIELD_KEEPALIVE_TIMEOUT_MS', 100, 600_000);
   const sharedSecret = env.SHIELD_SHARED_SECRET;
   const auth = read('SHIELD_AUTH').trim();
   if (auth !== 'required' && auth !== 'off') {
@@ -172,6 +177,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
       breakerFailures,
       breakerCooldownMs,
       shutdownGraceMs,
+      keepAliveTimeoutMs,
       sharedSecret,
       corsOrigins: Object.freeze(corsOrigins),
       logLevel,

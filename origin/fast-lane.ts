@@ -89,11 +89,14 @@ export function createFastLane(options: FastLaneOptions): FastLane {
     // What Node's ServerResponse adds after the user's headers on a keep-alive response.
     return `Date: ${dateText}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(http.keepAliveTimeout / 1000)}\r\n\r\n`;
   };
-  // Every forwarded request: hold the lane until its response has been handed to the socket.
+  // Every forwarded request: hold the lane until its response has been handed to the socket, and
+  // count it open until it closes (idle timeout, shutdown).
   http.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const lane = byBridge.get(req.socket as unknown as Duplex);
     if (lane === undefined) return;
+    lane.nodeOpen++;
     res.once('finish', () => lane.forwardedFinished());
+    res.once('close', () => lane.nodeOpen--);
   });
 
   return {
@@ -140,6 +143,8 @@ class Lane {
   #draining = false;
   /** When the current partial head started (slow-header guard), or 0. */
   #partialSince = 0;
+  /** Requests Node's server is answering on this connection (response not closed yet). */
+  nodeOpen = 0;
 
   constructor(socket: Socket, ctx: LaneContext) {
     this.socket = socket;
@@ -147,6 +152,8 @@ class Lane {
     socket.setNoDelay(true);
     socket.setTimeout(ctx.http.keepAliveTimeout);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    // Keep-alive idle timeout, and the cut-off for a client that goes quiet inside a request head
+    // (Node's own timers would not run: its socket here is the bridge).
     socket.on('timeout', () => {
       if (this.idle) socket.destroy();
     });
@@ -158,13 +165,15 @@ class Lane {
     socket.on('close', () => this.#bridge?.destroy());
   }
 
-  /** Nothing in flight and nothing buffered: safe to close. Node decides for connections it owns. */
+  /**
+   * No response owed or being written: safe to close. A partial request head counts as idle, as it
+   * does for Node's closeIdleConnections.
+   */
   get idle(): boolean {
     return (
-      !this.#handedOver &&
+      this.nodeOpen === 0 &&
       !this.#forwardedOpen &&
       !this.#draining &&
-      this.#pending === undefined &&
       this.socket.writableLength === 0 &&
       (this.#bridge === undefined || this.#bridge.idle)
     );

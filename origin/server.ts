@@ -257,6 +257,7 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   const server = createServer((req, res) => {
     if (fastHit === undefined || !fastHit(req, res)) void handle(req, res);
   });
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
   const onAnswered = egress && ((hit: AnsweredHit) => egress.write(laneHitRecord(hit, now())));
   const lane =
     lookup && config.fastLane

@@ -28,6 +28,7 @@ describe('parseShieldConfig', () => {
       breakerFailures: 5,
       breakerCooldownMs: 5000,
       shutdownGraceMs: 10000,
+      keepAliveTimeoutMs: 5000,
       sharedSecret: 's3cret',
       corsOrigins: ['*'],
       logLevel: 'info',

@@ -220,6 +220,23 @@ describe('fast lane', () => {
     expect(hits).toHaveLength(2);
     expect(hits[0]).toEqual(hits[1]);
     expect(hits[0]).toMatchObject({ bytes: 9, sessionId: 's-1', originBytes: 0, status: 200 });
-    expect((await send(p.shield.url, '/metrics')).body.toString()).toMatch(/^shield_fast_lane_hits_total 1$/m);
+    expect((await send(p.shield.url, '/metrics')).body.toString()).toMatch(
+      /^shield_fast_lane_hits_total 1$/m,
+    );
+  });
+
+  it('closes a connection that goes quiet inside a head or between requests, never one owed a response', async () => {
+    const p = await pair({ SHIELD_KEEPALIVE_TIMEOUT_MS: '300' });
+    p.upstream.route('/v/slow.ts', { body: 'slow-bytes', headers: IMMUTABLE, delayMs: 900 });
+    const started = Date.now();
+    const [quiet, slow] = await Promise.all([
+      exchange(p.shield.url, ['GET /v/a.ts HTTP/1.1\r\nHost:']),
+      exchange(p.shield.url, [get('/v/slow.ts')]),
+    ]);
+    expect(quiet.length).toBe(0);
+    const [r] = parseResponses(slow);
+    expect([r?.status, r?.body]).toEqual([200, 'slow-bytes']);
+    // Closed for idleness only after the 900 ms response, not at 300 ms into it.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 });
