@@ -5,6 +5,7 @@
 import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRandom } from '../../bench/lib/prng.ts';
 import { createShieldEgressLog } from '../../origin/egress.ts';
 import type { EgressRecord } from '../../src/core/ledger/record.ts';
 import { IMMUTABLE, type Pair, send, startPair } from './helpers.ts';
@@ -238,5 +239,42 @@ describe('fast lane', () => {
     expect([r?.status, r?.body]).toEqual([200, 'slow-bytes']);
     // Closed for idleness only after the 900 ms response, not at 300 ms into it.
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it('gives the same responses however a pipelined stream is cut into packets (seeded)', async () => {
+    const p = await pair();
+    await send(p.shield.url, '/v/a.ts');
+    const purge = JSON.stringify({ url: '/v/b.ts' });
+    const stream = Buffer.from(
+      get('/v/a.ts') +
+        get('/v/b.ts') +
+        `HEAD /v/a.ts HTTP/1.1\r\nHost: s\r\n\r\n` +
+        `POST /purge HTTP/1.1\r\nHost: s\r\nContent-Length: ${purge.length}\r\n\r\n${purge}` +
+        get('/v/a.ts', 'Origin: https://player.example\r\n') +
+        get('/v/nope.ts') +
+        last('/v/b.ts'),
+    );
+    const summary = (raw: Buffer) =>
+      parseResponses(raw, [false, false, true]).map((r) => [r.status, r.headers['x-cache'], r.body.length]);
+    const random = createRandom(20261126);
+    for (let round = 0; round < 12; round++) {
+      const parts: Buffer[] = [];
+      for (let at = 0; at < stream.length; ) {
+        const size = 1 + Math.floor(random() * 40);
+        parts.push(stream.subarray(at, at + size));
+        at += size;
+      }
+      const rs = summary(await exchange(p.shield.url, parts, round % 3 === 0 ? 1 : 0));
+      // b is purged in the middle of the stream, so its second request is a MISS again.
+      expect(rs, `round ${round}`).toEqual([
+        [200, 'HIT', 9],
+        [200, round === 0 ? 'MISS' : 'HIT', 9],
+        [200, 'HIT', 0],
+        [200, undefined, rs[3]?.[2]],
+        [200, 'HIT', 9],
+        [404, round === 0 ? 'MISS' : 'HIT', rs[5]?.[2]], // negative caching
+        [200, 'MISS', 9],
+      ]);
+    }
   });
 });
