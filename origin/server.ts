@@ -8,13 +8,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import type { Writable } from 'node:stream';
+import { createByteBudget } from '../src/core/cache/byte-budget.ts';
 import { contentQuery } from '../src/core/cache/upstream-query.ts';
 import { corsHeaders, corsPreflightHeaders } from '../src/core/http/cors.ts';
 import { normalizeRequestPath } from '../src/core/http/path.ts';
 import { AUTH_HEADER, createSecretCheck } from './auth.ts';
 import { openDiskTier } from './cache/disk-tier.ts';
 import { createInFlight } from './cache/in-flight.ts';
-import { createRetentionBudget } from './cache/retention.ts';
 import { createLruStore, type ObjectStore } from './cache/store.ts';
 import { createTieredStore } from './cache/tiered-store.ts';
 import type { ShieldConfig } from './config.ts';
@@ -78,7 +78,7 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
       ? memory
       : createTieredStore(memory, await openDiskTier({ ...config.disk, logger }));
   const inFlight = createInFlight();
-  const retention = createRetentionBudget(config.inflightBytes);
+  const retention = createByteBudget(config.inflightBytes);
   const metrics = createShieldMetrics({
     inflightRetainedBytes: () => retention.used,
     inflightRetainedPeakBytes: () => retention.peak,

@@ -12,7 +12,7 @@
  * per-object limit does. Must not write to sockets or stores: routes and fill.ts do.
  */
 
-import type { RetentionBudget } from './retention.ts';
+import type { ByteBudget } from '../../src/core/cache/byte-budget.ts';
 
 /** Where the fill stands. */
 export type BodyState = 'filling' | 'done' | 'failed';
@@ -42,7 +42,7 @@ export interface FillBodyOptions {
   /** Stops the upstream body (nobody can use the rest). */
   readonly cancel: () => void;
   /** Total bytes all retaining fills may hold (absent: only `retainLimit` bounds a fill). */
-  readonly budget?: RetentionBudget;
+  readonly budget?: ByteBudget;
   /** Declared Content-Length: charged to the budget at once, so a fill that cannot fit never starts retaining. */
   readonly expectedBytes?: number;
 }

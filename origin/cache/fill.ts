@@ -6,6 +6,8 @@
  * stores the object only once the whole body arrived and matches Content-Length. Must not write to
  * clients (routes do) and must never store a partial body or an upstream error as success.
  */
+
+import type { ByteBudget } from '../../src/core/cache/byte-budget.ts';
 import type { StaleBounds } from '../../src/core/cache/freshness.ts';
 import { conditionalHeaders, mergeNotModified } from '../../src/core/http/conditional.ts';
 import { type ShieldError, upstreamFailure } from '../errors.ts';
@@ -14,7 +16,6 @@ import type { Upstream } from '../upstream/failover.ts';
 import { upstreamRequestHeaders } from '../upstream/pool.ts';
 import { createFillBody, type FillBody } from './fill-body.ts';
 import { declaredLength, REPLAY_HEADERS, replayHeaders, shareable, storageDecision } from './policy.ts';
-import type { RetentionBudget } from './retention.ts';
 import type { CachedObject, ObjectStore } from './store.ts';
 
 /** What a fill needs, passed in. */
@@ -29,7 +30,7 @@ export interface FillDeps {
   readonly now: () => number;
   readonly logger: Logger;
   /** Bounds the bytes all fills in flight retain (SHIELD_INFLIGHT_BYTES); absent = unbounded. */
-  readonly retention?: RetentionBudget;
+  readonly retention?: ByteBudget;
   /** Called with the body bytes of every finished upstream body (metrics). */
   readonly onUpstreamBytes?: (bytes: number) => void;
 }

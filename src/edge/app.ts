@@ -8,6 +8,7 @@
  * response on the way out, errors included; auth and geo run before anything touches the cache.
  */
 import { Hono } from 'hono';
+import { createByteBudget } from '../core/cache/byte-budget.ts';
 import { regionMaxBitrateKbps } from '../core/cmcd/cmsd.ts';
 import { contentKindOf } from '../core/hls/content-kind.ts';
 import { createVerifiers } from './auth/verifiers.ts';
@@ -70,7 +71,12 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
     cache: deps.cache,
     shield,
     now: deps.now,
-    coalescer: createCoalescer(),
+    coalescer: createCoalescer({
+      // Bounded in total, not only per object: the isolate has 128 MB for everything.
+      budget: createByteBudget(config.inflightBytes),
+      onRefused: (refusal) =>
+        console.warn(JSON.stringify({ level: 'warn', event: 'edge-inflight-refused', ...refusal })),
+    }),
     policy: { keyParams: config.cache.keyParams, ttl: config.cache.ttl },
   };
 

@@ -18,6 +18,7 @@ export interface EdgeEnv extends CacheEnv, AuthEnv, GeoEnv, ManifestEnv, EgressE
   readonly SHIELD_SHARED_SECRET?: string;
   readonly CORS_ORIGINS?: string;
   readonly SHIELD_TIMEOUT_MS?: string;
+  readonly CACHE_INFLIGHT_BYTES?: string;
 }
 
 export interface EdgeConfig {
@@ -38,6 +39,8 @@ export interface EdgeConfig {
   readonly manifest: ManifestConfig;
   /** Egress ledger sinks, contentId depth, viewer hash salt, CMSD identity (config-egress.ts). */
   readonly egress: EgressConfig;
+  /** Bytes all single-flights of one isolate may retain for late joiners (coalesce.ts). */
+  readonly inflightBytes: number;
 }
 
 export interface ConfigIssue {
@@ -54,9 +57,13 @@ export const EDGE_CONFIG_DEFAULTS = {
   SHIELD_URLS: 'http://127.0.0.1:8081',
   CORS_ORIGINS: '*',
   SHIELD_TIMEOUT_MS: '10000',
+  // 48 MiB: well under the 128 MB isolate limit, leaving room for the rest of the Worker.
+  CACHE_INFLIGHT_BYTES: String(48 * 2 ** 20),
 } as const;
 
 const MAX_TIMEOUT_MS = 300_000;
+/** The Workers isolate memory limit: a larger in-flight budget could never be honoured. */
+const MAX_INFLIGHT_BYTES = 128 * 2 ** 20;
 // RFC 9110 §5.5 field-value, restricted to visible ASCII so the secret survives every proxy intact.
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
@@ -71,6 +78,10 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly Confi
   const corsOrigins = parseCorsOrigins(env.CORS_ORIGINS ?? EDGE_CONFIG_DEFAULTS.CORS_ORIGINS, issues);
   const shieldTimeoutMs = parseTimeout(
     env.SHIELD_TIMEOUT_MS ?? EDGE_CONFIG_DEFAULTS.SHIELD_TIMEOUT_MS,
+    issues,
+  );
+  const inflightBytes = parseInflightBytes(
+    env.CACHE_INFLIGHT_BYTES ?? EDGE_CONFIG_DEFAULTS.CACHE_INFLIGHT_BYTES,
     issues,
   );
   const cache = parseCacheConfig(env);
@@ -101,6 +112,7 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly Confi
       geo,
       manifest,
       egress,
+      inflightBytes,
     }),
   );
 }
@@ -173,6 +185,19 @@ function parseTimeout(value: string, issues: ConfigIssue[]): number {
     issues.push({
       key: 'SHIELD_TIMEOUT_MS',
       expected: `an integer number of milliseconds between 1 and ${MAX_TIMEOUT_MS}`,
+      found: JSON.stringify(value),
+    });
+    return 0;
+  }
+  return n;
+}
+
+function parseInflightBytes(value: string, issues: ConfigIssue[]): number {
+  const n = /^\d{1,10}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!(n >= 0 && n <= MAX_INFLIGHT_BYTES)) {
+    issues.push({
+      key: 'CACHE_INFLIGHT_BYTES',
+      expected: `an integer number of bytes between 0 and ${MAX_INFLIGHT_BYTES}`,
       found: JSON.stringify(value),
     });
     return 0;

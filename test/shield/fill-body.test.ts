@@ -1,7 +1,7 @@
 /** The shared filling body: readers, retention, lag bound and upstream flow control. */
 import { describe, expect, it } from 'vitest';
 import { createFillBody, type FillBodyOptions } from '../../origin/cache/fill-body.ts';
-import { createRetentionBudget } from '../../origin/cache/retention.ts';
+import { createByteBudget } from '../../src/core/cache/byte-budget.ts';
 
 const chunk = (n: number) => Buffer.alloc(n, 1);
 
@@ -101,7 +101,7 @@ describe('createFillBody', () => {
   });
 
   it('charges an undeclared length chunk by chunk and stops retaining when the shared budget is spent', () => {
-    const budget = createRetentionBudget(250);
+    const budget = createByteBudget(250);
     const { b: first } = body({ budget });
     const { b: second } = body({ budget });
     const reader = second.reader(() => {});
@@ -121,7 +121,7 @@ describe('createFillBody', () => {
   });
 
   it('refuses retention up front when a declared length does not fit, and returns a failed body’s charge', () => {
-    const budget = createRetentionBudget(1000);
+    const budget = createByteBudget(1000);
     const { b: big } = body({ budget, expectedBytes: 600 });
     const { b: other } = body({ budget, expectedBytes: 600 });
     expect(big.retained).toBe(true);

@@ -6,8 +6,9 @@
  * HIT: fresh stored object. STALE: past its TTL but inside the stale-while-revalidate window (served
  * while one background refresh runs in `waitUntil`) or inside stale-if-error when the shield failed.
  * MISS: this request led the shield fetch; COALESCED: it joined one in flight and streams the same
- * bytes as they arrive. BYPASS: not storable (Set-Cookie, private/no-store, errors, keys). Range is
- * cut from the whole object, never stored as a slice; HEAD never reads a stored body. Must not cache
+ * bytes as they arrive (a flight over the isolate's in-flight byte budget stops being joinable, still
+ * streams to the waiters it has, and is not stored this time). BYPASS: not storable (Set-Cookie,
+ * private/no-store, errors, keys). Range is cut from the whole object, never stored as a slice; HEAD never reads a stored body. Must not cache
  * per-viewer responses, and must not send the viewer's Range, credentials or token to the shield.
  * Keep `fetchThroughCache(c, deps)` stable: the playlist route rewrites what it returns.
  */
@@ -101,6 +102,7 @@ export async function fetchThroughCache(c: Context<EdgeHonoEnv>, deps: CachedFet
   try {
     head = await joined.flight.head;
   } catch (error) {
+    joined.flight.release();
     // RFC 5861 §4: an error may be answered with a stale copy inside the stale-if-error window.
     if (staleOnError) {
       logEdgeError(
@@ -121,12 +123,19 @@ export async function fetchThroughCache(c: Context<EdgeHonoEnv>, deps: CachedFet
       ? 'MISS'
       : 'BYPASS';
   headers.set(X_CACHE, status);
-  if (isHead) return new Response(null, { status: head.status, headers });
+  if (isHead) {
+    joined.flight.release();
+    return new Response(null, { status: head.status, headers });
+  }
   if (range !== undefined && head.status === 200) {
     // Cut from the whole object, exactly as a later hit would; shield objects are bounded in size.
-    return sliced(await joined.flight.body, range, head.status, headers);
+    // A flight over the in-flight budget keeps no shared copy: this request reads its own.
+    const whole =
+      (await joined.flight.whole()) ??
+      new Uint8Array(await new Response(joined.flight.stream()).arrayBuffer());
+    return sliced(whole, range, head.status, headers);
   }
-  return new Response(joined.flight.subscribe(), { status: head.status, headers });
+  return new Response(joined.flight.stream(), { status: head.status, headers });
 }
 
 function joinFlight(
@@ -158,7 +167,8 @@ function refreshInBackground(
   policy: CachePolicy,
 ): void {
   if (coalescerOf(deps).has(address.cacheKey)) return;
-  joinFlight(c, deps, address, policy);
+  // Nobody reads this flight's body but the store: a waiter that never reads would hold it back.
+  joinFlight(c, deps, address, policy).flight.release();
 }
 
 async function store(

@@ -1,15 +1,16 @@
 /**
- * The byte budget for bodies held by fills in flight (SHIELD_INFLIGHT_BYTES).
+ * A byte budget for bodies held by fetches in flight: the shield's SHIELD_INFLIGHT_BYTES and an edge
+ * isolate's CACHE_INFLIGHT_BYTES.
  *
- * A fill that will be stored keeps every chunk until it completes; without a total bound, N
- * concurrent distinct misses could each hold up to SHIELD_MAX_OBJECT_BYTES and push RSS past the
- * cache bound plus overhead. Fills charge what they hold here; a fill refused a charge stops
- * retaining (it streams through with bounded lag and is not stored this time). Pure accounting:
- * must not free or touch chunks itself (fill-body.ts does) and never fails a request.
+ * A fetch whose body will be stored (or replayed to late joiners) keeps every chunk until it
+ * completes; without a total bound, N concurrent distinct misses could each hold a whole object and
+ * push memory past its limit (a shield's RSS bound, an isolate's 128 MB). Fetches charge what they
+ * hold here; one refused a charge stops retaining. Pure accounting: must not free or touch chunks
+ * itself and never fails a request.
  */
 
-/** Shared across every fill of one shield. */
-export interface RetentionBudget {
+/** Shared across every fetch of one shield or one isolate. */
+export interface ByteBudget {
   /** Charges `bytes` if they fit under the limit; false (and nothing charged) if not. */
   tryTake(bytes: number): boolean;
   /** Returns bytes charged earlier. */
@@ -19,7 +20,7 @@ export interface RetentionBudget {
   readonly used: number;
   /** Highest `used` ever seen (a test and metric hook: it must never exceed `limit`). */
   readonly peak: number;
-  /** Charges refused (each makes one fill stop retaining). */
+  /** Charges refused (each makes one fetch stop retaining). */
   readonly refused: number;
 }
 
@@ -27,12 +28,12 @@ export interface RetentionBudget {
  * Creates a budget of `limitBytes`.
  *
  * @example
- *   const budget = createRetentionBudget(256 * 2 ** 20);
+ *   const budget = createByteBudget(256 * 2 ** 20);
  *   if (!budget.tryTake(chunk.byteLength)) stopRetaining(); // … later: budget.give(held)
  */
-export function createRetentionBudget(limitBytes: number): RetentionBudget {
+export function createByteBudget(limitBytes: number): ByteBudget {
   if (!Number.isSafeInteger(limitBytes) || limitBytes < 0) {
-    throw new TypeError(`retention limit must be a non-negative integer, got ${limitBytes}`);
+    throw new TypeError(`byte budget must be a non-negative integer, got ${limitBytes}`);
   }
   let used = 0;
   let peak = 0;
