@@ -79,15 +79,30 @@ export function createFastLane(options: FastLaneOptions): FastLane {
   const byBridge = new WeakMap<Duplex, Lane>();
   let dateSecond = -1;
   let dateText = '';
-  const tail = (): string => {
+  const date = (): string => {
     const t = now();
     const second = Math.floor(t / 1000);
     if (second !== dateSecond) {
       dateSecond = second;
       dateText = new Date(t).toUTCString();
     }
+    return dateText;
+  };
+  // The response head of a hit changes only with Age and Date (once a second at most), so each
+  // object and CORS variant keeps its encoded head until one of them moves.
+  const heads = new WeakMap<readonly string[], { age: string; date: string; bytes: Buffer }>();
+  const headOf = (answer: FastAnswer): Buffer => {
+    const today = date();
+    const known = heads.get(answer.headers);
+    if (known !== undefined && known.age === answer.age && known.date === today) return known.bytes;
     // What Node's ServerResponse adds after the user's headers on a keep-alive response.
-    return `Date: ${dateText}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(http.keepAliveTimeout / 1000)}\r\n\r\n`;
+    const keepAlive = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(http.keepAliveTimeout / 1000)}`;
+    const bytes = Buffer.from(
+      `${answer.headPrefix}${answer.age}\r\nDate: ${today}\r\n${keepAlive}\r\n\r\n`,
+      'latin1',
+    );
+    heads.set(answer.headers, { age: answer.age, date: today, bytes });
+    return bytes;
   };
   // Every forwarded request: hold the lane until its response has been handed to the socket, and
   // count it open until it closes (idle timeout, shutdown).
@@ -101,7 +116,7 @@ export function createFastLane(options: FastLaneOptions): FastLane {
 
   return {
     accept(socket) {
-      const lane = new Lane(socket, { http, lookup, now, tail, byBridge, counts, onAnswered });
+      const lane = new Lane(socket, { http, lookup, now, headOf, byBridge, counts, onAnswered });
       lanes.add(lane);
       socket.once('close', () => lanes.delete(lane));
     },
@@ -120,7 +135,7 @@ export function createFastLane(options: FastLaneOptions): FastLane {
 interface LaneContext {
   readonly http: HttpServer;
   readonly lookup: HitLookup;
-  readonly tail: () => string;
+  readonly headOf: (answer: FastAnswer) => Buffer;
   readonly byBridge: WeakMap<Duplex, Lane>;
   readonly counts: LaneCounts;
   readonly now: () => number;
@@ -265,11 +280,7 @@ class Lane {
   #write(answer: FastAnswer, written?: (error?: Error | null) => void): void {
     const socket = this.socket;
     socket.cork();
-    let flowing = socket.write(
-      answer.headText + this.#ctx.tail(),
-      'latin1',
-      answer.headOnly ? written : undefined,
-    );
+    let flowing = socket.write(this.#ctx.headOf(answer), answer.headOnly ? written : undefined);
     if (!answer.headOnly) flowing = socket.write(answer.object.body, written);
     socket.uncork();
     if (!flowing) {

@@ -35,10 +35,15 @@ export interface FastHitDeps {
 /** A fresh whole-object hit, ready to write. */
 export interface FastAnswer {
   readonly object: CachedObject;
-  /** Header list (flat name, value, …) whose last value is this response's `Age`. */
+  /**
+   * Header list (flat name, value, …) whose last value is this response's `Age`. The same array for
+   * every hit on this object and CORS variant, so callers may key per-object caches on it.
+   */
   readonly headers: readonly string[];
-  /** The same headers serialised for a raw HTTP/1.1 response, up to and including this `age` line. */
-  readonly headText: string;
+  /** Status line and every header but Age, serialised for a raw HTTP/1.1 response, ending `age: `. */
+  readonly headPrefix: string;
+  /** This response's Age value. */
+  readonly age: string;
   /** HEAD: headers only. */
   readonly headOnly: boolean;
 }
@@ -123,7 +128,7 @@ export function createHitLookup(deps: FastHitDeps): HitLookup {
     const age = String(ageSeconds(object, t));
     // Callers serialise the list synchronously, so the shared Age slot can be reused.
     list[list.length - 1] = age;
-    return { object, headers: list, headText: `${prefix}${age}\r\n`, headOnly: method === 'HEAD' };
+    return { object, headers: list, headPrefix: prefix, age, headOnly: method === 'HEAD' };
   };
 }
 
