@@ -67,6 +67,19 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 const MAX_HEAD_BYTES = 16 * 1024;
 /** Unparsed bytes held before the client socket is paused (pipelined requests behind an open one). */
 const MAX_PENDING_BYTES = 64 * 1024;
+/** Bodies up to this size are written joined to their head (one Buffer, one write). */
+const SMALL_BODY_BYTES = 16 * 1024;
+/** Bound of the joined copies (small bodies duplicated next to their heads) and of encoded heads kept. */
+const MAX_JOINED_BYTES = 32 * 1024 * 1024;
+const MAX_WIRES = 10_000;
+
+/** A hit's encoded head for one Age and Date, and for a small body the head and body joined. */
+interface Wire {
+  readonly age: string;
+  readonly date: string;
+  readonly head: Buffer;
+  readonly joined: Buffer | undefined;
+}
 
 /**
  * Builds the lane over Node's server.
@@ -89,20 +102,31 @@ export function createFastLane(options: FastLaneOptions): FastLane {
     return dateText;
   };
   // The response head of a hit changes only with Age and Date (once a second at most), so each
-  // object and CORS variant keeps its encoded head until one of them moves.
-  const heads = new WeakMap<readonly string[], { age: string; date: string; bytes: Buffer }>();
-  const headOf = (answer: FastAnswer): Buffer => {
+  // object and CORS variant keeps its encoded head until one of them moves; a small body is kept
+  // joined to it, so the hit is one write of one Buffer. Bounded: cleared whole when full.
+  const wires = new Map<readonly string[], Wire>();
+  let joinedBytes = 0;
+  const wireOf = (answer: FastAnswer): Wire => {
     const today = date();
-    const known = heads.get(answer.headers);
-    if (known !== undefined && known.age === answer.age && known.date === today) return known.bytes;
+    const known = wires.get(answer.headers);
+    if (known !== undefined && known.age === answer.age && known.date === today) return known;
     // What Node's ServerResponse adds after the user's headers on a keep-alive response.
     const keepAlive = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(http.keepAliveTimeout / 1000)}`;
-    const bytes = Buffer.from(
+    const head = Buffer.from(
       `${answer.headPrefix}${answer.age}\r\nDate: ${today}\r\n${keepAlive}\r\n\r\n`,
       'latin1',
     );
-    heads.set(answer.headers, { age: answer.age, date: today, bytes });
-    return bytes;
+    const body = answer.object.body;
+    if (known?.joined !== undefined) joinedBytes -= known.joined.byteLength;
+    if (wires.size >= MAX_WIRES || joinedBytes + head.byteLength + body.byteLength > MAX_JOINED_BYTES) {
+      wires.clear();
+      joinedBytes = 0;
+    }
+    const joined = body.byteLength <= SMALL_BODY_BYTES ? Buffer.concat([head, body]) : undefined;
+    joinedBytes += joined?.byteLength ?? 0;
+    const wire = { age: answer.age, date: today, head, joined };
+    wires.set(answer.headers, wire);
+    return wire;
   };
   // Every forwarded request: hold the lane until its response has been handed to the socket, and
   // count it open until it closes (idle timeout, shutdown).
@@ -116,7 +140,7 @@ export function createFastLane(options: FastLaneOptions): FastLane {
 
   return {
     accept(socket) {
-      const lane = new Lane(socket, { http, lookup, now, headOf, byBridge, counts, onAnswered });
+      const lane = new Lane(socket, { http, lookup, now, wireOf, byBridge, counts, onAnswered });
       lanes.add(lane);
       socket.once('close', () => lanes.delete(lane));
     },
@@ -135,7 +159,7 @@ export function createFastLane(options: FastLaneOptions): FastLane {
 interface LaneContext {
   readonly http: HttpServer;
   readonly lookup: HitLookup;
-  readonly headOf: (answer: FastAnswer) => Buffer;
+  readonly wireOf: (answer: FastAnswer) => Wire;
   readonly byBridge: WeakMap<Duplex, Lane>;
   readonly counts: LaneCounts;
   readonly now: () => number;
@@ -279,10 +303,16 @@ class Lane {
 
   #write(answer: FastAnswer, written?: (error?: Error | null) => void): void {
     const socket = this.socket;
-    socket.cork();
-    let flowing = socket.write(this.#ctx.headOf(answer), answer.headOnly ? written : undefined);
-    if (!answer.headOnly) flowing = socket.write(answer.object.body, written);
-    socket.uncork();
+    const wire = this.#ctx.wireOf(answer);
+    let flowing: boolean;
+    if (answer.headOnly) flowing = socket.write(wire.head, written);
+    else if (wire.joined !== undefined) flowing = socket.write(wire.joined, written);
+    else {
+      socket.cork();
+      socket.write(wire.head);
+      flowing = socket.write(answer.object.body, written);
+      socket.uncork();
+    }
     if (!flowing) {
       this.#draining = true;
       socket.once('drain', () => {
