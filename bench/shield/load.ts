@@ -1,6 +1,6 @@
 /**
  * Load generator, run as its own process so it does not share an event loop with what it measures:
- *   node bench/shield/load.ts rate  <url> <connections> <durationMs>   → {requests, bytes, errors, rps, mbps}
+ *   node bench/shield/load.ts rate  <url> <connections> <durationMs>   → {requests, bytes, errors, rps, mbps, secs, cpuSec}
  *   node bench/shield/load.ts storm <url> <clients> [maxAgeSec clock]  → per-client ttfb/ttlb (ms) and statuses
  * With maxAgeSec the storm first fetches the object once and waits until that copy is past max-age on
  * the server's clock (`ms`: a millisecond clock like the shield's; `s`: a whole-second clock like
@@ -24,6 +24,9 @@ async function rate(target: string, connections: number, durationMs: number): Pr
   let bytes = 0;
   let errors = 0;
   const started = performance.now();
+  // This process's own CPU over the run (not its startup): ≥ ~0.9 s per second means the client, not
+  // the server, set the pace.
+  const cpuAtStart = process.cpuUsage();
   const end = started + durationMs;
   const worker = async () => {
     while (performance.now() < end) {
@@ -39,8 +42,10 @@ async function rate(target: string, connections: number, durationMs: number): Pr
   };
   await Promise.all(Array.from({ length: connections }, worker));
   const secs = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
   await pool.close();
-  out({ requests, bytes, errors, rps: requests / secs, mbps: (bytes * 8) / secs / 1e6 });
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
+  out({ requests, bytes, errors, rps: requests / secs, mbps: (bytes * 8) / secs / 1e6, secs, cpuSec });
 }
 
 /**

@@ -1,29 +1,32 @@
 /**
  * Shield bench (`npm run bench:shield [-- --duration 5000 --connections 50 --clients 500 --no-nginx]`):
  * the shield vs nginx proxy_cache vs bare Node, same pass, same fake origin, load from a separate
- * process. Measures 1 MB and 2 KB hit req/s, a miss storm (upstream requests, TTFB/TTLB p50 against
- * the origin's fill time), an expired storm (upstream requests), and the shield's RSS under a load
- * that overflows its cache. Writes bench/shield/results/latest.{json,md}. Bounded; 127.0.0.1 only.
+ * process. Measures 1 MB and 2 KB hit req/s with each server's CPU per request (load from wrk, installed
+ * when absent and root; else the Node client in load.ts, whose runs are flagged when client-bound), a
+ * miss storm (upstream requests, TTFB/TTLB p50 against the origin's fill time), an expired storm
+ * (upstream requests), and the shield's RSS under a load that overflows its cache. Writes
+ * bench/shield/results/latest.{json,md} (or --out DIR). Bounded; 127.0.0.1 only.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { type LoadGenerator, loadGeneratorLabel, measureHits, runLoad } from './hits.ts';
 import { type BenchOrigin, EXPIRED_MAX_AGE_SEC, startBenchOrigin } from './origin.ts';
 import { evaluateGoals, type Measured, renderMarkdown } from './report.ts';
 import {
   ensureNginx,
+  ensureWrk,
   rssBytes,
   startBareTarget,
   startNginxTarget,
   startShieldTarget,
   type Target,
 } from './targets.ts';
+import { wrkVersion } from './wrk.ts';
 
 const HERE = resolve(fileURLToPath(new URL('.', import.meta.url)));
-const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const { values } = parseArgs({
@@ -42,17 +45,6 @@ const clients = Number(values.clients);
 const rounds = Number(values.rounds);
 const log = (line: string) => process.stderr.write(`[bench:shield] ${line}\n`);
 
-async function load<T>(args: string[]): Promise<T> {
-  const { stdout } = await run(process.execPath, [join(HERE, 'load.ts'), ...args], { maxBuffer: 64 << 20 });
-  return JSON.parse(stdout) as T;
-}
-
-interface RateResult {
-  requests: number;
-  errors: number;
-  rps: number;
-  mbps: number;
-}
 interface StormResult {
   results: { status: number; ttfb: number; ttlb: number; sentAt: number; bytes: number; cache: string }[];
   expiryWaitMs: number;
@@ -70,55 +62,10 @@ const tally = (xs: string[]) => {
   return out;
 };
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
-
-/**
- * Hit throughput, interleaved: round after round, each server gets the same short run in turn, and
- * the median per server is kept. Other work on a shared 2-core box then biases no column.
- */
-async function measureHits(targets: readonly Target[], measured: Map<Target, Measured>): Promise<void> {
-  const paths = [
-    ['hit1mb', '/hit/1mb.ts'],
-    ['hit2kb', '/hit/2kb.m3u8'],
-  ] as const;
-  const samples = new Map<string, number[]>();
-  for (const t of targets)
-    for (const [, path] of paths) await fetch(`${t.url}${path}`).then((r) => r.arrayBuffer());
-  for (let round = 0; round < rounds; round++) {
-    for (const [key, path] of paths) {
-      for (const t of targets) {
-        const r = await load<RateResult>([
-          'rate',
-          `${t.url}${path}`,
-          String(connections),
-          String(durationMs),
-        ]);
-        const k = `${t.name}:${key}`;
-        samples.set(k, [...(samples.get(k) ?? []), r.rps]);
-        log(
-          `round ${round + 1}/${rounds} ${t.name} ${path}: ${Math.round(r.rps)} req/s (${r.errors} errors)`,
-        );
-      }
-    }
-  }
-  for (const t of targets) {
-    const m = measured.get(t);
-    if (!m) continue;
-    for (const [key] of paths) {
-      const xs = samples.get(`${t.name}:${key}`) ?? [];
-      m[key] = { rps: median(xs), samples: xs.map(Math.round) };
-    }
-    m.rssAfterHitsMb = Math.round(rssBytes(t.pid) / 2 ** 20);
-  }
-}
-
 async function measureStorms(target: Target, origin: BenchOrigin, m: Measured): Promise<void> {
   const stormPath = `/storm/${target.name}.ts`;
   const fillsBefore = origin.fillMs.length;
-  const storm = await load<StormResult>(['storm', `${target.url}${stormPath}`, String(clients)]);
+  const storm = await runLoad<StormResult>(['storm', `${target.url}${stormPath}`, String(clients)]);
   const ok = storm.results.filter((r) => r.status === 200 && r.bytes > 0);
   // Raw values (no rounding): verdicts are computed from them (report.ts).
   m.missStorm = {
@@ -137,7 +84,7 @@ async function measureStorms(target: Target, origin: BenchOrigin, m: Measured): 
   // The load process primes the object, waits until that copy is past max-age=1 on this server's
   // clock (nginx counts whole seconds, so it may need up to ~2.2 s; the shield counts ms), then storms.
   const clock = target.name === 'nginx' ? 's' : 'ms';
-  const expired = await load<StormResult>([
+  const expired = await runLoad<StormResult>([
     'storm',
     `${target.url}${expiredPath}`,
     String(clients),
@@ -176,7 +123,7 @@ async function rssUnderLoad(origin: BenchOrigin): Promise<Measured['rss']> {
       }
     };
     await Promise.all(Array.from({ length: 16 }, worker));
-    await load<RateResult>([
+    await runLoad<unknown>([
       'rate',
       `${shield.url}/rss/599.ts`,
       String(connections),
@@ -204,14 +151,23 @@ const notes: string[] = [];
 const targets: Target[] = [];
 try {
   const nginx = values['no-nginx'] ? undefined : ensureNginx((line) => notes.push(line));
+  // wrk for hit throughput: the Node client saturates its own core before the servers do (see hits.ts).
+  const wrk = ensureWrk((line) => notes.push(line));
+  const generator: LoadGenerator = wrk
+    ? { kind: 'wrk', binary: wrk, version: wrkVersion(wrk) }
+    : { kind: 'undici' };
   targets.push(await startShieldTarget(origin.url));
-  if (nginx) targets.push(await startNginxTarget(nginx, origin.url));
+  if (nginx) {
+    targets.push(await startNginxTarget(nginx, origin.url));
+    targets.push(await startNginxTarget(nginx, origin.url, { sendfile: false }));
+  }
   targets.push(await startBareTarget());
   const measured = new Map<Target, Measured>(targets.map((t) => [t, { name: t.name }]));
-  await measureHits(targets, measured);
+  await measureHits(targets, measured, { generator, connections, durationMs, rounds, log });
   for (const t of targets) {
     const m = measured.get(t);
-    if (m && t.name !== 'bare-node') await measureStorms(t, origin, m); // bare Node has no cache
+    // Storms against the shield and nginx as configured in production (sendfile does not change them).
+    if (m && (t.name === 'shield' || t.name === 'nginx')) await measureStorms(t, origin, m);
   }
   for (const t of targets.splice(0)) await t.stop();
   const rss = await rssUnderLoad(origin);
@@ -220,6 +176,7 @@ try {
     durationMs,
     rounds,
     connections,
+    loadGenerator: loadGeneratorLabel(generator, connections, durationMs),
     clients,
     loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
     notes,

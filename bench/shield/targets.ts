@@ -1,7 +1,8 @@
 /**
  * The servers the shield bench compares, each as its own process on a free 127.0.0.1 port: the
  * shield (`origin/main.ts`), nginx `proxy_cache` (lock on, use_stale updating; installed from Debian
- * packages when absent and we are root), and a bare Node server answering from memory.
+ * packages when absent and we are root), and a bare Node server answering from memory. Also finds
+ * (or installs the same way) wrk, the hit-throughput load generator.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 /** A running server under test. */
 export interface Target {
-  readonly name: 'shield' | 'nginx' | 'bare-node';
+  readonly name: 'shield' | 'nginx' | 'nginx-sendfile-off' | 'bare-node';
   readonly url: string;
   readonly pid: number;
   stop(): Promise<void>;
@@ -50,36 +51,71 @@ export async function startBareTarget(): Promise<Target> {
 
 /** Path of the nginx binary, installing it when root and absent; `undefined` with a note otherwise. */
 export function ensureNginx(note: (line: string) => void): string | undefined {
-  const candidates = ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'];
+  const paths = ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'];
+  return ensureDebianBinary('nginx', paths, 'skipping the nginx column', note);
+}
+
+/**
+ * Path of the wrk binary (the hit-throughput load generator), installing it when root and absent;
+ * `undefined` with a note otherwise (the bench then falls back to the Node client, load.ts `rate`).
+ *
+ * @example const wrk = ensureWrk((line) => notes.push(line)); // '/usr/bin/wrk'
+ */
+export function ensureWrk(note: (line: string) => void): string | undefined {
+  const without = 'hit runs use the Node client (load.ts rate), whose req/s are client-bound';
+  return ensureDebianBinary('wrk', ['/usr/bin/wrk', '/usr/local/bin/wrk'], without, note);
+}
+
+/**
+ * The first existing candidate path; else, when root, installs `pkg` from Debian packages (retrying
+ * after `apt-get update`, for a stale or empty package index) and looks again. `without` says what
+ * the bench does instead when the binary cannot be had.
+ */
+function ensureDebianBinary(
+  pkg: string,
+  candidates: readonly string[],
+  without: string,
+  note: (line: string) => void,
+): string | undefined {
   const found = candidates.find((p) => existsSync(p));
   if (found) return found;
+  const hint = `apt-get install -y --no-install-recommends ${pkg}`;
   if (process.getuid?.() !== 0) {
+    note(`${pkg} not installed and not root: ${without} (${hint})`);
+    return undefined;
+  }
+  note(`installing ${pkg} from Debian packages…`);
+  const apt = (args: string[]) => execFileSync('apt-get', args, { stdio: 'ignore', timeout: 300_000 });
+  try {
+    try {
+      apt(['install', '-y', '--no-install-recommends', pkg]);
+    } catch {
+      apt(['update']);
+      apt(['install', '-y', '--no-install-recommends', pkg]);
+    }
+  } catch (error) {
     note(
-      'nginx not installed and not root: skipping the nginx column (apt-get install -y --no-install-recommends nginx)',
+      `${pkg} could not be installed: ${without} (${error instanceof Error ? error.message : String(error)})`,
     );
     return undefined;
   }
-  note('installing nginx from Debian packages…');
-  try {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'nginx'], {
-      stdio: 'ignore',
-      timeout: 300_000,
-    });
-  } catch {
-    execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 300_000 });
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'nginx'], {
-      stdio: 'ignore',
-      timeout: 300_000,
-    });
-  }
-  return candidates.find((p) => existsSync(p));
+  const installed = candidates.find((p) => existsSync(p));
+  if (!installed) note(`${pkg} installed but not found at ${candidates.join(', ')}: ${without}`);
+  return installed;
 }
 
 /**
  * nginx proxy_cache in front of `upstream`: one worker (the shield is one process), cache lock on,
- * `proxy_cache_use_stale updating`, keep-alive to the origin, no access log.
+ * `proxy_cache_use_stale updating`, keep-alive to the origin, no access log. `sendfile` on is the
+ * usual production setting; on loopback nginx serves 1 MB hits faster with it off (measured), so the
+ * bench runs both and judges hit throughput against the faster one.
  */
-export async function startNginxTarget(binary: string, upstream: string): Promise<Target> {
+export async function startNginxTarget(
+  binary: string,
+  upstream: string,
+  options: { readonly sendfile: boolean } = { sendfile: true },
+): Promise<Target> {
+  const name = options.sendfile ? 'nginx' : 'nginx-sendfile-off';
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'edgeshield-nginx-'));
   mkdirSync(join(dir, 'cache'));
@@ -94,7 +130,7 @@ error_log ${dir}/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  sendfile on;
+  sendfile ${options.sendfile ? 'on' : 'off'};
   tcp_nopush on;
   keepalive_requests 100000;
   client_body_temp_path ${dir}/body;
@@ -121,7 +157,7 @@ http {
 `,
   );
   const proc = spawnService('nginx', binary, ['-p', dir, '-c', join(dir, 'nginx.conf')]);
-  const target = await ready('nginx', `http://127.0.0.1:${port}`, proc, '/healthz');
+  const target = await ready(name, `http://127.0.0.1:${port}`, proc, '/healthz');
   return {
     ...target,
     pid: workerPid(dir) ?? target.pid,
