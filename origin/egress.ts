@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { parseCmcd } from '../src/core/cmcd/parse.ts';
 import { buildEgressRecord, type EgressRecord, headerBytesOf } from '../src/core/ledger/record.ts';
+import type { AnsweredHit } from './fast-lane.ts';
 
 export interface ShieldEgressLog {
   /** Queues one record as an NDJSON line. Never throws, never waits. */
@@ -164,28 +165,13 @@ export function trackShieldResponse(
   });
 }
 
-/** What the fast lane (fast-lane.ts) knows about a hit it answered itself. */
-export interface LaneHitFacts {
-  readonly startedAt: number;
-  readonly method: string;
-  /** Request target as sent. */
-  readonly target: string;
-  /** Request headers, flat `[name, value, …]` as sent. */
-  readonly requestHeaders: readonly string[];
-  /** Response headers, flat, as written (without Date/Connection, like Node's path). */
-  readonly responseHeaders: readonly string[];
-  readonly bodyBytes: number;
-  /** The client went away before the whole response was handed to the kernel. */
-  readonly aborted: boolean;
-}
-
 /**
  * The egress record of a fast-lane hit: the same fields `trackShieldResponse` fills for a hit
  * answered by Node's server (tested to match).
  *
  * @example log.write(laneHitRecord(facts, Date.now()))
  */
-export function laneHitRecord(facts: LaneHitFacts, now: number): EgressRecord {
+export function laneHitRecord(facts: AnsweredHit, now: number): EgressRecord {
   const q = facts.target.indexOf('?');
   const cmcdHeaders: Record<string, string> = {};
   const raw = facts.requestHeaders;

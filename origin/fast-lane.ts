@@ -6,9 +6,9 @@
  * 2 KB hit; a bare Node `http` server reaches 0.6× nginx's req/s, a plain socket writing the same
  * bytes 1.15×. So each connection starts here: complete request heads are read with a strict
  * reader (src/core/http/request-head.ts) and a fresh whole-object GET/HEAD hit (the same
- * `HitLookup` as the in-server fast path) is answered with one corked write of a prepared head and
- * the stored Buffer. Every other request is forwarded, as its exact bytes, into Node's HTTP server
- * through a per-connection in-memory socket (`BridgeSocket`), so misses, streaming fills, errors,
+ * `HitLookup` as the in-server fast path) is answered with its encoded head and the stored Buffer
+ * (fast-lane-wire.ts). Every other request is forwarded, as its exact bytes, into Node's HTTP server
+ * through a per-connection in-memory socket (fast-lane-bridge.ts), so misses, streaming fills, errors,
  * purge and metrics keep Node's parser and response semantics. Requests are taken one at a time:
  * while a forwarded response is open, later pipelined requests wait, so responses stay in order.
  * A head the reader is unsure of (and anything after it) goes to Node for good. Must not decide
@@ -16,8 +16,10 @@
  */
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { readRequestHead, type SimpleRequestHead } from '../src/core/http/request-head.ts';
+import { BridgeSocket } from './fast-lane-bridge.ts';
+import { createWireCache, type Wire } from './fast-lane-wire.ts';
 import type { FastAnswer, HitLookup } from './routes/fast-hit.ts';
 
 /** What the lane needs, passed in. */
@@ -33,14 +35,18 @@ export interface FastLaneOptions {
   readonly onAnswered?: (hit: AnsweredHit) => void;
 }
 
-/** A hit the lane answered, for the egress ledger. */
+/** A hit the lane answered, for the egress ledger (egress.ts `laneHitRecord`). */
 export interface AnsweredHit {
   readonly startedAt: number;
   readonly method: string;
+  /** Request target as sent. */
   readonly target: string;
+  /** Request headers, flat `[name, value, …]` as sent. */
   readonly requestHeaders: readonly string[];
+  /** Response headers, flat, as written (without Date/Connection, like Node's path). */
   readonly responseHeaders: readonly string[];
   readonly bodyBytes: number;
+  /** The client went away before the whole response was handed to the kernel. */
   readonly aborted: boolean;
 }
 
@@ -67,20 +73,6 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 const MAX_HEAD_BYTES = 16 * 1024;
 /** Unparsed bytes held before the client socket is paused (pipelined requests behind an open one). */
 const MAX_PENDING_BYTES = 64 * 1024;
-/** Bodies up to this size are written joined to their head (one Buffer, one write). */
-const SMALL_BODY_BYTES = 16 * 1024;
-/** Bound of the joined copies (small bodies duplicated next to their heads) and of encoded heads kept. */
-const MAX_JOINED_BYTES = 32 * 1024 * 1024;
-const MAX_WIRES = 10_000;
-
-/** A hit's encoded head for one Age and Date, and for a small body the head and body joined. */
-interface Wire {
-  readonly age: string;
-  readonly date: string;
-  readonly head: Buffer;
-  readonly joined: Buffer | undefined;
-}
-
 /**
  * Builds the lane over Node's server.
  *
@@ -90,44 +82,7 @@ export function createFastLane(options: FastLaneOptions): FastLane {
   const { http, lookup, now, counts, onAnswered } = options;
   const lanes = new Set<Lane>();
   const byBridge = new WeakMap<Duplex, Lane>();
-  let dateSecond = -1;
-  let dateText = '';
-  const date = (): string => {
-    const t = now();
-    const second = Math.floor(t / 1000);
-    if (second !== dateSecond) {
-      dateSecond = second;
-      dateText = new Date(t).toUTCString();
-    }
-    return dateText;
-  };
-  // The response head of a hit changes only with Age and Date (once a second at most), so each
-  // object and CORS variant keeps its encoded head until one of them moves; a small body is kept
-  // joined to it, so the hit is one write of one Buffer. Bounded: cleared whole when full.
-  const wires = new Map<readonly string[], Wire>();
-  let joinedBytes = 0;
-  const wireOf = (answer: FastAnswer): Wire => {
-    const today = date();
-    const known = wires.get(answer.headers);
-    if (known !== undefined && known.age === answer.age && known.date === today) return known;
-    // What Node's ServerResponse adds after the user's headers on a keep-alive response.
-    const keepAlive = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(http.keepAliveTimeout / 1000)}`;
-    const head = Buffer.from(
-      `${answer.headPrefix}${answer.age}\r\nDate: ${today}\r\n${keepAlive}\r\n\r\n`,
-      'latin1',
-    );
-    const body = answer.object.body;
-    if (known?.joined !== undefined) joinedBytes -= known.joined.byteLength;
-    if (wires.size >= MAX_WIRES || joinedBytes + head.byteLength + body.byteLength > MAX_JOINED_BYTES) {
-      wires.clear();
-      joinedBytes = 0;
-    }
-    const joined = body.byteLength <= SMALL_BODY_BYTES ? Buffer.concat([head, body]) : undefined;
-    joinedBytes += joined?.byteLength ?? 0;
-    const wire = { age: answer.age, date: today, head, joined };
-    wires.set(answer.headers, wire);
-    return wire;
-  };
+  const wireOf = createWireCache(now, () => http.keepAliveTimeout);
   // Every forwarded request: hold the lane until its response has been handed to the socket, and
   // count it open until it closes (idle timeout, shutdown).
   http.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -365,126 +320,5 @@ class Lane {
       this.#ctx.http.emit('connection', bridge);
     }
     if (!bridge.push(bytes)) this.socket.pause();
-  }
-}
-
-/** What the bridge tells its lane. */
-interface BridgeEvents {
-  /** Node ended the connection (its response said Connection: close). */
-  ended(): void;
-  /** Node destroyed the connection. */
-  destroyed(): void;
-}
-
-/**
- * The in-memory socket Node's HTTP server reads forwarded requests from and writes responses to.
- * Writes go straight to the client socket with its backpressure; destroying either side destroys
- * both, so an aborted response is an aborted connection for the client.
- */
-class BridgeSocket extends Duplex {
-  readonly #client: Socket;
-  readonly #events: BridgeEvents;
-  /** Writes handed to the client socket whose callback is still pending (waiting for drain). */
-  #waiting = 0;
-  wantsInput = true;
-
-  constructor(client: Socket, events: BridgeEvents) {
-    super({ allowHalfOpen: true });
-    this.#client = client;
-    this.#events = events;
-  }
-
-  get idle(): boolean {
-    return this.#waiting === 0 && this.writableLength === 0;
-  }
-
-  override push(chunk: Buffer | null): boolean {
-    const more = super.push(chunk);
-    this.wantsInput = more;
-    return more;
-  }
-
-  override _read(): void {
-    this.wantsInput = true;
-    this.#client.resume();
-  }
-
-  override _write(chunk: Buffer, encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.#afterWrite(this.#client.write(chunk, encoding), done);
-  }
-
-  override _writev(
-    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
-    done: (error?: Error | null) => void,
-  ): void {
-    const client = this.#client;
-    client.cork();
-    let flowing = true;
-    for (const { chunk, encoding } of chunks) flowing = client.write(chunk, encoding);
-    client.uncork();
-    this.#afterWrite(flowing, done);
-  }
-
-  #afterWrite(flowing: boolean, done: (error?: Error | null) => void): void {
-    if (flowing) {
-      done();
-      return;
-    }
-    this.#waiting++;
-    this.#client.once('drain', () => {
-      this.#waiting--;
-      done();
-    });
-  }
-
-  override _final(done: (error?: Error | null) => void): void {
-    this.#events.ended();
-    this.#client.end();
-    done();
-  }
-
-  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    this.#events.destroyed();
-    done(error);
-  }
-
-  // The net.Socket surface Node's HTTP server uses; timeouts are the lane's (client socket).
-  setTimeout(_ms: number, _callback?: () => void): this {
-    return this;
-  }
-  setNoDelay(_noDelay?: boolean): this {
-    return this;
-  }
-  setKeepAlive(_enable?: boolean, _delay?: number): this {
-    return this;
-  }
-  ref(): this {
-    return this;
-  }
-  unref(): this {
-    return this;
-  }
-  destroySoon(): void {
-    if (this.writable) this.end();
-    if (this.writableFinished) this.destroy();
-    else this.once('finish', () => this.destroy());
-  }
-  get remoteAddress(): string | undefined {
-    return this.#client.remoteAddress;
-  }
-  get remotePort(): number | undefined {
-    return this.#client.remotePort;
-  }
-  get remoteFamily(): string | undefined {
-    return this.#client.remoteFamily;
-  }
-  get localAddress(): string | undefined {
-    return this.#client.localAddress;
-  }
-  get localPort(): number | undefined {
-    return this.#client.localPort;
-  }
-  address(): ReturnType<Socket['address']> {
-    return this.#client.address();
   }
 }

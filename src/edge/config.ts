@@ -179,12 +179,19 @@ function parseCorsOrigins(value: string, issues: ConfigIssue[]): string[] {
   return items;
 }
 
-function parseTimeout(value: string, issues: ConfigIssue[]): number {
-  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_TIMEOUT_MS) {
+/** A whole number in [min, max] for `key`, or an issue naming the unit and bounds (and 0). */
+function parseBoundedInteger(
+  key: ConfigIssue['key'],
+  unit: string,
+  [min, max]: readonly [number, number],
+  value: string,
+  issues: ConfigIssue[],
+): number {
+  const n = /^\d{1,15}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!(n >= min && n <= max)) {
     issues.push({
-      key: 'SHIELD_TIMEOUT_MS',
-      expected: `an integer number of milliseconds between 1 and ${MAX_TIMEOUT_MS}`,
+      key,
+      expected: `an integer number of ${unit} between ${min} and ${max}`,
       found: JSON.stringify(value),
     });
     return 0;
@@ -192,15 +199,8 @@ function parseTimeout(value: string, issues: ConfigIssue[]): number {
   return n;
 }
 
-function parseInflightBytes(value: string, issues: ConfigIssue[]): number {
-  const n = /^\d{1,10}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
-  if (!(n >= 0 && n <= MAX_INFLIGHT_BYTES)) {
-    issues.push({
-      key: 'CACHE_INFLIGHT_BYTES',
-      expected: `an integer number of bytes between 0 and ${MAX_INFLIGHT_BYTES}`,
-      found: JSON.stringify(value),
-    });
-    return 0;
-  }
-  return n;
-}
+const parseTimeout = (value: string, issues: ConfigIssue[]): number =>
+  parseBoundedInteger('SHIELD_TIMEOUT_MS', 'milliseconds', [1, MAX_TIMEOUT_MS], value, issues);
+
+const parseInflightBytes = (value: string, issues: ConfigIssue[]): number =>
+  parseBoundedInteger('CACHE_INFLIGHT_BYTES', 'bytes', [0, MAX_INFLIGHT_BYTES], value, issues);
