@@ -88,8 +88,15 @@ export function createHitLookup(deps: FastHitDeps): HitLookup {
       list.push('accept-ranges', 'bytes', 'content-length', String(object.body.byteLength));
       list.push('x-cache', 'HIT', 'server-timing', 'shield;dur=0', 'age', '0');
       let text = 'HTTP/1.1 200 OK\r\n';
-      for (let i = 0; i < list.length - 2; i += 2) text += `${list[i]}: ${list[i + 1]}\r\n`;
-      prepared = { list, prefix: `${text}age: ` };
+      let writable = true;
+      for (let i = 0; i < list.length - 2; i += 2) {
+        const name = list[i] ?? '';
+        const value = list[i + 1] ?? '';
+        // The raw writer does not validate like writeHead: an odd stored header leaves the object to Node's path.
+        if (!HEADER_NAME.test(name) || INVALID_VALUE.test(value)) writable = false;
+        text += `${name}: ${value}\r\n`;
+      }
+      prepared = { list, prefix: `${text}age: `, writable };
       byCors.set(cors, prepared);
     }
     return prepared;
@@ -123,8 +130,9 @@ export function createHitLookup(deps: FastHitDeps): HitLookup {
     if (object === undefined || object.status !== 200) return undefined;
     const t = now();
     if (freshnessState(object, t) !== 'fresh') return undefined;
+    const { list, prefix, writable } = headersFor(object, corsFor(origin));
+    if (!writable) return undefined;
     onHit(object);
-    const { list, prefix } = headersFor(object, corsFor(origin));
     const age = String(ageSeconds(object, t));
     // Callers serialise the list synchronously, so the shared Age slot can be reused.
     list[list.length - 1] = age;
@@ -132,7 +140,13 @@ export function createHitLookup(deps: FastHitDeps): HitLookup {
   };
 }
 
+/** RFC 9110 token (a header name) and what Node's writeHead refuses in a value. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
 interface PreparedHeaders {
+  /** Every name and value is one Node's writeHead would send as is (else the full path answers). */
+  readonly writable: boolean;
   readonly list: string[];
   /** Status line and every header but Age, then `age: `. */
   readonly prefix: string;

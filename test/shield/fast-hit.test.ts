@@ -1,6 +1,8 @@
 /** The synchronous hit path (origin/routes/fast-hit.ts) answers exactly like the full path. */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CachedObject } from '../../origin/cache/store.ts';
 import type { Logger } from '../../origin/log.ts';
+import { createHitLookup } from '../../origin/routes/fast-hit.ts';
 import { IMMUTABLE, type Pair, type RawResponse, send, startPair } from './helpers.ts';
 
 const pairs: Pair[] = [];
@@ -87,5 +89,40 @@ describe('fast hit path', () => {
     await send(p.shield.url, '/v/a.ts');
     const text = (await send(p.shield.url, '/metrics')).body.toString();
     expect(text).toMatch(/^shield_cache_hits_total 2$/m);
+  });
+
+  it('leaves an object whose stored headers a raw writer must not send to Node’s path (e.g. from a tampered disk file)', () => {
+    const object = (headers: Record<string, string>): CachedObject => ({
+      status: 200,
+      headers,
+      body: Buffer.from('x'),
+      storedAt: 0,
+      initialAgeSec: 0,
+      freshForSec: 60,
+      staleWhileRevalidateSec: 0,
+      staleIfErrorSec: 0,
+    });
+    const hits: CachedObject[] = [];
+    const lookupFor = (stored: CachedObject) =>
+      createHitLookup({
+        get: () => stored,
+        now: () => 1000,
+        checkSecret: () => true,
+        corsFor: () => ({}),
+        keyOf: (raw) => raw,
+        onHit: (o) => hits.push(o),
+        cmcd: false,
+      });
+    const clean = object({ 'content-type': 'video/mp2t' });
+    expect(lookupFor(clean)('GET', '/a.ts', ['Host', 's'])?.headPrefix).toContain(
+      'content-type: video/mp2t\r\n',
+    );
+    for (const odd of [
+      { 'content-type': 'video/mp2t\r\nx-injected: 1' },
+      { 'x-odd': 'a\u0001b' },
+      { 'bad name': 'v' },
+    ])
+      expect(lookupFor(object(odd))('GET', '/a.ts', ['Host', 's'])).toBeUndefined();
+    expect(hits).toEqual([clean]); // a refused object is not counted as a fast hit
   });
 });
