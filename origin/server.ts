@@ -293,6 +293,9 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
       closing ??= (async () => {
         const grace = deps.shutdownGraceMs ?? config.shutdownGraceMs;
         const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
+        // With the lane listening, Node's server never listened: closing it still stops its
+        // connection-checking timer (its callback only reports that it was not listening).
+        if (listener !== server) server.close(() => undefined);
         closeIdle();
         // Drop each keep-alive connection as soon as its in-flight response has finished.
         const sweeper = setInterval(closeIdle, 25);
