@@ -258,6 +258,10 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     if (fastHit === undefined || !fastHit(req, res)) void handle(req, res);
   });
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  // A client may half-close once its request is sent (RFC 9112 §9.6): still answer it. Node's own
+  // default aborts the request instead; this (long-standing, undocumented) switch keeps the
+  // response going and closes after it. The lane's socket is half-open too (below).
+  (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const onAnswered = egress && ((hit: AnsweredHit) => egress.write(laneHitRecord(hit, now())));
   const lane =
     lookup && config.fastLane
@@ -269,7 +273,8 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
           ...(onAnswered && { onAnswered }),
         })
       : undefined;
-  const listener = lane === undefined ? server : createNetServer({ noDelay: true }, lane.accept);
+  const listener =
+    lane === undefined ? server : createNetServer({ noDelay: true, allowHalfOpen: true }, lane.accept);
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
     listener.listen(config.port, config.host, () => {

@@ -277,4 +277,29 @@ describe('fast lane', () => {
       ]);
     }
   });
+
+  it.each(['on', 'off'])(
+    'answers a client that half-closes right after its request (fast lane %s)',
+    async (lane) => {
+      const p = await pair({ SHIELD_FAST_LANE: lane });
+      p.upstream.route('/v/late.ts', { body: 'late-bytes', headers: IMMUTABLE, delayMs: 200 });
+      await send(p.shield.url, '/v/a.ts');
+      const { port } = new URL(p.shield.url);
+      const halfClosed = (request: string) =>
+        new Promise<Buffer>((resolve, reject) => {
+          const chunks: Buffer[] = [];
+          const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
+          socket.on('data', (c: Buffer) => chunks.push(c));
+          socket.on('error', reject);
+          socket.on('close', () => resolve(Buffer.concat(chunks)));
+        });
+      const [hit, miss] = await Promise.all([halfClosed(get('/v/a.ts')), halfClosed(get('/v/late.ts'))]);
+      expect(parseResponses(hit).map((r) => [r.status, r.headers['x-cache'], r.body])).toEqual([
+        [200, 'HIT', 'segment-a'],
+      ]);
+      expect(parseResponses(miss).map((r) => [r.status, r.headers['x-cache'], r.body])).toEqual([
+        [200, 'MISS', 'late-bytes'],
+      ]);
+    },
+  );
 });
