@@ -8,8 +8,9 @@
  * MISS: this request led the shield fetch; COALESCED: it joined one in flight and streams the same
  * bytes as they arrive (a flight over the isolate's in-flight byte budget stops being joinable, still
  * streams to the waiters it has, and is not stored this time). BYPASS: not storable (Set-Cookie,
- * private/no-store, errors, keys). Range is cut from the whole object, never stored as a slice; HEAD never reads a stored body. Must not cache
- * per-viewer responses, and must not send the viewer's Range, credentials or token to the shield.
+ * private/no-store, errors, keys). Range is cut from the whole object, never stored as a slice;
+ * HEAD never reads a stored body. Must not cache per-viewer responses, and must not send the
+ * viewer's Range, credentials or token to the shield.
  * Keep `fetchThroughCache(c, deps)` stable: the playlist route rewrites what it returns.
  */
 import type { Context } from 'hono';
