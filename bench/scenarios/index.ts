@@ -6,6 +6,7 @@ import { geoMix, geoMixUncapped } from './geo-mix.ts';
 import { liveFlashCrowd } from './live-flash-crowd.ts';
 import { llHls } from './ll-hls.ts';
 import { shieldPrefetch } from './shield-prefetch.ts';
+import { shieldPrefetchLive } from './shield-prefetch-live.ts';
 import { tokenChurn } from './token-churn.ts';
 import { vodZipf } from './vod-zipf.ts';
 
@@ -20,5 +21,6 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
     baseline,
     llHls,
     shieldPrefetch,
+    shieldPrefetchLive,
   ].map((s) => [s.name, s]),
 );
