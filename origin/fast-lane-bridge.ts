@@ -15,11 +15,7 @@ export interface BridgeEvents {
   destroyed(): void;
 }
 
-/**
- * The in-memory socket Node's HTTP server reads forwarded requests from and writes responses to.
- * Writes go straight to the client socket with its backpressure; destroying either side destroys
- * both, so an aborted response is an aborted connection for the client.
- */
+/** One client connection's bridge; its `_write` completes only when the client socket takes the bytes. */
 export class BridgeSocket extends Duplex {
   readonly #client: Socket;
   readonly #events: BridgeEvents;
