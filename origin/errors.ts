@@ -11,6 +11,8 @@ import { CodedError, errorBodyText } from '../src/core/errors.ts';
 export type ShieldErrorCode =
   | 'SHIELD_ERR_BAD_PATH'
   | 'SHIELD_ERR_BAD_REQUEST'
+  | 'SHIELD_ERR_REQUEST_TIMEOUT'
+  | 'SHIELD_ERR_HEADERS_TOO_LARGE'
   | 'SHIELD_ERR_METHOD_NOT_ALLOWED'
   | 'SHIELD_ERR_UNAUTHORIZED'
   | 'SHIELD_ERR_NOT_FOUND'
@@ -56,6 +58,10 @@ function describe(e: ShieldError): { status: number; message: string } {
       return { status: 400, message: e.message };
     case 'SHIELD_ERR_BAD_REQUEST':
       return { status: 400, message: e.message };
+    case 'SHIELD_ERR_REQUEST_TIMEOUT':
+      return { status: 408, message: 'request not received in time' };
+    case 'SHIELD_ERR_HEADERS_TOO_LARGE':
+      return { status: 431, message: 'request headers too large' };
     case 'SHIELD_ERR_METHOD_NOT_ALLOWED':
       return { status: 405, message: 'only GET, HEAD and OPTIONS are allowed' };
     case 'SHIELD_ERR_UNAUTHORIZED':

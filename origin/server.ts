@@ -28,7 +28,7 @@ import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createContentRoute } from './routes/content.ts';
 import { createFastHit, createHitLookup, createKeyOf } from './routes/fast-hit.ts';
 import { purge, readPurgeRequest } from './routes/purge.ts';
-import { sendError } from './routes/respond.ts';
+import { answerClientError, sendError } from './routes/respond.ts';
 import { BREAKER_STATES } from './upstream/breaker.ts';
 import { createUpstream, type Upstream } from './upstream/failover.ts';
 
@@ -258,6 +258,9 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     if (fastHit === undefined || !fastHit(req, res)) void handle(req, res);
   });
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  // Requests Node's parser refuses (including every head the fast lane hands over and Node rejects)
+  // get the shield's JSON error with a stable code, not Node's bare status line.
+  server.on('clientError', answerClientError);
   // A client may half-close once its request is sent (RFC 9112 §9.6): still answer it. Node's own
   // default aborts the request instead; this (long-standing, undocumented) switch keeps the
   // response going and closes after it. The lane's socket is half-open too (below).

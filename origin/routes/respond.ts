@@ -4,7 +4,8 @@
  * Every response gets the caller's CORS headers, errors included. Must not decide cacheability or
  * talk upstream; bodies written here are already complete in memory.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { contentRangeValue, resolveRange } from '../../src/core/http/range.ts';
 import type { CachedObject } from '../cache/store.ts';
 import { ShieldError, toResponse } from '../errors.ts';
@@ -176,4 +177,31 @@ function rangeToHonour(req: IncomingMessage, object: CachedObject): string | und
     return range;
   if (!ifRange.startsWith('"') && ifRange === object.headers['last-modified']) return range;
   return undefined;
+}
+
+/**
+ * Answers a request Node's HTTP parser refused (malformed, ambiguous framing, headers over 16 KiB,
+ * too slow) with the shield's JSON error and a stable code, then closes the connection: after a
+ * parse error nothing later on it can be trusted. Used as the server's `clientError` listener.
+ *
+ * @example server.on('clientError', answerClientError);
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // Node keeps the response in progress on the socket; once its headers are out, only an abort is honest.
+  const inProgress = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inProgress?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const code =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'SHIELD_ERR_HEADERS_TOO_LARGE'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'SHIELD_ERR_REQUEST_TIMEOUT'
+        : 'SHIELD_ERR_BAD_REQUEST';
+  const response = toResponse(new ShieldError(code, 'malformed HTTP request'));
+  let head = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}\r\n`;
+  for (const [name, value] of Object.entries(response.headers)) head += `${name}: ${value}\r\n`;
+  head += `content-length: ${Buffer.byteLength(response.body)}\r\nconnection: close\r\n\r\n`;
+  socket.end(head + response.body);
 }

@@ -154,6 +154,7 @@ describe('fast lane', () => {
       get('/v/a.ts');
     const text = (await exchange(p.shield.url, [smuggle])).toString('latin1');
     expect(text).toMatch(/^HTTP\/1\.1 400 /);
+    expect(text).toContain('"code":"SHIELD_ERR_BAD_REQUEST"');
     expect(text).not.toContain('segment-a');
   });
 
@@ -169,10 +170,12 @@ describe('fast lane', () => {
     ]);
   });
 
-  it('lets Node answer 431 to a head over 16 KiB', async () => {
+  it('lets Node refuse a head over 16 KiB: 431 with the shield’s error code', async () => {
     const p = await pair();
     const big = get('/v/a.ts', `X-Pad: ${'p'.repeat(20_000)}\r\n`);
-    expect((await exchange(p.shield.url, [big])).toString('latin1')).toMatch(/^HTTP\/1\.1 431 /);
+    const text = (await exchange(p.shield.url, [big])).toString('latin1');
+    expect(text).toMatch(/^HTTP\/1\.1 431 /);
+    expect(text).toContain('"code":"SHIELD_ERR_HEADERS_TOO_LARGE"');
   });
 
   it('keeps serving after a client hangs up in the middle of a 4 MiB hit', async () => {
