@@ -126,6 +126,18 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5
   }
 }
 
+/** Waits until no process matches `ours`; fails naming the survivors. */
+async function expectNoneLeft(ours: (p: ProcEntry) => boolean): Promise<void> {
+  const survivors = () => processTable().filter(ours);
+  const gone = await eventually(() => survivors().length === 0);
+  expect(
+    gone,
+    survivors()
+      .map((p) => `${p.pid} ${p.cmdline}`)
+      .join('\n'),
+  ).toBe(true);
+}
+
 function killGroups(pgids: Iterable<number>): void {
   for (const pgid of pgids) {
     try {
@@ -215,14 +227,7 @@ describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('npm start (sc
     run.child.kill('SIGTERM'); // the leader only, not its group: dev.ts must stop its services itself
     expect(await withTimeout(run.exited, EXIT_TIMEOUT_MS, 'dev.ts exit')).toBe(0);
 
-    const survivors = () => processTable().filter(isOurs);
-    const gone = await eventually(() => survivors().length === 0);
-    expect(
-      gone,
-      survivors()
-        .map((p) => `${p.pid} ${p.cmdline}`)
-        .join('\n'),
-    ).toBe(true);
+    await expectNoneLeft(isOurs);
     for (const [name, port] of Object.entries(ports)) {
       const closed = await eventually(async () => !(await acceptsConnections(port)));
       expect(closed, `${name} port ${port} still accepts connections`).toBe(true);
@@ -249,14 +254,7 @@ describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('npm start int
       run.child.kill('SIGTERM');
       expect(await withTimeout(run.exited, EXIT_TIMEOUT_MS, 'dev.ts exit')).toBe(0);
       expect(run.output()).toContain('stopped while starting');
-      const survivors = () => processTable().filter((p) => groups.has(p.pgid));
-      const gone = await eventually(() => survivors().length === 0);
-      expect(
-        gone,
-        survivors()
-          .map((p) => `${p.pid} ${p.cmdline}`)
-          .join('\n'),
-      ).toBe(true);
+      await expectNoneLeft((p) => groups.has(p.pgid));
     } finally {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
       killGroups(groups);
