@@ -5,9 +5,10 @@
  * secret's length does not leak through timing. Must not log or echo the presented value.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { SHIELD_AUTH_HEADER } from '../src/core/http/shield-contract.ts';
 
-/** Header the edge sends the shared secret in. */
-export const AUTH_HEADER = 'x-edgeshield-auth';
+/** Header the edge sends the shared secret in (the edge ↔ shield contract). */
+export const AUTH_HEADER = SHIELD_AUTH_HEADER;
 
 /** Returns whether a presented header value is acceptable. */
 export type SecretCheck = (presented: string | readonly string[] | undefined) => boolean;

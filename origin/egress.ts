@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { parseCmcd } from '../src/core/cmcd/parse.ts';
 import { buildEgressRecord, type EgressRecord, headerBytesOf } from '../src/core/ledger/record.ts';
-import type { AnsweredHit } from './fast-lane.ts';
+import type { AnsweredHit } from './lane/fast-lane.ts';
 
 export interface ShieldEgressLog {
   /** Queues one record as an NDJSON line. Never throws, never waits. */

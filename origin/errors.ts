@@ -5,7 +5,8 @@
  * anything thrown into a response only through `toResponse`. Must not put stacks, upstream URLs or
  * upstream error text in a client body: those go to logs.
  */
-import { CodedError, errorBodyText } from '../src/core/errors.ts';
+import { CodedError } from '../src/core/errors.ts';
+import { errorBodyText } from '../src/core/http/shield-contract.ts';
 
 /** Every error code the shield sends. */
 export type ShieldErrorCode =

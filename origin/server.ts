@@ -22,11 +22,12 @@ import { laneHitRecord, type ShieldEgressLog, trackShieldResponse } from './egre
 import { openAlertedEgressLog } from './egress-alerts.ts';
 import { upstreamBytesOf, withOriginEgress } from './egress-origin.ts';
 import { ShieldError } from './errors.ts';
-import { type AnsweredHit, createFastLane } from './fast-lane.ts';
+import { type AnsweredHit, createFastLane } from './lane/fast-lane.ts';
+import { createFastHit, createHitLookup } from './lane/hit-lookup.ts';
+import { createKeyOf } from './lane/key-memo.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
 import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createContentRoute } from './routes/content.ts';
-import { createFastHit, createHitLookup, createKeyOf } from './routes/fast-hit.ts';
 import { purge, readPurgeRequest } from './routes/purge.ts';
 import { answerClientError, sendError } from './routes/respond.ts';
 import { BREAKER_STATES } from './upstream/breaker.ts';
@@ -238,8 +239,8 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     }
   }
 
-  // Fresh whole-object hits are answered synchronously (routes/fast-hit.ts), on the raw socket when
-  // the fast lane is on (fast-lane.ts, which writes their egress records itself). Off while debug
+  // Fresh whole-object hits are answered synchronously (lane/hit-lookup.ts), on the raw socket when
+  // the fast lane is on (lane/fast-lane.ts, which writes their egress records itself). Off while debug
   // access lines must see every response through handle(); Node's in-server fast path is also off
   // while egress records are on (handle() records them).
   const lookup = !accessLog

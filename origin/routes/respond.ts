@@ -7,11 +7,13 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { contentRangeValue, resolveRange } from '../../src/core/http/range.ts';
+import type { CacheStatus } from '../../src/core/http/shield-contract.ts';
 import type { CachedObject } from '../cache/store.ts';
 import { ShieldError, toResponse } from '../errors.ts';
+import { hitHeaderList } from '../lane/hit-head.ts';
 
-/** `x-cache` values the shield emits (CONTRACT.md "Cache visibility"). */
-export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'COALESCED' | 'BYPASS';
+/** `x-cache` values the shield emits (the edge ↔ shield contract). */
+export type { CacheStatus } from '../../src/core/http/shield-contract.ts';
 
 /** One GET/HEAD content request after routing, auth and path normalisation. */
 export interface RequestContext {
@@ -71,17 +73,15 @@ export function sendObject(ctx: RequestContext, object: CachedObject, serve: Obj
   }
   const size = object.body.byteLength;
   if (ctx.req.headers.range === undefined) {
-    // Hit path: a flat header list built from per-object constants, then the stored Buffer as is.
-    const flat = [...flatCors(ctx.cors), ...stableHeaders(object)];
-    flat.push(
-      'content-length',
-      String(size),
-      'x-cache',
-      serve.cacheStatus,
-      'server-timing',
-      serve.serverTiming,
-    );
-    if (serve.ageSec !== undefined) flat.push('age', String(serve.ageSec));
+    // The same head as the fast paths' (lane/hit-head.ts), then the stored Buffer as is.
+    const flat = hitHeaderList({
+      cors: ctx.cors,
+      stored: object.headers,
+      bodyBytes: size,
+      cacheStatus: serve.cacheStatus,
+      serverTiming: serve.serverTiming,
+      ageSec: serve.ageSec,
+    });
     ctx.res.writeHead(200, flat);
     ctx.res.end(ctx.method === 'HEAD' ? undefined : object.body);
     return;
@@ -137,33 +137,6 @@ export function sendError(
   });
   res.end(headOnly ? undefined : response.body);
   return response.status;
-}
-
-const stable = new WeakMap<CachedObject, readonly string[]>();
-const corsFlat = new WeakMap<Readonly<Record<string, string>>, readonly string[]>();
-
-/** The object's replay headers (minus Content-Length) and Accept-Ranges, flattened once per object. */
-function stableHeaders(object: CachedObject): readonly string[] {
-  let flat = stable.get(object);
-  if (flat === undefined) {
-    const list: string[] = [];
-    for (const [name, value] of Object.entries(object.headers))
-      if (name !== 'content-length') list.push(name, value);
-    list.push('accept-ranges', 'bytes');
-    flat = list;
-    stable.set(object, flat);
-  }
-  return flat;
-}
-
-/** CORS headers flattened once per (memoised) CORS record. */
-function flatCors(cors: Readonly<Record<string, string>>): readonly string[] {
-  let flat = corsFlat.get(cors);
-  if (flat === undefined) {
-    flat = Object.entries(cors).flat();
-    corsFlat.set(cors, flat);
-  }
-  return flat;
 }
 
 /** RFC 9110 §13.1.5: with If-Range, honour Range only if the validator still matches (strongly). */

@@ -6,9 +6,9 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { errorBodyText } from '../../src/core/errors.ts';
 import { corsHeaders } from '../../src/core/http/cors.ts';
 import { contentRangeValue, resolveRange } from '../../src/core/http/range.ts';
+import { errorBodyText } from '../../src/core/http/shield-contract.ts';
 import { httpStatusOf, type PackagerErrorCode } from './errors.ts';
 
 export const CORS_ORIGINS = ['*'] as const;

@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import { createByteBudget } from '../core/cache/byte-budget.ts';
 import { regionMaxBitrateKbps } from '../core/cmcd/cmsd.ts';
 import { contentKindOf } from '../core/hls/content-kind.ts';
+import { type CacheStatus, X_CACHE } from '../core/http/shield-contract.ts';
 import { createVerifiers } from './auth/verifiers.ts';
 import { createCoalescer } from './coalesce.ts';
 import type { EdgeConfig } from './config.ts';
@@ -112,7 +113,10 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
   app.get('*', (c) => {
     const path = c.var.path;
     if (path === HEALTH_PATH)
-      return c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store', 'x-cache': 'BYPASS' });
+      return c.json({ status: 'ok' }, 200, {
+        'cache-control': 'no-store',
+        [X_CACHE]: 'BYPASS' satisfies CacheStatus,
+      });
     const kind = contentKindOf(path);
     switch (kind) {
       case 'playlist':

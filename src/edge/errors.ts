@@ -7,7 +7,8 @@
  */
 import type { Context } from 'hono';
 import { splitPathToken } from '../core/auth/sources.ts';
-import { CodedError, errorBodyText } from '../core/errors.ts';
+import { CodedError } from '../core/errors.ts';
+import { type CacheStatus, errorBodyText, X_CACHE } from '../core/http/shield-contract.ts';
 import type { EdgeHonoEnv } from './context.ts';
 
 export const EDGE_ERROR_CODES = [
@@ -86,7 +87,7 @@ export function edgeErrorBody(code: EdgeErrorCode): Response {
     headers: {
       'content-type': 'application/json',
       'cache-control': 'no-store',
-      'x-cache': 'BYPASS',
+      [X_CACHE]: 'BYPASS' satisfies CacheStatus,
       ...headers,
     },
   });

@@ -6,10 +6,8 @@
  * token query, Range, CMCD): the shield keys and logs what it receives, and tokens stay at the edge.
  */
 import { rendezvousOrder } from '../core/cache/rendezvous.ts';
+import { SHIELD_AUTH_HEADER } from '../core/http/shield-contract.ts';
 import { EdgeError } from './errors.ts';
-
-/** Header the shield checks against its SHIELD_SHARED_SECRET (CONTRACT.md). */
-export const SHIELD_AUTH_HEADER = 'x-edgeshield-auth';
 
 /**
  * The order in which shields are tried for one object. The default is DESIGN.md's rendezvous

@@ -8,6 +8,7 @@
  * to measure.
  */
 import type { MiddlewareHandler } from 'hono';
+import { type CacheStatus, X_CACHE } from '../../core/http/shield-contract.ts';
 import type { EdgeHonoEnv } from '../context.ts';
 
 /** @example app.use(timing(Date.now)) */
@@ -21,7 +22,7 @@ export function timing(now: () => number): MiddlewareHandler<EdgeHonoEnv> {
     headers.set('server-timing', upstream ? `${upstream}, ${entry}` : entry);
     // DESIGN.md "Response headers": x-cache and Age on every response. Whatever set neither (errors,
     // preflights, /healthz, keys, config errors) did not come from a cache: BYPASS, fresh (RFC 9111 §5.1).
-    if (!headers.has('x-cache')) headers.set('x-cache', 'BYPASS');
+    if (!headers.has(X_CACHE)) headers.set(X_CACHE, 'BYPASS' satisfies CacheStatus);
     if (!headers.has('age')) headers.set('age', '0');
   };
 }

@@ -8,12 +8,14 @@
  * the origin's Cache-Control in `x-edgeshield-*` headers that never leave the edge. Must not read the
  * viewer's request.
  */
+
 import { retentionMs, type TtlDecision } from '../../core/cache/ttl-policy.ts';
+import { type CacheStatus, X_CACHE } from '../../core/http/shield-contract.ts';
 
 /** Representation headers kept from the shield (RFC 9110 §8, RFC 9111 §5.1 `Age`). */
 const KEPT = ['content-type', 'content-length', 'etag', 'last-modified', 'cache-control', 'age'] as const;
 
-export const X_CACHE = 'x-cache';
+export { X_CACHE };
 export const X_CACHE_SHIELD = 'x-cache-shield';
 /** Edge-internal metadata, stripped before any response (see `isInternalHeader`). */
 export const STORED_AT = 'x-edgeshield-stored-at';
@@ -24,7 +26,8 @@ const INITIAL_AGE = 'x-edgeshield-age';
 const ORIGIN_CC = 'x-edgeshield-cc';
 const INTERNAL_PREFIX = 'x-edgeshield-';
 
-export type EdgeCacheStatus = 'HIT' | 'MISS' | 'STALE' | 'COALESCED' | 'BYPASS';
+/** The edge sends the same `x-cache` values as the shield (src/core/http/shield-contract.ts). */
+export type EdgeCacheStatus = CacheStatus;
 
 /**
  * Representation headers for the viewer. The shield's `x-cache` becomes `x-cache-shield` and its

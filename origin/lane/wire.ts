@@ -1,10 +1,11 @@
 /**
- * The encoded responses of fast-lane hits (origin/fast-lane.ts). A hit's head changes only with Age
+ * The encoded responses of fast-lane hits (fast-lane.ts), from hit-head.ts's encoder. A hit's head changes only with Age
  * and Date (once a second at most), so each object and CORS variant keeps its encoded head until one
  * of them moves; a small body is kept joined to it, so the hit is one write of one Buffer. Bounded:
  * the joined copies and the heads kept are cleared whole when full. Must not decide what is a hit.
  */
-import type { FastAnswer } from './routes/fast-hit.ts';
+import { encodeHitHead } from './hit-head.ts';
+import type { FastAnswer } from './hit-lookup.ts';
 
 /** Bodies up to this size are written joined to their head (one Buffer, one write). */
 const SMALL_BODY_BYTES = 16 * 1024;
@@ -46,12 +47,7 @@ export function createWireCache(
     const today = date();
     const known = wires.get(answer.headers);
     if (known !== undefined && known.age === answer.age && known.date === today) return known;
-    // What Node's ServerResponse adds after the user's headers on a keep-alive response.
-    const keepAlive = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(keepAliveTimeoutMs() / 1000)}`;
-    const head = Buffer.from(
-      `${answer.headPrefix}${answer.age}\r\nDate: ${today}\r\n${keepAlive}\r\n\r\n`,
-      'latin1',
-    );
+    const head = encodeHitHead(answer.headers, today, Math.floor(keepAliveTimeoutMs() / 1000));
     const body = answer.object.body;
     if (known?.joined !== undefined) joinedBytes -= known.joined.byteLength;
     if (wires.size >= MAX_WIRES || joinedBytes + head.byteLength + body.byteLength > MAX_JOINED_BYTES) {

@@ -1,6 +1,6 @@
 /**
  * The fast lane's bridge into Node's HTTP server: a per-connection in-memory socket that Node reads
- * forwarded requests from and writes responses to (origin/fast-lane.ts). Writes go straight to the
+ * forwarded requests from and writes responses to (fast-lane.ts). Writes go straight to the
  * client socket with its backpressure; destroying either side destroys both, so an aborted response
  * is an aborted connection for the client. Must not parse or answer requests itself.
  */

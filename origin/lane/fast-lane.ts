@@ -7,20 +7,33 @@
  * bytes 1.15×. So each connection starts here: complete request heads are read with a strict
  * reader (src/core/http/request-head.ts) and a fresh whole-object GET/HEAD hit (the same
  * `HitLookup` as the in-server fast path) is answered with its encoded head and the stored Buffer
- * (fast-lane-wire.ts). Every other request is forwarded, as its exact bytes, into Node's HTTP server
- * through a per-connection in-memory socket (fast-lane-bridge.ts), so misses, streaming fills, errors,
+ * (wire.ts). Every other request is forwarded, as its exact bytes, into Node's HTTP server
+ * through a per-connection in-memory socket (bridge.ts), so misses, streaming fills, errors,
  * purge and metrics keep Node's parser and response semantics. Requests are taken one at a time:
  * while a forwarded response is open, later pipelined requests wait, so responses stay in order.
  * A head the reader is unsure of (and anything after it) goes to Node for good. Must not decide
  * cacheability, touch the store or answer anything but a fresh whole-object hit itself.
+ *
+ * Node internals the lane relies on (check them on every Node major; test/shield/fast-lane*.test.ts
+ * cover each):
+ * - `server.emit('connection', duplex)`: Node's HTTP server takes any Duplex as a connection (documented
+ *   for injecting connections); the bridge (bridge.ts) provides the part of the `net.Socket` surface
+ *   Node's server calls on it (`setTimeout`, `setNoDelay`, `setKeepAlive`, `destroySoon`, `remote*`,
+ *   `address()`).
+ * - `socket._httpMessage`: Node's server keeps the response in progress on its connection (read by
+ *   routes/respond.ts `answerClientError`).
+ * - `server.httpAllowHalfOpen` (set in server.ts): keeps a response going after the client half-closes.
+ * - Node arms `headersTimeout` / `requestTimeout` (its connection-checking interval) only on its own
+ *   'listening', and that server never listens here: every deadline is the lane's own.
+ * - `server.keepAliveTimeout` and `headersTimeout` are read from Node's server, so one setting serves both.
  */
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { readRequestHead, type SimpleRequestHead } from '../src/core/http/request-head.ts';
-import { BridgeSocket } from './fast-lane-bridge.ts';
-import { createWireCache, type Wire } from './fast-lane-wire.ts';
-import type { FastAnswer, HitLookup } from './routes/fast-hit.ts';
+import { readRequestHead, type SimpleRequestHead } from '../../src/core/http/request-head.ts';
+import { BridgeSocket } from './bridge.ts';
+import type { FastAnswer, HitLookup } from './hit-lookup.ts';
+import { createWireCache, type Wire } from './wire.ts';
 
 /** What the lane needs, passed in. */
 export interface FastLaneOptions {
@@ -279,7 +292,7 @@ class Lane {
 
   /** A client that takes longer than Node's headersTimeout to send one head is cut off. */
   #guardPartialHead(): void {
-    const t = Date.now();
+    const t = this.#ctx.now();
     if (this.#partialSince === 0) this.#partialSince = t;
     else if (t - this.#partialSince > this.#ctx.http.headersTimeout) this.socket.destroy();
   }
