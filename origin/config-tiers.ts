@@ -24,6 +24,28 @@ export interface DiskConfig {
   readonly maxBytes: number;
 }
 
+/**
+ * Reads keys of one defaults table: `read` falls back to the default, `integer` checks [min, max] and
+ * on failure pushes an issue naming the key and returns `min`.
+ *
+ * @example const { integer } = keyReader(env, TIER_DEFAULTS, issues); integer('SHIELD_PREFETCH_SEGMENTS', 0, 32)
+ */
+export function keyReader<K extends string>(
+  env: ShieldEnv,
+  defaults: Readonly<Record<K, string>>,
+  issues: ConfigIssue[],
+): { read: (key: K) => string; integer: (key: K, min: number, max: number) => number } {
+  const read = (key: K): string => env[key] ?? defaults[key];
+  const integer = (key: K, min: number, max: number): number => {
+    const raw = read(key);
+    const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+    if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+    issues.push({ key, expected: `integer ${min}-${max}`, got: raw });
+    return min;
+  };
+  return { read, integer };
+}
+
 /** Defaults; SHIELD_DISK_DIR has none (the disk tier is off unless a directory is given). */
 export const TIER_DEFAULTS = Object.freeze({
   // Off by default: with several shields the edge hashes each segment to its own shield, so a
@@ -44,14 +66,7 @@ export function parseTierConfig(
   env: ShieldEnv,
   issues: ConfigIssue[],
 ): { prefetch: PrefetchConfig; disk: DiskConfig | undefined } {
-  const read = (key: keyof typeof TIER_DEFAULTS): string => env[key] ?? TIER_DEFAULTS[key];
-  const integer = (key: keyof typeof TIER_DEFAULTS, min: number, max: number): number => {
-    const raw = read(key);
-    const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-    if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
-    issues.push({ key, expected: `integer ${min}-${max}`, got: raw });
-    return min;
-  };
+  const { read, integer } = keyReader(env, TIER_DEFAULTS, issues);
   const perPlaylist = integer('SHIELD_PREFETCH_SEGMENTS', 0, 32);
   const concurrency = integer('SHIELD_PREFETCH_CONCURRENCY', 1, 64);
   const cmcdRaw = read('SHIELD_PREFETCH_CMCD').trim().toLowerCase();

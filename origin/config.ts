@@ -7,6 +7,7 @@
  * all in one go.
  */
 import { err, ok, type Result } from '../src/core/result.ts';
+import { type ConnectionLimits, parseListenerConfig, type TlsFiles } from './config-listener.ts';
 import { type DiskConfig, type PrefetchConfig, parseTierConfig } from './config-tiers.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 
@@ -50,8 +51,12 @@ export interface ShieldConfig {
   readonly prefetch: PrefetchConfig;
   /** Disk tier for long-lived objects; undefined = off (config-tiers.ts). */
   readonly disk: DiskConfig | undefined;
-  /** Fresh whole-object hits answered on the raw socket in front of Node's HTTP server (fast-lane.ts). */
+  /** Fresh whole-object hits answered on the raw socket in front of Node's HTTP server (lane/fast-lane.ts). */
   readonly fastLane: boolean;
+  /** Client deadlines and the connection cap (config-listener.ts). */
+  readonly limits: ConnectionLimits;
+  /** HTTPS (and mTLS) certificate files; undefined = plain HTTP (config-listener.ts). */
+  readonly tls: TlsFiles | undefined;
 }
 
 /** One problem with one key: `SHIELD_PORT: expected integer 0-65535, got "abc"`. */
@@ -159,6 +164,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
     issues.push({ key: 'SHIELD_FAST_LANE', expected: 'on or off', got: fastLane });
   }
   const { prefetch, disk } = parseTierConfig(env, issues);
+  const { limits, tls } = parseListenerConfig(env, issues);
 
   if (issues.length > 0 || logLevel === undefined) return err(issues);
   return ok(
@@ -185,6 +191,8 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
       prefetch,
       disk,
       fastLane: fastLane === 'on',
+      limits,
+      tls,
     }),
   );
 }

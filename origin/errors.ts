@@ -14,6 +14,8 @@ export type ShieldErrorCode =
   | 'SHIELD_ERR_BAD_REQUEST'
   | 'SHIELD_ERR_REQUEST_TIMEOUT'
   | 'SHIELD_ERR_HEADERS_TOO_LARGE'
+  | 'SHIELD_ERR_CLIENT_ABORTED'
+  | 'SHIELD_ERR_TOO_MANY_CONNECTIONS'
   | 'SHIELD_ERR_METHOD_NOT_ALLOWED'
   | 'SHIELD_ERR_UNAUTHORIZED'
   | 'SHIELD_ERR_NOT_FOUND'
@@ -49,7 +51,11 @@ export function toResponse(error: unknown): ErrorResponse {
   const { status, message } = describe(shieldError);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' };
   if (shieldError.code === 'SHIELD_ERR_METHOD_NOT_ALLOWED') headers.allow = 'GET, HEAD, OPTIONS';
-  if (shieldError.code === 'SHIELD_ERR_UPSTREAM_CIRCUIT_OPEN') headers['retry-after'] = '1';
+  if (
+    shieldError.code === 'SHIELD_ERR_UPSTREAM_CIRCUIT_OPEN' ||
+    shieldError.code === 'SHIELD_ERR_TOO_MANY_CONNECTIONS'
+  )
+    headers['retry-after'] = '1';
   return { status, headers, body: errorBodyText(shieldError.code, message) };
 }
 
@@ -63,6 +69,12 @@ function describe(e: ShieldError): { status: number; message: string } {
       return { status: 408, message: 'request not received in time' };
     case 'SHIELD_ERR_HEADERS_TOO_LARGE':
       return { status: 431, message: 'request headers too large' };
+    case 'SHIELD_ERR_CLIENT_ABORTED':
+      // The client went away mid-request: nobody reads this (nginx logs such requests as 499).
+      return { status: 400, message: 'request aborted by the client' };
+    case 'SHIELD_ERR_TOO_MANY_CONNECTIONS':
+      // SHIELD_MAX_CONNECTIONS reached: the edge tries its next shield.
+      return { status: 503, message: 'too many connections' };
     case 'SHIELD_ERR_METHOD_NOT_ALLOWED':
       return { status: 405, message: 'only GET, HEAD and OPTIONS are allowed' };
     case 'SHIELD_ERR_UNAUTHORIZED':

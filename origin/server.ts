@@ -6,7 +6,7 @@
  * or upstream detail to clients: every failure goes through `sendError` → `toResponse`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import { createByteBudget } from '../src/core/cache/byte-budget.ts';
 import { contentQuery } from '../src/core/cache/upstream-query.ts';
@@ -21,10 +21,11 @@ import type { ShieldConfig } from './config.ts';
 import { laneHitRecord, type ShieldEgressLog, trackShieldResponse } from './egress.ts';
 import { openAlertedEgressLog } from './egress-alerts.ts';
 import { upstreamBytesOf, withOriginEgress } from './egress-origin.ts';
-import { ShieldError } from './errors.ts';
+import { ShieldError, toResponse } from './errors.ts';
 import { type AnsweredHit, createFastLane } from './lane/fast-lane.ts';
 import { createFastHit, createHitLookup } from './lane/hit-lookup.ts';
 import { createKeyOf } from './lane/key-memo.ts';
+import { armNodeDeadlines, createListener, nodeServerOptions } from './lane/listener.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
 import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createContentRoute } from './routes/content.ts';
@@ -191,6 +192,9 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
       });
     }
     try {
+      // RFC 9112 §3.2: more than one Host is a 400 (Node's parser keeps the first; the lane hands such heads to Node).
+      if (hostCount(req.rawHeaders) > 1)
+        throw new ShieldError('SHIELD_ERR_BAD_REQUEST', 'more than one Host header');
       if (rawPath === '/healthz' && (method === 'GET' || method === 'HEAD')) {
         const body = `${JSON.stringify({ status: 'ok' })}\n`;
         res.writeHead(200, { ...cors, 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -233,7 +237,10 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
       const path = normalized.value;
       await content({ req, res, method, path, query, key: `${path}${query}`, startedAt, cors });
     } catch (e) {
-      const status = sendError(res, e, cors, method === 'HEAD');
+      // Nobody is left to answer when the client went away mid-request.
+      const aborted = e instanceof ShieldError && e.code === 'SHIELD_ERR_CLIENT_ABORTED';
+      if (aborted) res.destroy();
+      const status = aborted ? toResponse(e).status : sendError(res, e, cors, method === 'HEAD');
       metrics.error(e instanceof ShieldError ? e.code : 'SHIELD_ERR_INTERNAL');
       logFailure(logger, e, status, method, rawPath);
     }
@@ -255,10 +262,12 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
       })
     : undefined;
   const fastHit = lookup && egress === undefined ? createFastHit(lookup) : undefined;
-  const server = createServer((req, res) => {
+  const server = createServer(nodeServerOptions(config.limits), (req, res) => {
     if (fastHit === undefined || !fastHit(req, res)) void handle(req, res);
   });
   server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  // Node's server never listens (the listener below does): start its header/request deadlines anyway.
+  armNodeDeadlines(server);
   // Requests Node's parser refuses (including every head the fast lane hands over and Node rejects)
   // get the shield's JSON error with a stable code, not Node's bare status line.
   server.on('clientError', answerClientError);
@@ -277,8 +286,14 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
           ...(onAnswered && { onAnswered }),
         })
       : undefined;
-  const listener =
-    lane === undefined ? server : createNetServer({ noDelay: true, allowHalfOpen: true }, lane.accept);
+  // Every connection, on the lane or not, is counted against SHIELD_MAX_CONNECTIONS here.
+  const { server: listener } = createListener({
+    http: server,
+    lane,
+    maxConnections: config.limits.maxConnections,
+    lingerMs: config.keepAliveTimeoutMs,
+    onRefused: () => metrics.error('SHIELD_ERR_TOO_MANY_CONNECTIONS'),
+  });
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
     listener.listen(config.port, config.host, () => {
@@ -302,9 +317,9 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
       closing ??= (async () => {
         const grace = deps.shutdownGraceMs ?? config.shutdownGraceMs;
         const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
-        // With the lane listening, Node's server never listened: closing it still stops its
-        // connection-checking timer (its callback only reports that it was not listening).
-        if (listener !== server) server.close(() => undefined);
+        // Node's server never listened: closing it still stops its connection-checking timer (its
+        // callback only reports that it was not listening).
+        server.close(() => undefined);
         closeIdle();
         // Drop each keep-alive connection as soon as its in-flight response has finished.
         const sweeper = setInterval(closeIdle, 25);
@@ -327,9 +342,18 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   };
 }
 
+function hostCount(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === 'host') count++;
+  return count;
+}
+
 function logFailure(logger: Logger, e: unknown, status: number, method: string, path: string): void {
   const fields = { method, path, status };
-  if (status >= 500) {
+  if (e instanceof ShieldError && e.code === 'SHIELD_ERR_CLIENT_ABORTED') {
+    // A client error, not a shield fault: no stack, one line an operator can count.
+    logger.warn('request aborted by client', { ...fields, code: e.code });
+  } else if (status >= 500) {
     // Stacks and causes belong in logs; the client only got { code, message }.
     logger.error('request failed', { ...fields, ...errorFields(e) });
   } else {

@@ -31,7 +31,10 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { readRequestHead, type SimpleRequestHead } from '../../src/core/http/request-head.ts';
+import { ShieldError } from '../errors.ts';
+import { rawErrorResponse } from '../routes/respond.ts';
 import { BridgeSocket } from './bridge.ts';
+import { closeAfterFlush } from './close.ts';
 import type { FastAnswer, HitLookup } from './hit-lookup.ts';
 import { createWireCache, type Wire } from './wire.ts';
 
@@ -102,8 +105,15 @@ export function createFastLane(options: FastLaneOptions): FastLane {
     const lane = byBridge.get(req.socket as unknown as Duplex);
     if (lane === undefined) return;
     lane.nodeOpen++;
-    res.once('finish', () => lane.forwardedFinished());
-    res.once('close', () => lane.nodeOpen--);
+    lane.responses.add(res);
+    res.once('finish', () => {
+      lane.responses.delete(res);
+      lane.forwardedFinished();
+    });
+    res.once('close', () => {
+      lane.responses.delete(res);
+      lane.nodeOpen--;
+    });
   });
 
   return {
@@ -148,10 +158,14 @@ class Lane {
   #bodyLeft = 0;
   /** A fast answer is waiting for the socket to drain before the next request is read. */
   #draining = false;
-  /** When the current partial head started (slow-header guard), or 0. */
-  #partialSince = 0;
+  /** The header deadline of the partial head waiting in `#pending`, while one is armed. */
+  #headTimer: NodeJS.Timeout | undefined;
+  /** The connection is being closed: later input is dropped. */
+  #closing = false;
   /** Requests Node's server is answering on this connection (response not closed yet). */
   nodeOpen = 0;
+  /** Node's responses on this connection not finished yet. */
+  readonly responses = new Set<ServerResponse>();
 
   constructor(socket: Socket, ctx: LaneContext) {
     this.socket = socket;
@@ -169,7 +183,10 @@ class Lane {
       if (this.#bridge === undefined) socket.end();
       else this.#bridge.push(null);
     });
-    socket.on('close', () => this.#bridge?.destroy());
+    socket.on('close', () => {
+      clearTimeout(this.#headTimer);
+      this.#bridge?.destroy();
+    });
   }
 
   /**
@@ -192,6 +209,7 @@ class Lane {
   }
 
   #onData(chunk: Buffer): void {
+    if (this.#closing) return;
     if (this.#handedOver) {
       this.#toNode(chunk);
       return;
@@ -218,7 +236,7 @@ class Lane {
         else this.#guardPartialHead();
         break;
       }
-      this.#partialSince = 0;
+      this.#clearHeadDeadline();
       const reading = readRequestHead(pending.toString('latin1', 0, end));
       if (reading.kind === 'unsure') {
         this.#handOver();
@@ -290,11 +308,29 @@ class Lane {
     }
   }
 
-  /** A client that takes longer than Node's headersTimeout to send one head is cut off. */
+  /**
+   * A head must be complete within Node's `headersTimeout` (SHIELD_HEADERS_TIMEOUT_MS) of its first
+   * byte, however slowly it trickles in: else 408, as Node answers on the connections it parses.
+   */
   #guardPartialHead(): void {
-    const t = this.#ctx.now();
-    if (this.#partialSince === 0) this.#partialSince = t;
-    else if (t - this.#partialSince > this.#ctx.http.headersTimeout) this.socket.destroy();
+    if (this.#headTimer !== undefined) return;
+    this.#headTimer = setTimeout(() => {
+      this.#headTimer = undefined;
+      this.#closeWith(new ShieldError('SHIELD_ERR_REQUEST_TIMEOUT', 'request head not received in time'));
+    }, this.#ctx.http.headersTimeout);
+  }
+
+  #clearHeadDeadline(): void {
+    clearTimeout(this.#headTimer);
+    this.#headTimer = undefined;
+  }
+
+  /** Answers the lane's own refusal (nothing else is owed on the connection) and closes. */
+  #closeWith(error: ShieldError): void {
+    this.#closing = true;
+    this.#pending = undefined;
+    this.socket.write(rawErrorResponse(error));
+    closeAfterFlush(this.socket, this.#ctx.http.keepAliveTimeout);
   }
 
   /** Node's parser takes this connection's remaining bytes, from the current request on. */
@@ -307,24 +343,32 @@ class Lane {
   }
 
   /**
-   * Node destroyed its socket: an aborted response (or any Node-owned connection) aborts the
-   * client's; an idle bridge closed at shutdown lets a fast answer still being written finish.
+   * Node destroyed its socket: a response it had started and not finished aborts the client's
+   * connection (a cut body must look cut); otherwise what was written (a complete response, Node's
+   * raw error, a fast answer still draining) is flushed, then the connection closes.
    */
   #bridgeDestroyed(): void {
     const socket = this.socket;
     if (socket.destroyed) return;
-    if (this.#forwardedOpen || this.#handedOver || !(this.#draining || socket.writableLength > 0))
-      socket.destroy();
-    else socket.end();
+    for (const res of this.responses)
+      if (res.headersSent && !res.writableFinished) {
+        socket.destroy();
+        return;
+      }
+    this.#closing = true;
+    closeAfterFlush(socket, this.#ctx.http.keepAliveTimeout);
   }
 
   #toNode(bytes: Buffer): void {
     let bridge = this.#bridge;
     if (bridge === undefined) {
       bridge = new BridgeSocket(this.socket, {
-        // Node ended its side (Connection: close, an error response): nothing more is read here.
+        // Node ended its side (Connection: close, an error response): nothing more is read here,
+        // and the connection closes once that response is out.
         ended: () => {
           this.#handedOver = true;
+          this.#closing = true;
+          closeAfterFlush(this.socket, this.#ctx.http.keepAliveTimeout);
         },
         destroyed: () => this.#bridgeDestroyed(),
       });

@@ -100,10 +100,13 @@ export function createHitLookup(deps: FastHitDeps): HitLookup {
     let origin: string | null = null;
     let auth: string | undefined;
     let authSeen = 0;
+    let hosts = 0;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] ?? '';
       // Compare by length first: most headers are rejected without lower-casing.
-      if (name.length === 5) {
+      if (name.length === 4) {
+        if (name.toLowerCase() === 'host') hosts++;
+      } else if (name.length === 5) {
         if (name.toLowerCase() === 'range') return undefined;
       } else if (name.length === 6) {
         if (name.toLowerCase() === 'origin') origin = raw[i + 1] ?? null;
@@ -116,7 +119,8 @@ export function createHitLookup(deps: FastHitDeps): HitLookup {
         authSeen++;
       }
     }
-    if (authSeen > 1 || !checkSecret(auth)) return undefined;
+    // Two Host headers are refused (400) by the full path, RFC 9112 §3.2.
+    if (hosts > 1 || authSeen > 1 || !checkSecret(auth)) return undefined;
     const key = keyOf(rawUrl);
     if (key === undefined) return undefined;
     const object = get(key);

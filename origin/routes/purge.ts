@@ -32,10 +32,23 @@ export async function readPurgeRequest(req: IncomingMessage, query: URLSearchPar
   const prefixes = [...query.getAll('prefix')];
   let size = 0;
   const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) throw new ShieldError('SHIELD_ERR_BAD_REQUEST', 'purge body too large');
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.byteLength;
+      if (size > MAX_BODY_BYTES) throw new ShieldError('SHIELD_ERR_BAD_REQUEST', 'purge body too large');
+      chunks.push(chunk);
+    }
+  } catch (cause) {
+    if (cause instanceof ShieldError) throw cause;
+    // Reading a request body fails only when the client went away (or was cut off by the request
+    // deadline) before sending all of it: the client's doing, not a shield fault.
+    throw new ShieldError(
+      'SHIELD_ERR_CLIENT_ABORTED',
+      'client closed the request before its body was complete',
+      {
+        cause,
+      },
+    );
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text !== '') {

@@ -172,9 +172,20 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? 'SHIELD_ERR_REQUEST_TIMEOUT'
         : 'SHIELD_ERR_BAD_REQUEST';
-  const response = toResponse(new ShieldError(code, 'malformed HTTP request'));
+  socket.end(rawErrorResponse(new ShieldError(code, 'malformed HTTP request')));
+}
+
+/**
+ * A whole error response as raw HTTP/1.1 text ending the connection (`connection: close`), for
+ * sockets no ServerResponse owns: Node's parser refused the request, a lane deadline passed, or the
+ * connection cap was reached. The body is `toResponse`'s, like every other shield error.
+ *
+ * @example socket.end(rawErrorResponse(new ShieldError('SHIELD_ERR_REQUEST_TIMEOUT', 'head too slow')))
+ */
+export function rawErrorResponse(error: ShieldError): string {
+  const response = toResponse(error);
   let head = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}\r\n`;
   for (const [name, value] of Object.entries(response.headers)) head += `${name}: ${value}\r\n`;
   head += `content-length: ${Buffer.byteLength(response.body)}\r\nconnection: close\r\n\r\n`;
-  socket.end(head + response.body);
+  return head + response.body;
 }

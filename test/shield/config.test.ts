@@ -35,7 +35,50 @@ describe('parseShieldConfig', () => {
       prefetch: { perPlaylist: 0, cmcd: false, concurrency: 4 },
       disk: undefined,
       fastLane: true,
+      limits: { headersTimeoutMs: 10000, requestTimeoutMs: 30000, maxConnections: 10000 },
+      tls: undefined,
     });
+  });
+
+  it('parses client deadlines and the connection cap, and names bad values', () => {
+    const r = parseShieldConfig({
+      ...BASE,
+      SHIELD_HEADERS_TIMEOUT_MS: '2000',
+      SHIELD_REQUEST_TIMEOUT_MS: '5000',
+      SHIELD_MAX_CONNECTIONS: '500',
+    });
+    expect(r.ok && r.value.limits).toEqual({
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 5000,
+      maxConnections: 500,
+    });
+    expect(issues({ SHIELD_MAX_CONNECTIONS: '0', SHIELD_HEADERS_TIMEOUT_MS: 'soon' })).toEqual([
+      'SHIELD_HEADERS_TIMEOUT_MS: expected integer 50-600000, got "soon"',
+      'SHIELD_MAX_CONNECTIONS: expected integer 1-1000000, got "0"',
+    ]);
+    expect(issues({ SHIELD_HEADERS_TIMEOUT_MS: '20000', SHIELD_REQUEST_TIMEOUT_MS: '10000' })).toEqual([
+      'SHIELD_REQUEST_TIMEOUT_MS: expected at least SHIELD_HEADERS_TIMEOUT_MS (20000), got "10000"',
+    ]);
+  });
+
+  it('parses TLS file paths and names a certificate without its key, or a client CA without HTTPS', () => {
+    const r = parseShieldConfig({
+      ...BASE,
+      SHIELD_TLS_CERT: '/etc/shield/cert.pem',
+      SHIELD_TLS_KEY: '/etc/shield/key.pem',
+      SHIELD_TLS_CLIENT_CA: '/etc/shield/origin-pull-ca.pem',
+    });
+    expect(r.ok && r.value.tls).toEqual({
+      certPath: '/etc/shield/cert.pem',
+      keyPath: '/etc/shield/key.pem',
+      clientCaPath: '/etc/shield/origin-pull-ca.pem',
+    });
+    expect(issues({ SHIELD_TLS_CERT: '/c.pem' })).toEqual([
+      'SHIELD_TLS_KEY: expected the key of SHIELD_TLS_CERT, got nothing',
+    ]);
+    expect(issues({ SHIELD_TLS_CLIENT_CA: '/ca.pem' })).toEqual([
+      'SHIELD_TLS_CLIENT_CA: expected set only with SHIELD_TLS_CERT and SHIELD_TLS_KEY (mTLS needs HTTPS), got "/ca.pem"',
+    ]);
   });
 
   it('turns the fast lane off and names a bad value', () => {
