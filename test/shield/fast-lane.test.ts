@@ -211,7 +211,9 @@ describe('fast lane', () => {
     const lines: string[] = [];
     const sink = new PassThrough();
     sink.on('data', (c: Buffer) => lines.push(...c.toString('utf8').split('\n').filter(Boolean)));
-    const p = await pair({}, { egressLog: createShieldEgressLog(sink) });
+    // A frozen clock: Server-Timing `dur` and Age are then equal on both paths, so headerBytes must be too.
+    const frozen = () => 1_767_225_600_000;
+    const p = await pair({}, { egressLog: createShieldEgressLog(sink), now: frozen });
     await send(p.shield.url, '/v/a.ts');
     const cmcd = 'CMCD-Session: sid="s-1",st=v\r\n';
     // The first hit stays on the lane; the second (Connection: close) is answered by Node's server.
