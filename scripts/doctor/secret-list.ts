@@ -16,17 +16,23 @@ export async function listDeployedSecrets(
   envName: string | undefined,
   processEnv: Readonly<Record<string, string | undefined>>,
 ): Promise<{ names: string[] } | { failure: string }> {
-  const wrangler = path.join(repoRoot, 'node_modules', '.bin', 'wrangler');
-  const args = ['secret', 'list', '--format', 'json', '--config', configPath];
+  // This Node (22), not whatever `node` the bin shim's shebang finds first on PATH.
+  const wrangler = path.join(repoRoot, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
+  const args = [wrangler, 'secret', 'list', '--format', 'json', '--config', configPath];
   if (envName !== undefined) args.push('--env', envName);
   try {
-    const { stdout } = await run(wrangler, args, { timeout: 60_000, env: { ...processEnv, CI: 'true' } });
+    const { stdout } = await run(process.execPath, args, {
+      timeout: 60_000,
+      env: { ...processEnv, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
+    });
     const list: unknown = JSON.parse(stdout);
     if (!Array.isArray(list)) return { failure: 'wrangler printed something other than a list' };
     return { names: list.map((s: { name?: unknown }) => String(s.name)) };
   } catch (e) {
     const text = (e as { stderr?: string }).stderr || (e instanceof Error ? e.message : String(e));
-    const line = text.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
-    return { failure: stripVTControlCharacters(line).trim() };
+    const lines = stripVTControlCharacters(text).split('\n');
+    // wrangler prints warnings first; its reason is the [ERROR] line.
+    const line = lines.find((l) => l.includes('[ERROR]')) ?? lines.find((l) => l.trim() !== '') ?? '';
+    return { failure: line.replace(/^.*\[ERROR\]\s*/, '').trim() || 'unknown error' };
   }
 }
