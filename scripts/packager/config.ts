@@ -3,7 +3,11 @@
  * Takes the environment as an argument — only main.ts reads process.env. Defaults live only here.
  */
 import path from 'node:path';
+import { type ConfigIssue, formatConfigIssue, shown } from '../../src/core/config/issue.ts';
+import { readInteger } from '../../src/core/config/read.ts';
 import { err, ok, type Result } from '../../src/core/result.ts';
+
+export { type ConfigIssue, formatConfigIssue };
 
 export interface PackagerConfig {
   readonly host: string;
@@ -12,12 +16,6 @@ export interface PackagerConfig {
   readonly root: string;
   /** Segments in the live sliding window. */
   readonly liveWindow: number;
-}
-
-export interface ConfigIssue {
-  readonly key: string;
-  readonly expected: string;
-  readonly got: string;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -40,17 +38,12 @@ export function parsePackagerConfig(
   };
   const integer = (key: string, fallback: number, min: number, max: number): number => {
     const raw = value(key);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n < min || n > max) {
-      issues.push({ key, expected: `an integer ${min}-${max}`, got: JSON.stringify(raw) });
-    }
-    return n;
+    return raw === undefined ? fallback : readInteger(raw, { key, min, max }, issues);
   };
 
   const host = value('PACKAGER_HOST') ?? DEFAULT_HOST;
   if (/[\s/]/.test(host)) {
-    issues.push({ key: 'PACKAGER_HOST', expected: 'a host name or IP address', got: JSON.stringify(host) });
+    issues.push({ key: 'PACKAGER_HOST', expected: 'a host name or IP address', got: shown(host) });
   }
   const port = integer('PACKAGER_PORT', DEFAULT_PORT, 0, 65535);
   const liveWindow = integer('PACKAGER_LIVE_WINDOW', DEFAULT_LIVE_WINDOW, 1, MAX_LIVE_WINDOW);
@@ -58,9 +51,4 @@ export function parsePackagerConfig(
 
   if (issues.length > 0) return err(issues);
   return ok(Object.freeze({ host, port, root, liveWindow }));
-}
-
-/** `KEY: expected X, got "Y"` */
-export function formatConfigIssue(issue: ConfigIssue): string {
-  return `${issue.key}: expected ${issue.expected}, got ${issue.got}`;
 }

@@ -6,6 +6,8 @@
 import { DEFAULT_CLOCK_SKEW_S } from '../core/auth/claims.ts';
 import { JWT_ALGS, type JwtAlg } from '../core/auth/jwt-sign.ts';
 import { DEFAULT_TOKEN_PARAM } from '../core/auth/signer.ts';
+import { type ConfigIssue, type IssueSink as KitSink, shown } from '../core/config/issue.ts';
+import { readInteger, readList, readOneOf } from '../core/config/read.ts';
 import type { GeoEnv } from './config-geo.ts';
 
 export interface AuthEnv {
@@ -65,16 +67,10 @@ type IssueRoot = keyof AuthEnv | keyof GeoEnv;
 /** Issue keys name the binding and, inside JSON, the element: `AUTH_JWKS[0].alg`. */
 export type AuthIssueKey = IssueRoot | `${IssueRoot}[${number}]${string}`;
 
-export interface AuthConfigIssue {
-  readonly key: AuthIssueKey;
-  readonly expected: string;
-  readonly found: string;
-}
+export type AuthConfigIssue = ConfigIssue<AuthIssueKey>;
 
 /** Where issues go: config.ts passes its own issue list. */
-export interface IssueSink {
-  push(...issues: AuthConfigIssue[]): unknown;
-}
+export type IssueSink = KitSink<AuthIssueKey>;
 
 export const AUTH_DEFAULTS = {
   AUTH_MODE: 'required',
@@ -93,24 +89,19 @@ const KTY_FOR: Record<JwtAlg, (k: Record<string, unknown>) => boolean> = {
   HS256: (k) => k.kty === 'oct' && typeof k.k === 'string' && k.k.length >= 43,
 };
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-const found = (v: unknown) => (JSON.stringify(v) ?? String(v)).slice(0, 80);
 
 /** @example parseAuthConfig({ AUTH_MODE: 'off' }, issues).mode // 'off' */
 export function parseAuthConfig(env: AuthEnv, issues: IssueSink): AuthConfig {
-  const mode = env.AUTH_MODE ?? AUTH_DEFAULTS.AUTH_MODE;
-  if (mode !== 'required' && mode !== 'off')
-    issues.push({ key: 'AUTH_MODE', expected: '"required" or "off"', found: found(mode) });
+  const mode = readOneOf(
+    env.AUTH_MODE ?? AUTH_DEFAULTS.AUTH_MODE,
+    { key: 'AUTH_MODE', allowed: ['required', 'off'] },
+    issues,
+  );
   const int = (
     key: 'AUTH_CLOCK_SKEW_S' | 'AUTH_JWKS_REFRESH_S' | 'AUTH_JWKS_MAX_AGE_S',
     max: number,
     min = 0,
-  ) => {
-    const raw = env[key] ?? AUTH_DEFAULTS[key];
-    const n = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(n <= max && n >= min))
-      issues.push({ key, expected: `an integer number of seconds ${min}-${max}`, found: found(raw) });
-    return Number.isNaN(n) ? 0 : n;
-  };
+  ) => readInteger(env[key] ?? AUTH_DEFAULTS[key], { key, min, max, unit: 'seconds' }, issues);
   const skewS = int('AUTH_CLOCK_SKEW_S', 600);
   const refreshS = int('AUTH_JWKS_REFRESH_S', 86_400);
   const maxAgeS = int('AUTH_JWKS_MAX_AGE_S', 86_400, 1);
@@ -120,10 +111,10 @@ export function parseAuthConfig(env: AuthEnv, issues: IssueSink): AuthConfig {
     issues.push({
       key: 'AUTH_TOKEN_PARAM',
       expected: 'a parameter name [A-Za-z0-9_.-]',
-      found: found(tokenParam),
+      got: shown(tokenParam),
     });
   if (!NAME.test(cookieName))
-    issues.push({ key: 'AUTH_COOKIE', expected: 'a cookie name [A-Za-z0-9_.-]', found: found(cookieName) });
+    issues.push({ key: 'AUTH_COOKIE', expected: 'a cookie name [A-Za-z0-9_.-]', got: shown(cookieName) });
 
   const algorithms = new Set<JwtAlg>();
   let jwks: { keys: Record<string, unknown>[] } | undefined;
@@ -133,14 +124,21 @@ export function parseAuthConfig(env: AuthEnv, issues: IssueSink): AuthConfig {
   const jwksUrl = env.AUTH_JWKS_URL?.trim() || undefined;
   if (jwksUrl !== undefined) {
     if (!URL.canParse(jwksUrl) || !/^https?:$/.test(new URL(jwksUrl).protocol))
-      issues.push({ key: 'AUTH_JWKS_URL', expected: 'an absolute http(s) URL', found: found(jwksUrl) });
-    const algs = (env.AUTH_JWKS_ALGS ?? AUTH_DEFAULTS.AUTH_JWKS_ALGS).split(',').map((a) => a.trim());
-    for (const [i, a] of algs.entries()) {
-      // A JWKS URL publishes public keys; HS256 there would mean a published secret.
-      if (a === 'HS256' || !(JWT_ALGS as readonly string[]).includes(a))
-        issues.push({ key: `AUTH_JWKS_ALGS[${i}]`, expected: 'ES256, RS256 or EdDSA', found: found(a) });
-      else algorithms.add(a as JwtAlg);
-    }
+      issues.push({ key: 'AUTH_JWKS_URL', expected: 'an absolute http(s) URL', got: shown(jwksUrl) });
+    const algs = readList(
+      env.AUTH_JWKS_ALGS ?? AUTH_DEFAULTS.AUTH_JWKS_ALGS,
+      {
+        key: 'AUTH_JWKS_ALGS',
+        what: 'a comma-separated list of algorithms',
+        // A JWKS URL publishes public keys; HS256 there would mean a published secret.
+        parse: (a) =>
+          a !== 'HS256' && (JWT_ALGS as readonly string[]).includes(a)
+            ? { value: a as JwtAlg }
+            : { expected: 'ES256, RS256 or EdDSA' },
+      },
+      issues,
+    );
+    for (const a of algs) algorithms.add(a);
   }
   const verifiers = env.AUTH_VERIFIERS?.trim() ? parseVerifiers(env.AUTH_VERIFIERS, issues) : [];
   const hasJwt = (jwks?.keys.length ?? 0) > 0 || jwksUrl !== undefined;
@@ -148,7 +146,7 @@ export function parseAuthConfig(env: AuthEnv, issues: IssueSink): AuthConfig {
     issues.push({
       key: 'AUTH_MODE',
       expected: 'AUTH_JWKS, AUTH_JWKS_URL or AUTH_VERIFIERS when auth is required (or AUTH_MODE=off)',
-      found: '"required" with no key configured',
+      got: '"required" with no key configured',
     });
   return {
     mode: mode === 'off' ? 'off' : 'required',
@@ -173,12 +171,12 @@ function parseJwks(text: string, issues: IssueSink, algorithms: Set<JwtAlg>) {
   try {
     parsed = JSON.parse(text);
   } catch {
-    issues.push({ key: 'AUTH_JWKS', expected: 'JSON {"keys":[…]}', found: 'invalid JSON' });
+    issues.push({ key: 'AUTH_JWKS', expected: 'JSON {"keys":[…]}', got: 'invalid JSON' });
     return undefined;
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys)) {
-    issues.push({ key: 'AUTH_JWKS', expected: 'JSON {"keys":[…]}', found: 'no keys array' });
+    issues.push({ key: 'AUTH_JWKS', expected: 'JSON {"keys":[…]}', got: 'no keys array' });
     return undefined;
   }
   const out: Record<string, unknown>[] = [];
@@ -190,25 +188,25 @@ function parseJwks(text: string, issues: IssueSink, algorithms: Set<JwtAlg>) {
       issues.push({
         key: `AUTH_JWKS[${i}].alg`,
         expected: `one of ${JWT_ALGS.join(', ')} (pinned per key)`,
-        found: found(key?.alg),
+        got: shown(key?.alg),
       });
     } else if (!KTY_FOR[alg](key)) {
       issues.push({
         key: `AUTH_JWKS[${i}]`,
         expected: `a ${alg} key (matching kty/crv; HS256 ≥ 256-bit k)`,
-        found: `kty ${found(key.kty)}`,
+        got: `kty ${shown(key.kty)}`,
       });
     } else if (alg !== 'HS256' && 'd' in key) {
       issues.push({
         key: `AUTH_JWKS[${i}].d`,
         expected: 'a public key (no private part at the edge)',
-        found: 'a private key',
+        got: 'a private key',
       });
     } else if (typeof key.kid !== 'string' || key.kid === '') {
       issues.push({
         key: `AUTH_JWKS[${i}].kid`,
         expected: 'a non-empty kid (rotation selects by kid)',
-        found: found(key.kid),
+        got: shown(key.kid),
       });
     } else {
       algorithms.add(alg);
@@ -223,11 +221,11 @@ function parseVerifiers(text: string, issues: IssueSink): VerifierSpec[] {
   try {
     parsed = JSON.parse(text);
   } catch {
-    issues.push({ key: 'AUTH_VERIFIERS', expected: 'a JSON array', found: 'invalid JSON' });
+    issues.push({ key: 'AUTH_VERIFIERS', expected: 'a JSON array', got: 'invalid JSON' });
     return [];
   }
   if (!Array.isArray(parsed)) {
-    issues.push({ key: 'AUTH_VERIFIERS', expected: 'a JSON array', found: found(parsed) });
+    issues.push({ key: 'AUTH_VERIFIERS', expected: 'a JSON array', got: shown(parsed) });
     return [];
   }
   const out: VerifierSpec[] = [];
@@ -236,14 +234,14 @@ function parseVerifiers(text: string, issues: IssueSink): VerifierSpec[] {
     const v = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const prefix = typeof v.prefix === 'string' && v.prefix.startsWith('/') ? v.prefix : undefined;
     if (prefix === undefined)
-      issues.push({ key: `${at}.prefix`, expected: 'a path prefix starting with /', found: found(v.prefix) });
+      issues.push({ key: `${at}.prefix`, expected: 'a path prefix starting with /', got: shown(v.prefix) });
     const str = (name: string, valid: (s: string) => boolean, expected: string): string | undefined => {
       const s = v[name];
       if (typeof s === 'string' && valid(s)) return s;
       issues.push({
         key: `${at}.${name}`,
         expected,
-        found: typeof s === 'string' ? 'an invalid value' : found(s),
+        got: typeof s === 'string' ? 'an invalid value' : shown(s),
       });
       return undefined;
     };
@@ -262,7 +260,7 @@ function parseVerifiers(text: string, issues: IssueSink): VerifierSpec[] {
         issues.push({
           key: `${at}.keys`,
           expected: '{ "<Key-Pair-Id>": "<SPKI PEM public key>" }',
-          found: 'something else',
+          got: 'something else',
         });
       else if (prefix) out.push({ prefix, format: 'cloudfront', keys: keys as Record<string, string> });
     } else if (v.format === 'securelink') {
@@ -281,7 +279,7 @@ function parseVerifiers(text: string, issues: IssueSink): VerifierSpec[] {
       issues.push({
         key: `${at}.format`,
         expected: '"edgeauth", "cloudfront" or "securelink" (JWT uses AUTH_JWKS)',
-        found: found(v.format),
+        got: shown(v.format),
       });
     }
   }

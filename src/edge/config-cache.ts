@@ -5,6 +5,8 @@
  */
 import { isKeyableParam } from '../core/cache/key.ts';
 import { DEFAULT_TTL_CONFIG, type TtlConfig } from '../core/cache/ttl-policy.ts';
+import { type ConfigIssue, shown } from '../core/config/issue.ts';
+import { readList, readOnOff } from '../core/config/read.ts';
 
 /** The string bindings this module reads (wrangler.toml [vars]). */
 export interface CacheEnv {
@@ -28,11 +30,7 @@ export interface CacheConfig {
   readonly compressPlaylists: boolean;
 }
 
-export interface CacheConfigIssue {
-  readonly key: keyof CacheEnv | `${keyof CacheEnv}[${number}]`;
-  readonly expected: string;
-  readonly found: string;
-}
+export type CacheConfigIssue = ConfigIssue<keyof CacheEnv | `${keyof CacheEnv}[${number}]`>;
 
 export const CACHE_CONFIG_DEFAULTS = {
   CACHE_KEY_PARAMS: '',
@@ -49,7 +47,7 @@ const ONE_YEAR_S = 31_536_000;
 const PARAM_NAME = /^[A-Za-z0-9_.~-]+$/;
 
 /**
- * @example parseCacheConfig({ CACHE_SWR_S: 'soon' }).issues[0] // { key: 'CACHE_SWR_S', expected: …, found: '"soon"' }
+ * @example parseCacheConfig({ CACHE_SWR_S: 'soon' }).issues[0] // { key: 'CACHE_SWR_S', expected: …, got: '"soon"' }
  */
 export function parseCacheConfig(env: CacheEnv): { config: CacheConfig; issues: CacheConfigIssue[] } {
   const issues: CacheConfigIssue[] = [];
@@ -60,7 +58,7 @@ export function parseCacheConfig(env: CacheEnv): { config: CacheConfig; issues: 
       issues.push({
         key,
         expected: `seconds between ${min} and ${ONE_YEAR_S} (up to 3 decimals)`,
-        found: JSON.stringify(raw),
+        got: shown(raw),
       });
       return 0;
     }
@@ -75,33 +73,29 @@ export function parseCacheConfig(env: CacheEnv): { config: CacheConfig; issues: 
   });
   const shieldCooldownMs = seconds('SHIELD_COOLDOWN_S', 0);
 
-  const keyParams: string[] = [];
-  const list = (env.CACHE_KEY_PARAMS ?? CACHE_CONFIG_DEFAULTS.CACHE_KEY_PARAMS).split(',');
-  for (const [i, raw] of list.map((s) => s.trim()).entries()) {
-    if (raw === '') continue;
-    if (!PARAM_NAME.test(raw) || !isKeyableParam(raw)) {
-      issues.push({
-        key: `CACHE_KEY_PARAMS[${i}]`,
-        expected: 'a query parameter name that is not a token, CMCD or cache buster',
-        found: JSON.stringify(raw),
-      });
-      continue;
-    }
-    keyParams.push(raw);
-  }
-
-  const compressRaw = (env.COMPRESS_PLAYLISTS ?? CACHE_CONFIG_DEFAULTS.COMPRESS_PLAYLISTS)
-    .trim()
-    .toLowerCase();
-  if (compressRaw !== 'on' && compressRaw !== 'off') {
-    issues.push({ key: 'COMPRESS_PLAYLISTS', expected: '"on" or "off"', found: JSON.stringify(compressRaw) });
-  }
+  const keyParams = readList(
+    env.CACHE_KEY_PARAMS ?? CACHE_CONFIG_DEFAULTS.CACHE_KEY_PARAMS,
+    {
+      key: 'CACHE_KEY_PARAMS',
+      what: 'a comma-separated list of query parameter names',
+      parse: (name) =>
+        PARAM_NAME.test(name) && isKeyableParam(name)
+          ? { value: name }
+          : { expected: 'a query parameter name that is not a token, CMCD or cache buster' },
+    },
+    issues,
+  );
+  const compressPlaylists = readOnOff(
+    env.COMPRESS_PLAYLISTS ?? CACHE_CONFIG_DEFAULTS.COMPRESS_PLAYLISTS,
+    'COMPRESS_PLAYLISTS',
+    issues,
+  );
   return {
     config: Object.freeze({
       keyParams: Object.freeze(keyParams),
       ttl,
       shieldCooldownMs,
-      compressPlaylists: compressRaw !== 'off',
+      compressPlaylists,
     }),
     issues,
   };

@@ -3,6 +3,8 @@
  * D1 and Analytics Engine dataset) are not config: index.ts turns each present binding into a sink.
  * Defaults live here. Never throws: problems are pushed as issues naming key, expectation, found.
  */
+import { type IssueSink, shown } from '../core/config/issue.ts';
+import { readInteger, readOnOff } from '../core/config/read.ts';
 
 export interface EgressEnv {
   /** `on` (default): one NDJSON line per response on stdout (console.log). `off`: none. */
@@ -30,39 +32,26 @@ export const EGRESS_DEFAULTS = {
   CMSD_NODE: 'edgeshield-edge',
 } as const;
 
-interface Issue {
-  readonly key: keyof EgressEnv;
-  readonly expected: string;
-  readonly found: string;
-}
-
 /** @example parseEgressConfig({ EGRESS_STDOUT: 'off' }, issues).stdout // false */
-export function parseEgressConfig(env: EgressEnv, issues: { push(issue: Issue): unknown }): EgressConfig {
-  const stdout = env.EGRESS_STDOUT ?? EGRESS_DEFAULTS.EGRESS_STDOUT;
-  if (stdout !== 'on' && stdout !== 'off') {
-    issues.push({ key: 'EGRESS_STDOUT', expected: '"on" or "off"', found: JSON.stringify(stdout) });
-  }
-  const depthRaw = env.EGRESS_CONTENT_DEPTH ?? EGRESS_DEFAULTS.EGRESS_CONTENT_DEPTH;
-  const depth = /^\d+$/.test(depthRaw) ? Number(depthRaw) : Number.NaN;
-  if (!(depth >= 1 && depth <= 8)) {
-    issues.push({
-      key: 'EGRESS_CONTENT_DEPTH',
-      expected: 'an integer from 1 to 8',
-      found: JSON.stringify(depthRaw),
-    });
-  }
+export function parseEgressConfig(env: EgressEnv, issues: IssueSink<keyof EgressEnv>): EgressConfig {
+  const stdout = readOnOff(env.EGRESS_STDOUT ?? EGRESS_DEFAULTS.EGRESS_STDOUT, 'EGRESS_STDOUT', issues);
+  const contentDepth = readInteger(
+    env.EGRESS_CONTENT_DEPTH ?? EGRESS_DEFAULTS.EGRESS_CONTENT_DEPTH,
+    { key: 'EGRESS_CONTENT_DEPTH', min: 1, max: 8 },
+    issues,
+  );
   const node = env.CMSD_NODE ?? EGRESS_DEFAULTS.CMSD_NODE;
   // RFC 8941 sf-string: printable ASCII only; keep it short, it goes on every response.
   if (node !== '' && !/^[\x20-\x7e]{1,64}$/.test(node)) {
     issues.push({
       key: 'CMSD_NODE',
       expected: 'up to 64 printable ASCII characters, or empty',
-      found: JSON.stringify(node),
+      got: shown(node),
     });
   }
   return Object.freeze({
-    stdout: stdout !== 'off',
-    contentDepth: depth >= 1 && depth <= 8 ? depth : 1,
+    stdout,
+    contentDepth,
     viewerSalt: env.EGRESS_VIEWER_SALT ?? EGRESS_DEFAULTS.EGRESS_VIEWER_SALT,
     cmsdNode: node === '' ? undefined : node,
   });

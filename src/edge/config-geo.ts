@@ -3,6 +3,7 @@
  * parseEdgeConfig only. Any issue fails the whole config closed (500 EDGE_ERR_CONFIG), because a
  * half-applied geo policy is worse than none.
  */
+import { readOnOff } from '../core/config/read.ts';
 import { parseGeoRules } from '../core/geo/parse.ts';
 import type { GeoRule } from '../core/geo/rules.ts';
 import type { IssueSink } from './config-auth.ts';
@@ -31,14 +32,13 @@ export interface GeoConfig {
 
 /** @example parseGeoConfig({ GEO_RULES: '[{"prefix":"/","deny":{"countries":["FR"]}}]' }, issues) */
 export function parseGeoConfig(env: GeoEnv, issues: IssueSink): GeoConfig {
-  const trust = (env.DEV_TRUST_CLIENT_COUNTRY ?? 'off').trim();
-  if (trust !== 'on' && trust !== 'off') {
-    issues.push({ key: 'DEV_TRUST_CLIENT_COUNTRY', expected: 'on or off', found: JSON.stringify(trust) });
-  }
-  const trustClientCountry = trust === 'on';
+  const trustClientCountry = readOnOff(
+    env.DEV_TRUST_CLIENT_COUNTRY ?? 'off',
+    'DEV_TRUST_CLIENT_COUNTRY',
+    issues,
+  );
   if (env.GEO_RULES === undefined || env.GEO_RULES.trim() === '') return { rules: [], trustClientCountry };
   const parsed = parseGeoRules(env.GEO_RULES);
-  for (const i of parsed.issues)
-    issues.push({ key: `GEO_RULES${i.at}`, expected: i.expected, found: i.found });
+  for (const i of parsed.issues) issues.push({ key: `GEO_RULES${i.at}`, expected: i.expected, got: i.found });
   return { rules: parsed.rules, trustClientCountry };
 }

@@ -3,6 +3,8 @@
  * Called from parseEdgeConfig only. Never throws; every problem names its key (with the JSON path
  * inside MANIFEST_POLICIES), what was expected and what was found.
  */
+import { type ConfigIssue, type IssueSink, shown } from '../core/config/issue.ts';
+import { readOneOf } from '../core/config/read.ts';
 import { CONTINENTS } from '../core/hls/continents.ts';
 import type { PolicyTable, RegionPolicy } from '../core/hls/policy.ts';
 
@@ -24,11 +26,7 @@ export interface ManifestConfig {
   readonly onParseError: 'passthrough' | 'reject';
 }
 
-export interface ManifestConfigIssue {
-  readonly key: `${keyof ManifestEnv}` | `MANIFEST_POLICIES.${string}`;
-  readonly expected: string;
-  readonly found: string;
-}
+export type ManifestConfigIssue = ConfigIssue<keyof ManifestEnv | `MANIFEST_POLICIES.${string}`>;
 
 export const MANIFEST_DEFAULTS = {
   MANIFEST_TOKEN_MODE: 'same-as-request',
@@ -37,10 +35,7 @@ export const MANIFEST_DEFAULTS = {
 } as const;
 
 /** @example parseManifestConfig({ MANIFEST_POLICIES: '{"countries":{"IN":{"maxHeight":540}}}' }, issues) */
-export function parseManifestConfig(
-  env: ManifestEnv,
-  issues: { push(...items: ManifestConfigIssue[]): unknown },
-): ManifestConfig {
+export function parseManifestConfig(env: ManifestEnv, issues: Sink): ManifestConfig {
   const tokenMode = oneOf(
     env,
     'MANIFEST_TOKEN_MODE',
@@ -53,19 +48,15 @@ export function parseManifestConfig(
   return Object.freeze({ policies, tokenMode, tokenScope, onParseError });
 }
 
-type Sink = { push(...items: ManifestConfigIssue[]): unknown };
+type Sink = IssueSink<ManifestConfigIssue['key']>;
 
 function oneOf<K extends keyof typeof MANIFEST_DEFAULTS, V extends string>(
   env: ManifestEnv,
   key: K,
-  allowed: readonly V[],
+  allowed: readonly [V, ...V[]],
   issues: Sink,
 ): V {
-  const raw = env[key] ?? MANIFEST_DEFAULTS[key];
-  const value = allowed.find((a) => a === raw.trim());
-  if (value !== undefined) return value;
-  issues.push({ key, expected: allowed.map((a) => `"${a}"`).join(' or '), found: JSON.stringify(raw) });
-  return allowed[0] as V;
+  return readOneOf(env[key] ?? MANIFEST_DEFAULTS[key], { key, allowed }, issues);
 }
 
 const TABLE_KEYS = {
@@ -80,11 +71,11 @@ function parsePolicies(text: string | undefined, issues: Sink): PolicyTable {
   try {
     json = JSON.parse(text);
   } catch {
-    issues.push({ key: 'MANIFEST_POLICIES', expected: 'JSON', found: 'text that is not JSON' });
+    issues.push({ key: 'MANIFEST_POLICIES', expected: 'JSON', got: 'text that is not JSON' });
     return {};
   }
   if (!isRecord(json)) {
-    issues.push({ key: 'MANIFEST_POLICIES', expected: 'a JSON object', found: kindOf(json) });
+    issues.push({ key: 'MANIFEST_POLICIES', expected: 'a JSON object', got: kindOf(json) });
     return {};
   }
   const table: { -readonly [K in keyof PolicyTable]: PolicyTable[K] } = {};
@@ -97,12 +88,12 @@ function parsePolicies(text: string | undefined, issues: Sink): PolicyTable {
       issues.push({
         key: `MANIFEST_POLICIES.${field}`,
         expected: 'one of regions, countries, continents, default',
-        found: 'an unknown field',
+        got: 'an unknown field',
       });
       continue;
     }
     if (!isRecord(value)) {
-      issues.push({ key: `MANIFEST_POLICIES.${field}`, expected: 'an object', found: kindOf(value) });
+      issues.push({ key: `MANIFEST_POLICIES.${field}`, expected: 'an object', got: kindOf(value) });
       continue;
     }
     const out: Record<string, RegionPolicy> = {};
@@ -117,7 +108,7 @@ function parsePolicies(text: string | undefined, issues: Sink): PolicyTable {
         issues.push({
           key: `MANIFEST_POLICIES.${field}`,
           expected: `keys ${what} in upper case`,
-          found: JSON.stringify(k),
+          got: shown(k),
         });
         continue;
       }
@@ -131,7 +122,7 @@ function parsePolicies(text: string | undefined, issues: Sink): PolicyTable {
 function parsePolicy(value: unknown, path: string, issues: Sink): RegionPolicy {
   const key = `MANIFEST_POLICIES.${path}` as const;
   if (!isRecord(value)) {
-    issues.push({ key, expected: 'a policy object', found: kindOf(value) });
+    issues.push({ key, expected: 'a policy object', got: kindOf(value) });
     return {};
   }
   const p: { -readonly [K in keyof RegionPolicy]: RegionPolicy[K] } = {};
@@ -144,32 +135,31 @@ function parsePolicy(value: unknown, path: string, issues: Sink): RegionPolicy {
           issues.push({
             key: at,
             expected: 'an http(s) origin like "https://eu.edge.example"',
-            found: JSON.stringify(v),
+            got: shown(v),
           });
         } else p.origin = url.origin;
         break;
       }
       case 'originScope':
         if (v === 'all' || v === 'media') p.originScope = v;
-        else issues.push({ key: at, expected: '"all" or "media"', found: JSON.stringify(v) });
+        else issues.push({ key: at, expected: '"all" or "media"', got: shown(v) });
         break;
       case 'maxHeight':
       case 'maxBandwidth':
         if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) p[field] = v;
-        else issues.push({ key: at, expected: 'a positive integer', found: JSON.stringify(v) });
+        else issues.push({ key: at, expected: 'a positive integer', got: shown(v) });
         break;
       case 'dropCodecs':
       case 'dropLanguages':
         if (Array.isArray(v) && v.every((s) => typeof s === 'string' && /^[A-Za-z0-9.-]+$/.test(s))) {
           p[field] = Object.freeze(v.map(String));
-        } else
-          issues.push({ key: at, expected: 'a list of codec or language tags', found: JSON.stringify(v) });
+        } else issues.push({ key: at, expected: 'a list of codec or language tags', got: shown(v) });
         break;
       default:
         issues.push({
           key: at,
           expected: 'origin, originScope, maxHeight, maxBandwidth, dropCodecs or dropLanguages',
-          found: 'an unknown field',
+          got: 'an unknown field',
         });
     }
   }

@@ -5,6 +5,9 @@
  * throws on bad input: every problem is returned as an issue naming the key, what was expected and
  * what was found, so one log line tells an operator everything that is wrong at once.
  */
+import { type ConfigIssue, formatConfigIssue } from '../core/config/issue.ts';
+import { readInteger, readList } from '../core/config/read.ts';
+import { parseBaseUrl, parseCorsOrigin } from '../core/config/url.ts';
 import { err, ok, type Result } from '../core/result.ts';
 import { type AuthConfig, type AuthEnv, parseAuthConfig } from './config-auth.ts';
 import { type CacheConfig, type CacheEnv, parseCacheConfig } from './config-cache.ts';
@@ -43,15 +46,14 @@ export interface EdgeConfig {
   readonly inflightBytes: number;
 }
 
-export interface ConfigIssue {
-  readonly key:
-    | keyof EdgeEnv
-    | `${keyof EdgeEnv}[${number}]`
-    | `${keyof EdgeEnv}[${number}]${string}`
-    | `${keyof EdgeEnv}.${string}`;
-  readonly expected: string;
-  readonly found: string;
-}
+/** Issue keys name the binding and, inside a list or JSON value, the element: `AUTH_JWKS[0].alg`. */
+export type EdgeIssueKey =
+  | keyof EdgeEnv
+  | `${keyof EdgeEnv}[${number}]${string}`
+  | `${keyof EdgeEnv}.${string}`;
+
+export type EdgeConfigIssue = ConfigIssue<EdgeIssueKey>;
+export { formatConfigIssue };
 
 export const EDGE_CONFIG_DEFAULTS = {
   SHIELD_URLS: 'http://127.0.0.1:8081',
@@ -70,18 +72,28 @@ const HEADER_SAFE = /^[\x21-\x7e]+$/;
 /**
  * @example
  *   const r = parseEdgeConfig({ SHIELD_URLS: 'not a url' });
- *   // r.ok === false; r.error[0] → { key: 'SHIELD_URLS[0]', expected: 'absolute http(s) URL…', found: '"not a url"' }
+ *   // r.ok === false; r.error[0] → { key: 'SHIELD_URLS[0]', expected: 'absolute http(s) URL…', got: '"not a url"' }
  */
-export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly ConfigIssue[]> {
-  const issues: ConfigIssue[] = [];
-  const shieldUrls = parseShieldUrls(env.SHIELD_URLS ?? EDGE_CONFIG_DEFAULTS.SHIELD_URLS, issues);
-  const corsOrigins = parseCorsOrigins(env.CORS_ORIGINS ?? EDGE_CONFIG_DEFAULTS.CORS_ORIGINS, issues);
-  const shieldTimeoutMs = parseTimeout(
-    env.SHIELD_TIMEOUT_MS ?? EDGE_CONFIG_DEFAULTS.SHIELD_TIMEOUT_MS,
+export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly EdgeConfigIssue[]> {
+  const issues: EdgeConfigIssue[] = [];
+  const shieldUrls = readList(
+    env.SHIELD_URLS ?? EDGE_CONFIG_DEFAULTS.SHIELD_URLS,
+    { key: 'SHIELD_URLS', min: 1, what: 'a comma-separated list of shield URLs', parse: parseBaseUrl },
     issues,
   );
-  const inflightBytes = parseInflightBytes(
+  const corsOrigins = readList(
+    env.CORS_ORIGINS ?? EDGE_CONFIG_DEFAULTS.CORS_ORIGINS,
+    { key: 'CORS_ORIGINS', min: 1, what: '"*" or a comma-separated list of origins', parse: parseCorsOrigin },
+    issues,
+  );
+  const shieldTimeoutMs = readInteger(
+    env.SHIELD_TIMEOUT_MS ?? EDGE_CONFIG_DEFAULTS.SHIELD_TIMEOUT_MS,
+    { key: 'SHIELD_TIMEOUT_MS', min: 1, max: MAX_TIMEOUT_MS, unit: 'milliseconds' },
+    issues,
+  );
+  const inflightBytes = readInteger(
     env.CACHE_INFLIGHT_BYTES ?? EDGE_CONFIG_DEFAULTS.CACHE_INFLIGHT_BYTES,
+    { key: 'CACHE_INFLIGHT_BYTES', min: 0, max: MAX_INFLIGHT_BYTES, unit: 'bytes' },
     issues,
   );
   const cache = parseCacheConfig(env);
@@ -96,7 +108,7 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly Confi
     issues.push({
       key: 'SHIELD_SHARED_SECRET',
       expected: 'visible ASCII without spaces (sent as a header value)',
-      found: `a ${secret.length}-character value with other characters`,
+      got: `a ${secret.length}-character value with other characters`,
     });
   }
   if (issues.length > 0) return err(issues);
@@ -116,91 +128,3 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly Confi
     }),
   );
 }
-
-/** One log-friendly line per issue: `SHIELD_URLS[0]: expected …, got "…"`. */
-export function formatConfigIssue(issue: ConfigIssue): string {
-  return `${issue.key}: expected ${issue.expected}, got ${issue.found}`;
-}
-
-function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
-
-function parseShieldUrls(value: string, issues: ConfigIssue[]): string[] {
-  const items = splitList(value);
-  if (items.length === 0) {
-    issues.push({ key: 'SHIELD_URLS', expected: 'a comma-separated list of shield URLs', found: '""' });
-    return [];
-  }
-  const out: string[] = [];
-  for (const [i, item] of items.entries()) {
-    const url = URL.canParse(item) ? new URL(item) : undefined;
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-      issues.push({
-        key: `SHIELD_URLS[${i}]`,
-        expected: 'absolute http(s) URL without query or fragment',
-        found: JSON.stringify(item),
-      });
-      continue;
-    }
-    if (url.username || url.password) {
-      issues.push({
-        key: `SHIELD_URLS[${i}]`,
-        expected: 'no credentials in the URL (use SHIELD_SHARED_SECRET)',
-        found: 'a URL with userinfo',
-      });
-      continue;
-    }
-    out.push(`${url.origin}${url.pathname.replace(/\/+$/, '')}`);
-  }
-  return out;
-}
-
-function parseCorsOrigins(value: string, issues: ConfigIssue[]): string[] {
-  const items = splitList(value);
-  if (items.length === 0) {
-    issues.push({ key: 'CORS_ORIGINS', expected: '"*" or a comma-separated list of origins', found: '""' });
-    return [];
-  }
-  for (const [i, item] of items.entries()) {
-    if (item === '*') continue;
-    // Browsers send Origin as scheme://host[:port] exactly; anything else would never match.
-    if (!URL.canParse(item) || new URL(item).origin !== item) {
-      issues.push({
-        key: `CORS_ORIGINS[${i}]`,
-        expected: '"*" or an origin like https://player.example',
-        found: JSON.stringify(item),
-      });
-    }
-  }
-  return items;
-}
-
-/** A whole number in [min, max] for `key`, or an issue naming the unit and bounds (and 0). */
-function parseBoundedInteger(
-  key: ConfigIssue['key'],
-  unit: string,
-  [min, max]: readonly [number, number],
-  value: string,
-  issues: ConfigIssue[],
-): number {
-  const n = /^\d{1,15}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
-  if (!(n >= min && n <= max)) {
-    issues.push({
-      key,
-      expected: `an integer number of ${unit} between ${min} and ${max}`,
-      found: JSON.stringify(value),
-    });
-    return 0;
-  }
-  return n;
-}
-
-const parseTimeout = (value: string, issues: ConfigIssue[]): number =>
-  parseBoundedInteger('SHIELD_TIMEOUT_MS', 'milliseconds', [1, MAX_TIMEOUT_MS], value, issues);
-
-const parseInflightBytes = (value: string, issues: ConfigIssue[]): number =>
-  parseBoundedInteger('CACHE_INFLIGHT_BYTES', 'bytes', [0, MAX_INFLIGHT_BYTES], value, issues);

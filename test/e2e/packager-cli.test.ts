@@ -36,7 +36,7 @@ describe('CLIs', () => {
       timeout: 30_000,
     });
     expect(run.status).toBe(78);
-    expect(run.stderr).toContain('PACKAGER_PORT: expected an integer 0-65535, got "eighty"');
+    expect(run.stderr).toContain('PACKAGER_PORT: expected an integer from 0 to 65535, got "eighty"');
   });
 
   it('packager serves from PACKAGER_ROOT and exits 0 on SIGTERM', async () => {

@@ -46,10 +46,10 @@ describe('parseCacheConfig', () => {
       {
         key: 'CACHE_PLAYLIST_TTL_S',
         expected: 'seconds between 1 and 31536000 (up to 3 decimals)',
-        found: '"0"',
+        got: '"0"',
       },
-      { key: 'CACHE_SWR_S', expected: 'seconds between 0 and 31536000 (up to 3 decimals)', found: '"soon"' },
-      { key: 'COMPRESS_PLAYLISTS', expected: '"on" or "off"', found: '"maybe"' },
+      { key: 'CACHE_SWR_S', expected: 'seconds between 0 and 31536000 (up to 3 decimals)', got: '"soon"' },
+      { key: 'COMPRESS_PLAYLISTS', expected: '"on" or "off"', got: '"maybe"' },
     ]);
   });
 

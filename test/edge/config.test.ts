@@ -36,7 +36,7 @@ describe('parseEdgeConfig', () => {
     expect(lines).toEqual([
       'SHIELD_URLS[0]: expected absolute http(s) URL without query or fragment, got "not a url"',
       'CORS_ORIGINS[0]: expected "*" or an origin like https://player.example, got "player"',
-      'SHIELD_TIMEOUT_MS: expected an integer number of milliseconds between 1 and 300000, got "10s"',
+      'SHIELD_TIMEOUT_MS: expected an integer number of milliseconds from 1 to 300000, got "10s"',
     ]);
   });
 

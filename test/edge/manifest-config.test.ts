@@ -57,7 +57,7 @@ describe('parseManifestConfig', () => {
       'MANIFEST_POLICIES.continents',
       'MANIFEST_POLICIES.planets',
     ]);
-    expect(issues[1]?.found).toBe('"uk"');
+    expect(issues[1]?.got).toBe('"uk"');
   });
 
   it('reports MANIFEST_POLICIES that is not JSON, and fails the edge config with it', () => {

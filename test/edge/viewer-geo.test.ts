@@ -145,8 +145,8 @@ describe('DEV_TRUST_CLIENT_COUNTRY', () => {
 
   it('accepts on and refuses anything but on/off, naming the key', () => {
     expect(parseGeoConfig({ DEV_TRUST_CLIENT_COUNTRY: 'on' }, []).trustClientCountry).toBe(true);
-    const issues: { key: string; expected: string; found: string }[] = [];
+    const issues: { key: string; expected: string; got: string }[] = [];
     parseGeoConfig({ DEV_TRUST_CLIENT_COUNTRY: 'yes' }, issues);
-    expect(issues).toEqual([{ key: 'DEV_TRUST_CLIENT_COUNTRY', expected: 'on or off', found: '"yes"' }]);
+    expect(issues).toEqual([{ key: 'DEV_TRUST_CLIENT_COUNTRY', expected: '"on" or "off"', got: '"yes"' }]);
   });
 });

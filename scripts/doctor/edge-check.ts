@@ -1,0 +1,269 @@
+/**
+ * Judges the edge's configuration offline with the edge's own parser (parseEdgeConfig), plus the
+ * checks only a deploy needs: shields Cloudflare can reach, secrets set as secrets, the bindings the
+ * README describes. Pure: gets everything read by edge-source.ts; `exists` answers for paths.
+ */
+import { shown } from '../../src/core/config/issue.ts';
+import { formatConfigIssue, parseEdgeConfig } from '../../src/edge/config.ts';
+import { EDGE_ENV_KEYS } from '../../src/edge/config-keys.ts';
+import type { EdgeBindings, EdgeSource } from './edge-source.ts';
+import { error, type Finding, okay, warn } from './findings.ts';
+import { isLocalOnlyHost } from './reachable.ts';
+
+/** Edge settings that hold secrets: `wrangler secret put`, never [vars] (AUTH_JWKS only with HS256 keys). */
+export const EDGE_SECRETS = ['SHIELD_SHARED_SECRET', 'AUTH_VERIFIERS', 'EGRESS_VIEWER_SALT'] as const;
+
+export interface EdgeCheckInput {
+  readonly source: EdgeSource;
+  /** `local`: what `wrangler dev` gets; `deploy`: what `wrangler deploy` ships. */
+  readonly mode: 'local' | 'deploy';
+  /** local: `.dev.vars`/`.env` values (they override [vars], as in wrangler dev). */
+  readonly localVars?: Readonly<Record<string, string>>;
+  /** deploy: the `--secrets-file` values. */
+  readonly secretValues?: Readonly<Record<string, string>>;
+  /** deploy with `--online`: the names `wrangler secret list` printed. */
+  readonly deployedSecrets?: readonly string[];
+  /** Whether a path (relative to the config's directory) exists. */
+  readonly exists: (relativePath: string) => boolean;
+}
+
+export interface EdgeCheck {
+  readonly findings: readonly Finding[];
+  /** The edge's shared secret when its value is known (for the shield comparison). */
+  readonly sharedSecret: string | undefined;
+}
+
+/**
+ * A structurally valid key set standing in for an auth secret that is declared (or cannot be
+ * verified offline), so the parser judges everything else. Never leaves the doctor.
+ */
+const STAND_IN_JWKS = JSON.stringify({
+  keys: [{ kty: 'oct', kid: 'doctor-stand-in', alg: 'HS256', k: 'A'.repeat(43) }],
+});
+
+type SecretStatus = 'value' | 'set' | 'absent' | 'unknown';
+
+/** @example checkEdge({ source, mode: 'deploy', exists: () => true }).findings */
+export function checkEdge(input: EdgeCheckInput): EdgeCheck {
+  const { source, mode } = input;
+  const findings: Finding[] = [];
+  const envFlag = source.envName === undefined ? '' : ` --env ${source.envName}`;
+  if (source.envName !== undefined && !source.envSectionFound) {
+    findings.push(
+      warn(`wrangler.toml has no [env.${source.envName}]: wrangler uses the top-level settings for it`),
+    );
+  }
+  const strings: Record<string, string> = {};
+  for (const [key, value] of Object.entries(source.vars)) {
+    if (typeof value === 'string') strings[key] = value;
+    else
+      findings.push(
+        error({
+          key,
+          expected: 'a string in [vars] (a TOML number or table reaches the Worker as JSON)',
+          got: `${typeof value} ${shown(value)}`,
+        }),
+      );
+    if (!(EDGE_ENV_KEYS as readonly string[]).includes(key)) {
+      findings.push(warn(`${key}: not a setting the edge reads (a typo?); ignored`));
+    }
+  }
+  for (const key of EDGE_SECRETS) {
+    if ((strings[key] ?? '') !== '') findings.push(secretInVars(key, mode, envFlag));
+  }
+  if (/"kty"\s*:\s*"oct"/.test(strings.AUTH_JWKS ?? ''))
+    findings.push(secretInVars('AUTH_JWKS', mode, envFlag));
+
+  const env: Record<string, string> = { ...strings };
+  const status = (key: string): SecretStatus => {
+    if (input.secretValues?.[key] !== undefined || (key in strings && strings[key] !== '')) return 'value';
+    if (source.requiredSecrets.includes(key) || input.deployedSecrets?.includes(key)) return 'set';
+    return input.deployedSecrets !== undefined ? 'absent' : 'unknown';
+  };
+  if (mode === 'local') {
+    Object.assign(env, input.localVars);
+    if ((env.SHIELD_SHARED_SECRET ?? '') === '') {
+      findings.push(
+        warn(
+          'SHIELD_SHARED_SECRET: not set (.dev.vars): a shield with SHIELD_AUTH=required answers 401 to this edge',
+        ),
+      );
+    }
+  } else {
+    for (const [key, value] of Object.entries(input.secretValues ?? {})) {
+      if ((EDGE_ENV_KEYS as readonly string[]).includes(key)) env[key] = value;
+      else findings.push(warn(`${key} (secrets file): not a setting the edge reads (a typo?)`));
+    }
+    findings.push(...deploySecrets(env, status, envFlag));
+  }
+
+  const parsed = parseEdgeConfig(env);
+  if (!parsed.ok) {
+    for (const issue of parsed.error) findings.push({ level: 'error', text: formatConfigIssue(issue) });
+  } else {
+    const { shieldUrls, auth } = parsed.value;
+    findings.push(
+      okay(`config parsed: ${shieldUrls.length} shield(s) ${shieldUrls.join(', ')}; auth ${auth.mode}`),
+    );
+    if (mode === 'deploy') findings.push(...deployRules(shieldUrls, parsed.value.geo.trustClientCountry));
+  }
+  findings.push(...checkBindings(source.bindings, mode, input.exists));
+  const secret = env.SHIELD_SHARED_SECRET;
+  return { findings, sharedSecret: secret === '' ? undefined : secret };
+}
+
+function secretInVars(key: string, mode: 'local' | 'deploy', envFlag: string): Finding {
+  const issue = {
+    key,
+    expected: `a secret (\`npx wrangler secret put ${key}${envFlag}\`), not a [vars] value in wrangler.toml`,
+    got: 'a value in [vars]',
+  };
+  return mode === 'deploy' ? error(issue) : warn(`${issue.key}: expected ${issue.expected}`);
+}
+
+/** Deploy: which secrets the edge needs and whether the doctor could see them. Adds stand-ins to `env`. */
+function deploySecrets(
+  env: Record<string, string>,
+  status: (key: string) => SecretStatus,
+  envFlag: string,
+): Finding[] {
+  const out: Finding[] = [];
+  const put = (key: string) => `\`npx wrangler secret put ${key}${envFlag}\``;
+  const unverifiable = (what: string, key: string) =>
+    warn(
+      `${what}: cannot verify offline; set it with ${put(key)} and list it in secrets.required ` +
+        '(or run the doctor with --secrets-file FILE or --online)',
+    );
+  const secret = status('SHIELD_SHARED_SECRET');
+  if (secret === 'absent') {
+    out.push(
+      error({
+        key: 'SHIELD_SHARED_SECRET',
+        expected: `the shields' secret, set with ${put('SHIELD_SHARED_SECRET')} (shields refuse requests without it)`,
+        got: 'no such secret',
+      }),
+    );
+  } else if (secret === 'unknown') out.push(unverifiable('SHIELD_SHARED_SECRET', 'SHIELD_SHARED_SECRET'));
+  else if (secret === 'set') out.push(okay('SHIELD_SHARED_SECRET: set (value not checked)'));
+  else if ((env.SHIELD_SHARED_SECRET ?? '').length < 32) {
+    out.push(
+      warn('SHIELD_SHARED_SECRET: shorter than 32 characters; `openssl rand -hex 32` makes a good one'),
+    );
+  }
+
+  const authMode = (env.AUTH_MODE ?? 'required').trim();
+  if (authMode === 'off') out.push(warn('AUTH_MODE: "off": every viewer gets every object without a token'));
+  const hasKey = ['AUTH_JWKS', 'AUTH_JWKS_URL', 'AUTH_VERIFIERS'].some((k) => (env[k] ?? '').trim() !== '');
+  if (authMode !== 'off' && !hasKey) {
+    const jwks = status('AUTH_JWKS');
+    const verifiers = status('AUTH_VERIFIERS');
+    if (jwks === 'set' || verifiers === 'set') {
+      out.push(okay(`${jwks === 'set' ? 'AUTH_JWKS' : 'AUTH_VERIFIERS'}: set (value not checked)`));
+      env.AUTH_JWKS = STAND_IN_JWKS;
+    } else if (jwks === 'unknown' || verifiers === 'unknown') {
+      out.push(unverifiable('AUTH_JWKS or AUTH_VERIFIERS', 'AUTH_JWKS'));
+      env.AUTH_JWKS = STAND_IN_JWKS;
+    }
+  }
+  return out;
+}
+
+function deployRules(shieldUrls: readonly string[], trustClientCountry: boolean): Finding[] {
+  const out: Finding[] = [];
+  for (const [i, url] of shieldUrls.entries()) {
+    const { hostname, protocol } = new URL(url);
+    if (isLocalOnlyHost(hostname)) {
+      out.push(
+        error({
+          key: `SHIELD_URLS[${i}]`,
+          expected: 'a shield address Cloudflare can reach (not loopback, private or localhost)',
+          got: shown(url),
+        }),
+      );
+    } else if (protocol === 'http:') {
+      out.push(
+        warn(`SHIELD_URLS[${i}]: plain http: the shared secret crosses the internet readable; use https`),
+      );
+    }
+  }
+  if (trustClientCountry) {
+    out.push(
+      error({
+        key: 'DEV_TRUST_CLIENT_COUNTRY',
+        expected: '"off" in production (on lets viewers pick their country)',
+        got: '"on"',
+      }),
+    );
+  }
+  return out;
+}
+
+/** The bindings src/edge/index.ts reads; absent ones turn their egress sink off. */
+function checkBindings(b: EdgeBindings, mode: 'local' | 'deploy', exists: (p: string) => boolean): Finding[] {
+  const out: Finding[] = [];
+  const parts: string[] = [];
+  const ledger = b.d1.find((d) => d.binding === 'LEDGER');
+  for (const d of b.d1.filter((x) => x.binding !== 'LEDGER')) {
+    out.push(warn(`d1_databases ${d.binding}: the edge reads only LEDGER; this binding is unused`));
+  }
+  if (ledger) {
+    parts.push(`LEDGER → D1 ${ledger.databaseName ?? '?'}`);
+    if (ledger.migrationsDir === undefined || !exists(ledger.migrationsDir)) {
+      out.push(
+        error({
+          key: 'd1_databases[LEDGER].migrations_dir',
+          expected: 'the ledger migrations directory (src/edge/egress/migrations)',
+          got: shown(ledger.migrationsDir),
+        }),
+      );
+    }
+    // The all-zero id in wrangler.toml is a local placeholder; a deploy needs the real database.
+    const id = ledger.databaseId ?? '';
+    if (mode === 'deploy' && (!/^[0-9a-f-]{36}$/.test(id) || /^[0-]+$/.test(id))) {
+      out.push(databaseIdIssue(ledger.databaseName, ledger.databaseId));
+    }
+  }
+  const producer = b.queueProducers.find((p) => p.binding === 'EGRESS_QUEUE');
+  if (producer) {
+    const consumed = b.queueConsumers.includes(producer.queue);
+    parts.push(`EGRESS_QUEUE → queue ${producer.queue}${consumed ? ' (consumed here)' : ''}`);
+    if (!consumed) {
+      out.push(
+        warn(
+          `EGRESS_QUEUE: no [[queues.consumers]] for ${producer.queue}: records wait for another consumer`,
+        ),
+      );
+    }
+  }
+  if (b.queueConsumers.length > 0 && !ledger) {
+    out.push(
+      error({
+        key: 'LEDGER',
+        expected:
+          'a D1 binding: the queue consumer writes the ledger there (without it every batch is retried)',
+        got: 'no D1 binding named LEDGER',
+      }),
+    );
+  }
+  const analytics = b.analytics.find((a) => a.binding === 'EGRESS');
+  if (analytics) parts.push(`EGRESS → Analytics Engine ${analytics.dataset ?? '(dataset = binding)'}`);
+  const off = [
+    ...(producer ? [] : ['EGRESS_QUEUE']),
+    ...(ledger ? [] : ['LEDGER']),
+    ...(analytics ? [] : ['EGRESS']),
+  ];
+  out.push(
+    okay(
+      `bindings: ${parts.length > 0 ? parts.join(', ') : 'none'}${off.length > 0 ? `; not bound (sink off): ${off.join(', ')}` : ''}`,
+    ),
+  );
+  return out;
+}
+
+function databaseIdIssue(name: string | undefined, id: string | undefined): Finding {
+  return error({
+    key: 'd1_databases[LEDGER].database_id',
+    expected: `the id printed by \`npx wrangler d1 create ${name ?? 'edgeshield-ledger'}\``,
+    got: shown(id),
+  });
+}

@@ -1,0 +1,222 @@
+/**
+ * The shield's deploy files (origin/deploy/) against the code they deploy: the Dockerfile's image
+ * layout is rebuilt from its own COPY/RUN/ENV/CMD/HEALTHCHECK lines and run for real (production
+ * dependencies only), the systemd unit's paths and exit-code handling match the shield, and the env
+ * file template is accepted by the shield's parser. What this cannot do: pull the base image, build
+ * the container, or run systemd (README "What CI verifies").
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseShieldConfig, SHIELD_DEFAULTS } from '../../origin/config.ts';
+import { TIER_DEFAULTS } from '../../origin/config-tiers.ts';
+import { freePort } from '../../scripts/stack/ports.ts';
+import { hasCommand } from '../fixtures/tools.ts';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const DEPLOY = path.join(REPO_ROOT, 'origin', 'deploy');
+const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+
+/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
+function dockerfile() {
+  const text = readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
+  const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  const all = (op: string) =>
+    lines.filter((l) => l.startsWith(`${op} `)).map((l) => l.slice(op.length + 1).trim());
+  const env: Record<string, string> = {};
+  for (const e of all('ENV')) for (const [, k, v] of e.matchAll(/(\w+)=(\S+)/g)) if (k && v) env[k] = v;
+  const json = (s: string | undefined) => JSON.parse(s ?? '[]') as string[];
+  return {
+    from: all('FROM')[0] ?? '',
+    workdir: all('WORKDIR')[0] ?? '',
+    copies: all('COPY').map((c) => c.split(/\s+/)),
+    runs: all('RUN'),
+    env,
+    user: all('USER').at(-1) ?? 'root',
+    stopSignal: (all('STOPSIGNAL')[0] ?? 'SIGTERM') as NodeJS.Signals,
+    healthcheck: json(/CMD (\[.*\])/.exec(all('HEALTHCHECK')[0] ?? '')?.[1]),
+    cmd: json(all('CMD')[0]),
+  };
+}
+
+/** The unit's `Key=value` lines (last one wins). */
+function unit(): Record<string, string> {
+  const text = readFileSync(path.join(DEPLOY, 'edgeshield-shield.service'), 'utf8');
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => /^\w+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+const sampleEnv = () =>
+  parseEnv(readFileSync(path.join(DEPLOY, 'shield.env'), 'utf8')) as Record<string, string>;
+
+describe('origin/deploy/Dockerfile', () => {
+  const image = dockerfile();
+  let root: string;
+  beforeAll(() => {
+    // The image's /app: exactly what the COPY lines put there, then the RUN npm ci.
+    root = mkdtempSync(path.join(tmpdir(), 'edgeshield-image-'));
+    for (const [source, target] of image.copies.map((c) => [c.slice(0, -1), c.at(-1) ?? '.'] as const)) {
+      for (const s of source) {
+        const to = target.endsWith('/') ? path.join(root, target, path.basename(s)) : path.join(root, target);
+        mkdirSync(path.dirname(to), { recursive: true });
+        cpSync(path.join(REPO_ROOT, s), to, { recursive: true });
+      }
+    }
+    for (const run of image.runs) {
+      for (const step of run.split('&&').map((s) => s.trim())) {
+        // Only the install runs here (from the npm cache); `npm cache clean` and mkdir/chown are the image's.
+        if (!step.startsWith('npm ci')) continue;
+        const [cmd = 'npm', ...args] = step.split(/\s+/);
+        const r = spawnSync(cmd, [...args, '--prefer-offline'], {
+          cwd: root,
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        expect(r.status, r.stderr).toBe(0);
+      }
+    }
+  }, 180_000);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('builds on a Node 22 image and runs as an unprivileged user', () => {
+    expect(image.from).toMatch(/^docker\.io\/library\/node:22\b/);
+    expect(['', 'root', '0']).not.toContain(image.user);
+    expect(image.workdir).toBe('/app');
+  });
+
+  it('installs production dependencies only', () => {
+    expect(image.runs.join(' ')).toContain('npm ci --omit=dev');
+    for (const dep of Object.keys(pkg.dependencies))
+      expect(existsSync(path.join(root, 'node_modules', dep))).toBe(true);
+    for (const dev of ['wrangler', 'vitest', 'typescript', 'miniflare']) {
+      expect(existsSync(path.join(root, 'node_modules', dev))).toBe(false);
+    }
+  });
+
+  it('starts the shield with its CMD and ENV, passes its HEALTHCHECK, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH ?? '',
+      ...image.env,
+      ...sampleEnv(),
+      // Loopback and a free port on the test machine; a scratch disk tier.
+      SHIELD_HOST: '127.0.0.1',
+      SHIELD_PORT: String(port),
+      SHIELD_DISK_DIR: path.join(root, 'cache'),
+    };
+    const node = (args: string[]) => (args[0] === 'node' ? [process.execPath, ...args.slice(1)] : args);
+    const [cmd = '', ...cmdArgs] = node(image.cmd);
+    const [hc = '', ...hcArgs] = node(image.healthcheck);
+    const healthy = () => spawnSync(hc, hcArgs, { cwd: root, env, timeout: 10_000 }).status === 0;
+    const shield = spawn(cmd, cmdArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    shield.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    shield.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => shield.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!output.includes('"msg":"listening"')) {
+        if (Date.now() > deadline || shield.exitCode !== null)
+          throw new Error(`shield did not start:\n${output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(healthy()).toBe(true);
+      shield.kill(image.stopSignal);
+      expect(await exited).toBe(0);
+      expect(healthy()).toBe(false);
+    } finally {
+      if (shield.exitCode === null) shield.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('copies everything the shield imports: its own code, src/core, node builtins and production dependencies', () => {
+    const copied = image.copies.flatMap((c) => c.slice(0, -1)).filter((s) => !s.endsWith('.json'));
+    const seen = new Set<string>();
+    const bare = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      expect(
+        copied.some((dir) => file.startsWith(path.join(REPO_ROOT, dir) + path.sep)),
+        file,
+      ).toBe(true);
+      const text = readFileSync(file, 'utf8');
+      for (const [, spec] of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm)) {
+        if (spec === undefined) continue;
+        if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec));
+        else bare.add(spec);
+      }
+    };
+    visit(path.join(REPO_ROOT, image.cmd.at(-1) ?? ''));
+    visit(path.join(REPO_ROOT, image.healthcheck.at(-1) ?? ''));
+    for (const spec of bare) {
+      const name = spec.startsWith('@')
+        ? spec.split('/').slice(0, 2).join('/')
+        : (spec.split('/')[0] ?? spec);
+      const builtin = spec.startsWith('node:') || builtinModules.includes(name);
+      expect(builtin || name in pkg.dependencies, `${spec} must be a production dependency`).toBe(true);
+    }
+  });
+});
+
+describe('origin/deploy/edgeshield-shield.service', () => {
+  const u = unit();
+
+  it("runs the repository's shield entry from its WorkingDirectory with the env file template's name", () => {
+    const [node, script] = (u.ExecStart ?? '').split(/\s+/);
+    expect(node).toMatch(/\/node$/);
+    expect(u.WorkingDirectory).toBe('/opt/edgeshield');
+    expect(existsSync(path.join(REPO_ROOT, script ?? 'missing'))).toBe(true);
+    expect(path.basename(u.EnvironmentFile ?? '')).toBe('shield.env');
+    expect(u.User).not.toBe('root');
+  });
+
+  it("does not restart on the shield's configuration exit code, and waits longer than the shutdown grace", () => {
+    const bad = spawnSync(process.execPath, [path.join(REPO_ROOT, 'origin', 'main.ts')], {
+      env: { PATH: process.env.PATH ?? '', SHIELD_PORT: 'abc' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(String(bad.status)).toBe(u.RestartPreventExitStatus);
+    expect(Number(u.TimeoutStopSec) * 1000).toBeGreaterThan(Number(SHIELD_DEFAULTS.SHIELD_SHUTDOWN_GRACE_MS));
+  });
+
+  it('gives the service the cache directory the env template puts the disk tier in', () => {
+    expect(`/var/cache/${u.CacheDirectory}`).toBe(sampleEnv().SHIELD_DISK_DIR);
+  });
+
+  it.runIf(hasCommand('systemd-analyze'))('passes systemd-analyze verify', () => {
+    const r = spawnSync('systemd-analyze', ['verify', path.join(DEPLOY, 'edgeshield-shield.service')], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('origin/deploy/shield.env', () => {
+  it('sets only keys the shield reads, and the shield accepts it', () => {
+    const known = new Set([
+      ...Object.keys(SHIELD_DEFAULTS),
+      ...Object.keys(TIER_DEFAULTS),
+      'SHIELD_SHARED_SECRET',
+      'SHIELD_DISK_DIR',
+    ]);
+    const env = sampleEnv();
+    for (const key of Object.keys(env)) expect(known.has(key), `${key} is not a shield setting`).toBe(true);
+    const parsed = parseShieldConfig(env);
+    expect(parsed.ok ? [] : parsed.error).toEqual([]);
+  });
+});
