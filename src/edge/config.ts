@@ -11,9 +11,11 @@ import { type CacheConfig, type CacheEnv, parseCacheConfig } from './config-cach
 import { type EgressConfig, type EgressEnv, parseEgressConfig } from './config-egress.ts';
 import { type GeoConfig, type GeoEnv, parseGeoConfig } from './config-geo.ts';
 import { type ManifestConfig, type ManifestEnv, parseManifestConfig } from './config-manifest.ts';
+import { type PurgeConfig, type PurgeEnv, parsePurgeConfig } from './config-purge.ts';
+import { checkSecret } from './config-secret.ts';
 
 /** The string bindings the edge reads (wrangler.toml [vars] plus the SHIELD_SHARED_SECRET secret). */
-export interface EdgeEnv extends CacheEnv, AuthEnv, GeoEnv, ManifestEnv, EgressEnv {
+export interface EdgeEnv extends CacheEnv, AuthEnv, GeoEnv, ManifestEnv, EgressEnv, PurgeEnv {
   readonly SHIELD_URLS?: string;
   readonly SHIELD_SHARED_SECRET?: string;
   readonly CORS_ORIGINS?: string;
@@ -41,6 +43,8 @@ export interface EdgeConfig {
   readonly egress: EgressConfig;
   /** Bytes all single-flights of one isolate may retain for late joiners (coalesce.ts). */
   readonly inflightBytes: number;
+  /** `POST /purge` credential and purge-log polling (config-purge.ts). */
+  readonly purge: PurgeConfig;
 }
 
 export interface ConfigIssue {
@@ -64,8 +68,6 @@ export const EDGE_CONFIG_DEFAULTS = {
 const MAX_TIMEOUT_MS = 300_000;
 /** The Workers isolate memory limit: a larger in-flight budget could never be honoured. */
 const MAX_INFLIGHT_BYTES = 128 * 2 ** 20;
-// RFC 9110 §5.5 field-value, restricted to visible ASCII so the secret survives every proxy intact.
-const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 /**
  * @example
@@ -91,20 +93,15 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly Confi
   const manifest = parseManifestConfig(env, issues);
   const egress = parseEgressConfig(env, issues);
   const secret = env.SHIELD_SHARED_SECRET;
-  if (secret !== undefined && secret !== '' && !HEADER_SAFE.test(secret)) {
-    // Never echo the secret itself into logs.
-    issues.push({
-      key: 'SHIELD_SHARED_SECRET',
-      expected: 'visible ASCII without spaces (sent as a header value)',
-      found: `a ${secret.length}-character value with other characters`,
-    });
-  }
+  checkSecret('SHIELD_SHARED_SECRET', secret, 1, issues);
+  const sharedSecret = secret === undefined || secret === '' ? undefined : secret;
+  const purge = parsePurgeConfig(env, sharedSecret, issues);
   if (issues.length > 0) return err(issues);
   return ok(
     Object.freeze({
       shieldUrls: Object.freeze(shieldUrls),
       // An empty secret means "not configured" (wrangler cannot unset a var, only blank it).
-      sharedSecret: secret === undefined || secret === '' ? undefined : secret,
+      sharedSecret,
       corsOrigins: Object.freeze(corsOrigins),
       shieldTimeoutMs,
       cache: cache.config,
@@ -113,6 +110,7 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly Confi
       manifest,
       egress,
       inflightBytes,
+      purge,
     }),
   );
 }

@@ -6,8 +6,6 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importJWK, type JWK, jwtVerify } from 'jose';
@@ -16,6 +14,7 @@ import { EXIT_TARGET_REFUSED } from '../../bench/exit-code.ts';
 import { BENCH_MEDIA_ROOT, isBenchMediaRoot, linkCatalogue } from '../../bench/local-stack.ts';
 import { ensureDevKeys } from '../../scripts/sign/dev-keys.ts';
 import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
+import { type LocalServer, startLocalServer } from '../fixtures/local-server.ts';
 
 /** Runs `node bench/cli.ts …` without blocking this process (the stand-in edge lives here). */
 function benchCli(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
@@ -40,11 +39,11 @@ function benchCli(args: readonly string[]): Promise<{ code: number | null; stder
 describe('bench --target against a token-gated edge', () => {
   const dir = mkdtempSync(join(tmpdir(), 'edgeshield-bench-target-'));
   const tokens: (string | null)[] = [];
-  let server: Server;
+  let server: LocalServer | undefined;
   let edge = '';
   beforeAll(async () => {
     // The edge's auth contract: 401 with a JSON code when no token is presented, before any routing.
-    server = createServer((req, res) => {
+    server = await startLocalServer((req, res) => {
       const token = new URL(req.url ?? '/', 'http://x').searchParams.get('token');
       tokens.push(token);
       if (token === null) {
@@ -55,11 +54,10 @@ describe('bench --target against a token-gated edge', () => {
       res.writeHead(404, { 'content-type': 'application/json', 'x-cache': 'BYPASS' });
       res.end('{"code":"EDGE_ERR_NOT_FOUND"}');
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    edge = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    edge = server.url;
   });
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
