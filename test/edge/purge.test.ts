@@ -216,3 +216,41 @@ describe('POST /purge without a purge log or secret', () => {
     expect(await res.json()).toMatchObject({ code: 'EDGE_ERR_PURGE_UNAVAILABLE' });
   });
 });
+
+describe('POST /purge with a full purge log', () => {
+  let full: EdgeWorker;
+  beforeAll(async () => {
+    full = await startEdgeWorker(
+      {
+        AUTH_MODE: 'off',
+        SHIELD_URLS: shields[0]?.url ?? '',
+        EDGE_PURGE_SECRET: PURGE_SECRET,
+        EGRESS_STDOUT: 'off',
+      },
+      { bindings: { PURGE_LOG: { type: 'kv', id: 'purge-log-full' } } },
+    );
+    const kv = await full.mf.getKVNamespace('PURGE_LOG');
+    for (let i = 0; i < 1000; i += 50)
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          kv.put(`purge:prefix:/full/${i + j}/`, '', { metadata: { at: 1 } }),
+        ),
+      );
+  }, 60_000);
+  afterAll(() => full?.dispose());
+
+  const purgeFull = (body: unknown) =>
+    full.fetch('/purge', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${PURGE_SECRET}` },
+      body: JSON.stringify(body),
+    });
+
+  it('refuses a new target with 503 EDGE_ERR_PURGE_LOG_FULL but re-purges a recorded one', async () => {
+    const res = await purgeFull({ prefix: '/vod/new/' });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ code: 'EDGE_ERR_PURGE_LOG_FULL' });
+    const again = await purgeFull({ prefix: '/full/7/' });
+    expect(again.status).toBe(200);
+  });
+});
