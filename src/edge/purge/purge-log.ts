@@ -32,7 +32,7 @@ export interface PurgeLog {
   /** The entries as this isolate last read them; reads KV again when the copy is older than pollMs. */
   entries(): Promise<readonly PurgeEntry[]>;
   /**
-   * Records purges at `at`. Throws EDGE-side `PurgeLogFullError` when new targets would exceed
+   * Records purges at `at`. Throws `PurgeLogFullError` when new targets would exceed
    * MAX_ENTRIES (re-purging a recorded target only moves its time).
    */
   record(targets: readonly Omit<PurgeEntry, 'at'>[], at: number): Promise<void>;
