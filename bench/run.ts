@@ -116,6 +116,8 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     if (mode.kind === 'private') {
       stack = await startBenchStack(scenario.stack ?? {}, options.echo ?? false);
       sign = stack.sign;
+      if (options.signKeys !== undefined)
+        notes.push('--sign-keys ignored: a private stack verifies the dev keys it was started with');
     } else {
       notes.push(
         `${mode.kind === 'local' ? 'running local stack' : 'external target'} ${mode.edge}: origin counts come from response headers (no counting proxy; --private-stack for exact counts)`,
