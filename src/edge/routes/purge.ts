@@ -14,11 +14,10 @@
 import type { Context } from 'hono';
 import { timingSafeEqual, utf8 } from '../../core/auth/bytes.ts';
 import { type PurgeTargets, parsePurgeTargets, type SplitUrl } from '../../core/cache/purge.ts';
-import { errorBodyText } from '../../core/errors.ts';
+import { errorBodyText, SHIELD_AUTH_HEADER } from '../../core/http/shield-contract.ts';
 import type { EdgeHonoEnv } from '../context.ts';
 import { EdgeError, type EdgeErrorCode, edgeErrorMapping } from '../errors.ts';
 import { type PurgeLog, PurgeLogFullError } from '../purge/purge-log.ts';
-import { SHIELD_AUTH_HEADER } from '../shield-client.ts';
 
 export const PURGE_PATH = '/purge';
 const MAX_BODY_CHARS = 64 * 1024;
