@@ -1,19 +1,23 @@
 /**
- * `npm run bench -- <scenario> [--out DIR] [--duration 30s] [--vus N] [--target URL] [--private-stack]
- *   [--seed N] [--echo]`
- * `npm run bench -- --list`. Exit codes as k6: 0 pass, 99 thresholds crossed, 1 usage or run error.
+ * `npm run bench -- <scenario> [--out DIR] [--duration 30s] [--vus N] [--target URL] [--sign-keys DIR]
+ *   [--private-stack] [--strict-latency] [--seed N] [--echo]`
+ * `npm run bench -- --list`. Exit codes as k6: 0 pass, 99 thresholds crossed, 104 the target refused the
+ * bench's viewers (401/403 to the probe; nothing measured), 1 usage or run error.
  * The only reader of argv in bench/.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../scripts/stack/start-stack.ts';
-import { exitCodeFor } from './exit-code.ts';
+import { BenchError } from './errors.ts';
+import { EXIT_TARGET_REFUSED, exitCodeFor } from './exit-code.ts';
 import { textReport } from './report-text.ts';
 import { runBench } from './run.ts';
 import { SCENARIOS } from './scenarios/index.ts';
 
-const USAGE = `usage: npm run bench -- <scenario> [--out DIR] [--duration 30s] [--vus N] [--target http://127.0.0.1:8787] [--private-stack] [--seed N] [--echo]
-       npm run bench -- --list`;
+const USAGE = `usage: npm run bench -- <scenario> [--out DIR] [--duration 30s] [--vus N] [--target http://127.0.0.1:8787]
+         [--sign-keys .dev-keys] [--private-stack] [--strict-latency] [--seed N] [--echo]
+       npm run bench -- --list
+exit codes: 0 pass, 99 a threshold crossed, 104 the target refused the bench's viewers (401/403), 1 error`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -23,7 +27,9 @@ async function main(): Promise<number> {
       duration: { type: 'string' },
       vus: { type: 'string' },
       target: { type: 'string' },
+      'sign-keys': { type: 'string' },
       'private-stack': { type: 'boolean' },
+      'strict-latency': { type: 'boolean' },
       seed: { type: 'string' },
       echo: { type: 'boolean' },
       list: { type: 'boolean' },
@@ -63,6 +69,8 @@ async function main(): Promise<number> {
     out,
     ...(values.target === undefined ? {} : { target: values.target }),
     privateStack: values['private-stack'] === true,
+    strictLatency: values['strict-latency'] === true,
+    ...(values['sign-keys'] === undefined ? {} : { signKeys: values['sign-keys'] }),
     env: process.env,
     ...(values.duration === undefined ? {} : { duration: values.duration }),
     ...(vus === undefined ? {} : { vus }),
@@ -82,6 +90,12 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    if (error instanceof BenchError) {
+      // Operator-facing: the message says what to do; no stack.
+      process.stderr.write(`bench: ${error.message}\n`);
+      process.exitCode = error.code === 'BENCH_ERR_TARGET_REFUSED' ? EXIT_TARGET_REFUSED : 1;
+      return;
+    }
     process.stderr.write(
       `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );

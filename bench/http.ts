@@ -148,6 +148,7 @@ export function toRecord(
     scenario: fields.scenario,
     ...(cache === undefined ? {} : { cache: cache.toUpperCase() }),
     ...(shieldCache === undefined ? {} : { shieldCache: shieldCache.toUpperCase() }),
+    ...(timing.shield === undefined ? {} : { shieldMs: timing.shield }),
     ...(timing.origin === undefined ? {} : { originMs: timing.origin }),
     ...(result.errorCode === undefined ? {} : { errorCode: result.errorCode }),
   };

@@ -6,12 +6,15 @@
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ensureMedia } from '../scripts/media/make-media.ts';
-import { ensureDevKeys } from '../scripts/sign/dev-keys.ts';
+import { DEV_KEYS_FILE, ensureDevKeys } from '../scripts/sign/dev-keys.ts';
 import { freePort } from '../scripts/stack/ports.ts';
 import { REPO_ROOT, type Stack, stackSigner, startStack } from '../scripts/stack/start-stack.ts';
 import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
+import { BenchUsageError } from './errors.ts';
+import { assertLoopback } from './http.ts';
+import { titleMaster } from './lib/catalogue.ts';
 import type { LocalStackUrls, StackProbe } from './lib/stack-mode.ts';
 import { tokenFrom } from './lib/token.ts';
 import type { StackNeeds, TokenSubject } from './scenario.ts';
@@ -33,11 +36,19 @@ export interface BenchStack {
 // Re-exported for the scenarios that import it from here; the pure definition lives in lib/.
 export { titleMaster } from './lib/catalogue.ts';
 
+/** The bench's own media root (a temporary directory): the only root it ever writes catalogue links into. */
+export const BENCH_MEDIA_ROOT = join(tmpdir(), 'edgeshield-bench-media');
+
+/** True for the bench's own media root, false for any other (an operator's, `.media`). */
+export function isBenchMediaRoot(root: string): boolean {
+  return resolve(root) === resolve(BENCH_MEDIA_ROOT);
+}
+
 /** Builds (or reuses) a media root holding the sample media plus `titles` catalogue entries. */
 export async function ensureCatalogue(titles: number): Promise<string> {
   const media = resolve(REPO_ROOT, '.media');
   await ensureMedia(media);
-  const root = join(tmpdir(), 'edgeshield-bench-media');
+  const root = BENCH_MEDIA_ROOT;
   if (!existsSync(join(root, 'vod', 'ts', 'master.m3u8'))) {
     mkdirSync(root, { recursive: true });
     await cp(join(media, 'vod'), join(root, 'vod'), { recursive: true });
@@ -47,8 +58,13 @@ export async function ensureCatalogue(titles: number): Promise<string> {
   return root;
 }
 
-/** Adds `titles` entries /cat/tNNNN → ../vod/ts to a media root that holds vod/ts (idempotent). */
+/**
+ * Adds `titles` entries /cat/tNNNN → ../vod/ts to the bench's own media root (idempotent). Refuses any
+ * other root: an operator's media are never written to.
+ */
 export function linkCatalogue(root: string, titles: number): void {
+  if (!isBenchMediaRoot(root))
+    throw new TypeError(`linkCatalogue: ${root} is not the bench's media root (${BENCH_MEDIA_ROOT})`);
   const cat = join(root, 'cat');
   mkdirSync(cat, { recursive: true });
   const have = new Set(readdirSync(cat));
@@ -82,6 +98,61 @@ export async function probeLocalStack(urls: LocalStackUrls, timeoutMs = 1000): P
     answers(`${urls.packager}/vod/ts/master.m3u8`),
   ]);
   return { edge, shield, packager };
+}
+
+/** Whether the packager at `packagerUrl` serves the first and the last of `titles` catalogue entries. */
+export async function catalogueServed(
+  packagerUrl: string,
+  titles: number,
+  timeoutMs = 1000,
+): Promise<boolean> {
+  const answers = async (i: number) => {
+    try {
+      const res = await fetch(`${packagerUrl}${titleMaster(i)}`, {
+        method: 'HEAD',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.body?.cancel();
+      return res.ok;
+    } catch {
+      return false;
+    }
+  };
+  const [first, last] = await Promise.all([answers(0), answers(titles - 1)]);
+  return first && last;
+}
+
+/**
+ * The status of one viewer request to the target, signed when `sign` is given: the probe that tells a
+ * token-gated edge (401) before any load is sent (see targetRefusal). Loopback only.
+ */
+export async function probeTarget(
+  edge: string,
+  path: string,
+  sign: BenchSigner | undefined,
+  timeoutMs = 10_000,
+): Promise<{ status: number; signed: boolean }> {
+  const url = new URL(path, edge);
+  assertLoopback(url);
+  const token = await sign?.('/', { sub: 'bench-probe', sid: 'bench-probe' });
+  if (token !== undefined) url.searchParams.set('token', token);
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  await res.body?.cancel();
+  return { status: res.status, signed: token !== undefined };
+}
+
+/**
+ * Viewer tokens from an existing key directory (`--sign-keys`; `.dev-keys/` of `npm start`): never
+ * makes keys, since new ones would not be the ones the edge verifies.
+ */
+export async function signerFromKeys(dirOrFile: string, edgeUrl: string): Promise<BenchSigner> {
+  const dir = basename(dirOrFile) === DEV_KEYS_FILE ? dirname(dirOrFile) : dirOrFile;
+  if (!existsSync(join(dir, DEV_KEYS_FILE)))
+    throw new BenchUsageError(
+      `--sign-keys: no ${DEV_KEYS_FILE} in ${resolve(dir)} (npm start makes one in .dev-keys/)`,
+    );
+  const keys = await ensureDevKeys(dir);
+  return viewerSigner(stackSigner(keys.signer, edgeUrl));
 }
 
 /**

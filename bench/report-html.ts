@@ -32,7 +32,7 @@ export function htmlReport(summary: BenchSummary, chartJs = chartJsSource()): st
   const rows = e.thresholds
     .map(
       (t) =>
-        `<tr class="${t.ok ? 'ok' : 'bad'}"><td>${t.ok ? '✓' : '✗'}</td><td>${escapeHtml(t.metric)}</td><td>${escapeHtml(t.threshold)}</td><td>${t.actual === null ? 'n/a' : +t.actual.toFixed(4)}</td></tr>`,
+        `<tr class="${t.ok ? 'ok' : 'bad'}"><td>${t.ok ? '✓' : t.advisory === undefined ? '✗' : '~'}</td><td>${escapeHtml(t.metric)}${t.advisory === undefined ? '' : ` <small>(${escapeHtml(t.advisory)})</small>`}</td><td>${escapeHtml(t.threshold)}</td><td>${t.actual === null ? 'n/a' : +t.actual.toFixed(4)}</td></tr>`,
     )
     .join('');
   const tierRows = e.analyses

@@ -64,10 +64,15 @@ export function textReport(s: BenchSummary): string {
   for (const n of e.notes) out.push(`  note: ${n}`);
   out.push('');
   for (const t of e.thresholds) {
+    // `~`: crossed but advisory (it measured the local dev server, not edgeshield).
+    const mark = t.ok ? '✓' : t.advisory === undefined ? '✗' : '~';
+    const label = t.advisory === undefined ? '' : `  [${t.advisory}]`;
     out.push(
-      `  ${t.ok ? '✓' : '✗'} ${t.metric}: ${t.threshold}  (actual ${t.actual === null ? 'n/a' : +t.actual.toFixed(4)})`,
+      `  ${mark} ${t.metric}: ${t.threshold}  (actual ${t.actual === null ? 'n/a' : +t.actual.toFixed(4)})${label}`,
     );
   }
-  out.push('', `  ${e.passed ? 'PASS' : 'FAIL: thresholds crossed'}`, '');
+  const advisoryCrossed = e.thresholds.filter((t) => !t.ok && t.advisory !== undefined).length;
+  const pass = advisoryCrossed ? `PASS (${advisoryCrossed} advisory threshold(s) crossed, marked ~)` : 'PASS';
+  out.push('', `  ${e.passed ? pass : 'FAIL: thresholds crossed'}`, '');
   return out.join('\n');
 }

@@ -3,6 +3,7 @@
  * per-target analysis, threshold verdicts, scenario extras and notes. Pure over its inputs.
  */
 import { contentKindOf } from '../src/core/hls/content-kind.ts';
+import { labelAdvisory, thresholdsPassed } from './lib/advisory.ts';
 import { type Analysis, analyze, type OriginCounts } from './lib/analysis.ts';
 import { CLOUDFRONT_ON_DEMAND, type PriceTable } from './lib/cost.ts';
 import { buildSummary, evaluateThresholds, type K6Summary, type ThresholdResult } from './lib/summary.ts';
@@ -33,6 +34,8 @@ export interface ResultInputs {
   readonly seed: number;
   readonly notes: readonly string[];
   readonly prices?: PriceTable;
+  /** Latency thresholds decide the verdict too (default: advisory, see lib/advisory.ts). */
+  readonly strictLatency?: boolean;
 }
 
 const kindOf = (object: string) => contentKindOf(object.split('?')[0] ?? object);
@@ -58,7 +61,10 @@ export function buildResults(input: ResultInputs): BenchSummary {
       originCounts: input.originCounts,
     }) ?? {};
   const parsed = parseThresholds(scenario.options.thresholds ?? {});
-  const thresholds = evaluateThresholds(run.metrics, parsed, run.durationSec);
+  const thresholds = labelAdvisory(
+    evaluateThresholds(run.metrics, parsed, run.durationSec),
+    input.strictLatency === true,
+  );
   const k6 = buildSummary(run.metrics, run.checks, thresholds, run.durationSec, parsed);
   return {
     ...k6,
@@ -69,7 +75,7 @@ export function buildResults(input: ResultInputs): BenchSummary {
       durationSec: run.durationSec,
       seed: input.seed,
       thresholds,
-      passed: thresholds.every((t) => t.ok),
+      passed: thresholdsPassed(thresholds),
       analyses,
       extras,
       notes,

@@ -1,21 +1,34 @@
 /**
  * One bench run end to end, callable from the CLI and from the tests: pick the stack (`--target`, else
- * the running local stack when its edge answers, else a private stack it starts; `--private-stack` or
- * Scenario.privateStack force the latter), run the scenario's setup, the runner, cleanup, then write
- * summary.json and report.html. Tears down exactly what it started, also on failure; never a stack it
- * did not start.
+ * the running local stack when its edge answers and serves the scenario's catalogue, else a private
+ * stack it starts; `--private-stack` or Scenario.privateStack force the latter), probe a stack it did
+ * not start with one (signed, when it has keys) request and stop on 401/403, run the scenario's setup,
+ * the runner, cleanup, then write summary.json and report.html. Tears down exactly what it started,
+ * also on failure; never a stack it did not start. Writes catalogue links only into its own
+ * temporary media root.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT } from '../scripts/stack/start-stack.ts';
+import { BenchTargetRefusedError } from './errors.ts';
 import type { OriginCounts } from './lib/analysis.ts';
-import { chooseStackMode, localStackUrls, needsProbe } from './lib/stack-mode.ts';
+import {
+  chooseStackMode,
+  localStackUrls,
+  needsProbe,
+  type StackProbe,
+  targetRefusal,
+} from './lib/stack-mode.ts';
 import {
   type BenchSigner,
   type BenchStack,
+  catalogueServed,
+  isBenchMediaRoot,
   linkCatalogue,
   localStackSigner,
   probeLocalStack,
+  probeTarget,
+  signerFromKeys,
   startBenchStack,
 } from './local-stack.ts';
 import { htmlReport } from './report-html.ts';
@@ -41,7 +54,17 @@ export interface BenchOptions {
   readonly echo?: boolean;
   readonly progress?: (line: string, final: boolean) => void;
   readonly signal?: AbortSignal;
+  /**
+   * A dev-keys directory (`.dev-keys/` of `npm start`) whose keys sign every viewer's token against
+   * `target` or the running local stack (default there: `.dev-keys/`). Ignored for a private stack.
+   */
+  readonly signKeys?: string;
+  /** Latency thresholds decide the verdict (default: advisory, they measure the local dev server). */
+  readonly strictLatency?: boolean;
 }
+
+/** What the probe asks for: a playlist, so the edge's auth (which runs before routing) must judge it. */
+export const PROBE_PATH = '/vod/ts/master.m3u8';
 
 export interface BenchOutcome {
   readonly summary: BenchSummary;
@@ -66,9 +89,23 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     ...(scenario.privateStack === undefined ? {} : { scenarioPrivate: scenario.privateStack }),
     local,
   };
+  const titles = scenario.stack?.catalogueTitles ?? 0;
+  let probe: StackProbe | undefined;
+  let catalogue: { titles: number; served: boolean } | undefined;
+  const mediaRoot = resolve(env.PACKAGER_ROOT || resolve(REPO_ROOT, '.media'));
+  if (needsProbe(modeInput)) {
+    probe = await probeLocalStack(local);
+    if (probe.edge && titles > 0) {
+      // Catalogue links go only into the bench's own temporary root, never an operator's media root.
+      if (isBenchMediaRoot(mediaRoot) && existsSync(join(mediaRoot, 'vod', 'ts')))
+        linkCatalogue(mediaRoot, titles);
+      catalogue = { titles, served: await catalogueServed(local.packager, titles) };
+    }
+  }
   const mode = chooseStackMode({
     ...modeInput,
-    ...(needsProbe(modeInput) ? { probe: await probeLocalStack(local) } : {}),
+    ...(probe === undefined ? {} : { probe }),
+    ...(catalogue === undefined ? {} : { catalogue }),
   });
   log(mode.message);
   notes.push(`stack: ${mode.message}`);
@@ -79,18 +116,22 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     if (mode.kind === 'private') {
       stack = await startBenchStack(scenario.stack ?? {}, options.echo ?? false);
       sign = stack.sign;
+      if (options.signKeys !== undefined)
+        notes.push('--sign-keys ignored: a private stack verifies the dev keys it was started with');
     } else {
       notes.push(
         `${mode.kind === 'local' ? 'running local stack' : 'external target'} ${mode.edge}: origin counts come from response headers (no counting proxy; --private-stack for exact counts)`,
       );
+      // npm start requires tokens: viewers sign with the dev keys it gave its edge, or the keys given.
+      if (options.signKeys !== undefined) sign = await signerFromKeys(options.signKeys, mode.edge);
+      else if (mode.kind === 'local') sign = await localStackSigner(mode.edge);
+      // One request before any load: a token-gated edge without (the right) keys stops the run here.
+      const answer = await probeTarget(mode.edge, PROBE_PATH, sign);
+      const refusal = targetRefusal({ edge: mode.edge, path: PROBE_PATH, ...answer });
+      if (refusal !== undefined) throw new BenchTargetRefusedError(refusal);
+      if (sign !== undefined) notes.push('viewers sign their tokens (sub = viewer, sid = session)');
     }
     if (mode.kind === 'local') {
-      // npm start requires tokens: every viewer signs with the dev keys it gave its edge.
-      sign = await localStackSigner(mode.edge);
-      const mediaRoot = resolve(env.PACKAGER_ROOT || resolve(REPO_ROOT, '.media'));
-      const titles = scenario.stack?.catalogueTitles ?? 0;
-      // The scenario's catalogue (/cat/tNNNN → ../vod/ts) inside the running packager's root.
-      if (titles > 0 && existsSync(join(mediaRoot, 'vod', 'ts'))) linkCatalogue(mediaRoot, titles);
       localContext = { packagerUrl: local.packager, mediaRoot, startStack: startExtra };
     }
     const edge = mode.kind === 'private' ? (stack?.edgeUrl ?? '') : mode.edge;
@@ -111,12 +152,20 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       ...(options.progress === undefined ? {} : { progress: options.progress }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(sign === undefined ? {} : { sign }),
-      authRequired: mode.kind === 'local',
+      authRequired: mode.kind !== 'private' && sign !== undefined,
     });
     const originCounts: Record<string, OriginCounts | undefined> = { edge: stack?.origin.snapshot() };
     for (const [name, counter] of Object.entries(setup?.originCounters ?? {}))
       originCounts[name] = counter.snapshot();
-    const summary = buildResults({ scenario, run, originCounts, startedAt, seed, notes });
+    const summary = buildResults({
+      scenario,
+      run,
+      originCounts,
+      startedAt,
+      seed,
+      notes,
+      strictLatency: options.strictLatency === true,
+    });
     mkdirSync(options.out, { recursive: true });
     const summaryPath = join(options.out, 'summary.json');
     const reportPath = join(options.out, 'report.html');

@@ -9,7 +9,7 @@ import type { PriceTable } from './cost.ts';
 import { costByRegion, type RegionCost } from './cost.ts';
 import { type HitStats, hitStats } from './ideal-cache.ts';
 import { type TrendStats, trendStats } from './percentiles.ts';
-import { isHit, type RequestRecord, servedBy } from './record.ts';
+import { isHit, type RequestRecord, reachedOrigin, reachedShield, servedBy } from './record.ts';
 
 /** Requests and bytes the packager answered, per object (from the counting proxy). */
 export type OriginCounts = ReadonlyMap<string, { readonly requests: number; readonly bytes: number }>;
@@ -36,9 +36,9 @@ export interface TimePoint {
 export interface Analysis {
   readonly target: string;
   readonly tiers: { readonly edge: HitStats; readonly shield: HitStats; readonly origin: HitStats };
-  /** 1 − origin requests / viewer requests (request hit ratio of the whole CDN). */
+  /** 1 − origin requests / viewer requests answered with content (request hit ratio of the whole CDN). */
   readonly combinedHitRatio: number;
-  /** 1 − origin bytes / viewer bytes (byte hit ratio of the whole CDN). */
+  /** 1 − origin bytes / content bytes viewers got (byte hit ratio of the whole CDN). */
   readonly originOffload: number;
   /** Source of origin numbers: the counting proxy in front of the packager, or response headers. */
   readonly originSource: 'counting-proxy' | 'headers';
@@ -104,6 +104,9 @@ export function analyze(
     shHitBytes = 0;
   let orReqH = 0,
     orBytesH = 0;
+  // Responses that carried content (status < 400): what hit ratios and offload are measured against.
+  let contentReq = 0,
+    contentBytes = 0;
   const shieldCounts = new Map<string, number>();
   const originCountsH = new Map<string, number>();
   const latency = new Map<string, { ttfb: number[]; ttlb: number[] }>();
@@ -113,22 +116,32 @@ export function analyze(
     shield: {} as Record<string, number>,
     origin: {} as Record<string, number>,
   };
+  // Each tier counts only the requests that reached it (issue 13): a 401 from the edge is an edge
+  // request, never a shield or origin one; what reached the shield and the origin is read from the
+  // shield's own headers (x-cache-shield, Server-Timing), not assumed from an edge miss.
   for (const r of records) {
-    edgeReq++;
-    edgeBytes += r.bytes;
-    add(egress.edge, r.country, r.bytes);
     if (r.status === 0 || r.status >= 400) add(errorsByCode, `${r.status} ${r.errorCode ?? ''}`.trim(), 1);
     const by = servedBy(r);
     const lat = latency.get(by) ?? { ttfb: [], ttlb: [] };
     lat.ttfb.push(r.ttfb);
     lat.ttlb.push(r.ttlb);
     latency.set(by, lat);
+    // No response at all: it reached no tier we can name.
+    if (r.status === 0) continue;
+    edgeReq++;
+    edgeBytes += r.bytes;
+    add(egress.edge, r.country, r.bytes);
+    if (r.status < 400) {
+      contentReq++;
+      contentBytes += r.bytes;
+    }
     if (r.cache === undefined) continue;
     if (isHit(r.cache)) {
       edgeHits++;
       edgeHitBytes += r.bytes;
       continue;
     }
+    if (!reachedShield(r)) continue;
     shReq++;
     shBytes += r.bytes;
     add(egress.shield, r.country, r.bytes);
@@ -136,7 +149,7 @@ export function analyze(
     if (isHit(r.shieldCache)) {
       shHits++;
       shHitBytes += r.bytes;
-    } else {
+    } else if (reachedOrigin(r)) {
       orReqH++;
       orBytesH += r.bytes;
       add(egress.origin, r.country, r.bytes);
@@ -165,8 +178,8 @@ export function analyze(
       // The origin has no cache: its "hits" are nothing, its requests are what the CDN let through.
       origin: hitStats(orReq, 0, orBytes, 0),
     },
-    combinedHitRatio: edgeReq ? Math.max(0, 1 - orReq / edgeReq) : 0,
-    originOffload: edgeBytes ? Math.max(0, 1 - orBytes / edgeBytes) : 0,
+    combinedHitRatio: contentReq ? Math.max(0, 1 - orReq / contentReq) : 0,
+    originOffload: contentBytes ? Math.max(0, 1 - orBytes / contentBytes) : 0,
     originSource,
     shieldRequestsPerObject: perObject(shieldCounts, kindOf),
     originRequestsPerObject: perObject(originCounts, kindOf),
@@ -194,13 +207,14 @@ export function timeseries(records: readonly RequestRecord[]): TimePoint[] {
     .map((second) => {
       const rs = buckets.get(second) ?? [];
       const stats = trendStats(rs.map((r) => r.ttfb));
-      const fromOrigin = rs.filter((r) => servedBy(r) === 'origin').length;
+      const served = rs.filter((r) => r.status > 0 && r.status < 400);
+      const fromOrigin = served.filter((r) => servedBy(r) === 'origin').length;
       return {
         second,
         requests: rs.length,
-        errors: rs.filter((r) => r.status === 0 || r.status >= 400).length,
-        edgeHitRatio: rs.length ? rs.filter((r) => isHit(r.cache)).length / rs.length : 0,
-        combinedHitRatio: rs.length ? 1 - fromOrigin / rs.length : 0,
+        errors: rs.length - served.length,
+        edgeHitRatio: served.length ? served.filter((r) => isHit(r.cache)).length / served.length : 0,
+        combinedHitRatio: served.length ? 1 - fromOrigin / served.length : 0,
         ttfbP50: stats.med,
         ttfbP95: stats['p(95)'],
         ttfbP99: stats['p(99)'],

@@ -26,6 +26,8 @@ export interface RequestRecord {
   readonly scenario: string;
   readonly cache?: string;
   readonly shieldCache?: string;
+  /** Server-Timing `shield;dur` / `origin;dur`: present only when that tier worked on this request. */
+  readonly shieldMs?: number;
   readonly originMs?: number;
   /** Error code from a JSON error body, or a transport error code (UND_ERR_*, ABORT). */
   readonly errorCode?: string;
@@ -52,15 +54,44 @@ export function isHit(status: string | undefined): boolean {
 }
 
 /**
+ * Whether the request reached the shield: the edge copied the shield's `x-cache` into `x-cache-shield`
+ * or passed on its `shield;dur` timing. An edge hit, an auth refusal (401/403) or any other answer
+ * the edge made itself carries neither, so it never counts as a shield request.
+ *
+ * @example reachedShield({ cache: 'BYPASS' }) // false (e.g. a 401 from the edge)
+ */
+export function reachedShield(r: Pick<RequestRecord, 'shieldCache' | 'shieldMs'>): boolean {
+  return r.shieldCache !== undefined || r.shieldMs !== undefined;
+}
+
+/** Shield statuses that mean the shield went upstream for this very request. */
+const SHIELD_WENT_UPSTREAM = new Set(['MISS', 'BYPASS']);
+
+/**
+ * Whether the request itself reached the origin: the shield's status says it fetched upstream (MISS,
+ * BYPASS); HIT, STALE and COALESCED did not (a joiner is told the `origin;dur` of the fill it joined,
+ * so the timing alone cannot decide). Without a shield status, `origin;dur` decides.
+ *
+ * @example reachedOrigin({ shieldCache: 'MISS' }) // true
+ */
+export function reachedOrigin(r: Pick<RequestRecord, 'shieldCache' | 'originMs'>): boolean {
+  if (r.shieldCache !== undefined) return SHIELD_WENT_UPSTREAM.has(r.shieldCache.toUpperCase());
+  return r.originMs !== undefined;
+}
+
+/**
  * The tier whose cache (or origin) produced the response. With no cache headers at all (a bare
- * origin), everything is `origin`; a response with headers we cannot read is `unknown`.
+ * origin), everything is `origin`; a response with headers we cannot read is `unknown`. An edge
+ * answer that never went upstream (a 401, a 404 for an unknown route) is the edge's own.
  *
  * @example servedBy({ cache: 'MISS', shieldCache: 'HIT' }) // 'shield'
  */
-export function servedBy(record: Pick<RequestRecord, 'cache' | 'shieldCache' | 'target'>): ServedBy {
+export function servedBy(
+  record: Pick<RequestRecord, 'cache' | 'shieldCache' | 'shieldMs' | 'originMs' | 'target'>,
+): ServedBy {
   if (record.target !== 'edge') return isHit(record.cache) ? 'edge' : 'origin';
   if (record.cache === undefined) return 'unknown';
-  if (isHit(record.cache)) return 'edge';
-  if (isHit(record.shieldCache)) return 'shield';
-  return 'origin';
+  if (isHit(record.cache) || !reachedShield(record)) return 'edge';
+  if (reachedOrigin(record)) return 'origin';
+  return 'shield';
 }

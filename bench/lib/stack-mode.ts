@@ -28,12 +28,38 @@ export interface ModeInput {
   readonly local: LocalStackUrls;
   /** Probe answers; absent when no probe was made (target given, or private forced). */
   readonly probe?: StackProbe;
+  /**
+   * The scenario's catalogue (`/cat/tNNNN`) and whether the running packager serves all of it. The bench
+   * never writes into a media root it did not make, so a stack without it cannot run the scenario.
+   */
+  readonly catalogue?: { readonly titles: number; readonly served: boolean };
 }
 
 export type StackMode =
   | { readonly kind: 'target'; readonly edge: string; readonly message: string }
   | { readonly kind: 'local'; readonly edge: string; readonly message: string }
   | { readonly kind: 'private'; readonly message: string };
+
+/**
+ * Why the target's answer to the bench's first (probe) request means the run cannot measure anything,
+ * or undefined when it can: 401 to an unsigned request (a token-gated edge and no keys), 401/403 to a
+ * signed one (keys the edge does not verify). Other statuses are the scenario's business.
+ *
+ * @example targetRefusal({ edge: 'http://127.0.0.1:8787', path: '/vod/ts/master.m3u8', status: 401, signed: false })
+ */
+export function targetRefusal(probe: {
+  readonly edge: string;
+  readonly path: string;
+  readonly status: number;
+  readonly signed: boolean;
+}): string | undefined {
+  const asked = `GET ${probe.path} answered ${probe.status}`;
+  if (!probe.signed && probe.status === 401)
+    return `the edge at ${probe.edge} requires viewer tokens (${asked} without one) and the bench has no signing keys: pass --sign-keys DIR with the keys that edge verifies (npm start's are in .dev-keys/), or target an edge with AUTH_MODE=off. Nothing was measured.`;
+  if (probe.signed && (probe.status === 401 || probe.status === 403))
+    return `the edge at ${probe.edge} refused the bench's signed token (${asked}): the signing keys are not the ones it verifies. Nothing was measured.`;
+  return undefined;
+}
 
 /** True when the decision depends on probing the local stack. */
 export function needsProbe(input: Omit<ModeInput, 'probe'>): boolean {
@@ -53,6 +79,14 @@ export function chooseStackMode(input: ModeInput): StackMode {
   if (input.probe?.edge === true) {
     const down = (['shield', 'packager'] as const).filter((s) => input.probe?.[s] !== true);
     const partial = down.length === 0 ? '' : ` (${down.join(' and ')} did not answer)`;
+    const catalogue = input.catalogue;
+    if (catalogue !== undefined && catalogue.titles > 0 && !catalogue.served) {
+      const last = String(catalogue.titles - 1).padStart(4, '0');
+      return {
+        kind: 'private',
+        message: `the running local stack does not serve the ${catalogue.titles}-title catalogue (/cat/t0000…/cat/t${last}) and the bench never writes into its media root: starting a private one`,
+      };
+    }
     return {
       kind: 'local',
       edge: input.local.edge,

@@ -18,6 +18,8 @@ export interface ThresholdResult {
   readonly threshold: string;
   readonly actual: number | null;
   readonly ok: boolean;
+  /** Set when the threshold does not decide the verdict, with why (bench/lib/advisory.ts). */
+  readonly advisory?: string;
 }
 
 export type SummaryMetric = Record<string, number | Record<string, boolean>>;

@@ -28,11 +28,12 @@ interface Stored {
   };
 }
 
-const FILE = 'dev-keys.json';
+/** The key file inside a dev-keys directory (the bench's --sign-keys reads it too). */
+export const DEV_KEYS_FILE = 'dev-keys.json';
 
 /** @example const keys = await ensureDevKeys(path.join(REPO_ROOT, '.dev-keys')) */
 export async function ensureDevKeys(dir: string): Promise<DevKeys> {
-  const file = path.join(dir, FILE);
+  const file = path.join(dir, DEV_KEYS_FILE);
   let stored: Stored;
   try {
     stored = JSON.parse(await readFile(file, 'utf8')) as Stored;

@@ -4,6 +4,7 @@
  *
  * Chain, outermost first:
  *   egress → cors → timing → compress → pathGuard → methodGuard → viewerGeo → auth → geoGate → route.
+ * `POST /purge` (the operator's endpoint, routes/purge.ts) is answered before that chain.
  * egress is outermost so it counts the final bytes of every response; cors next so it decorates every
  * response on the way out, errors included; auth and geo run before anything touches the cache.
  */
@@ -28,9 +29,11 @@ import { methodGuard } from './middleware/method-guard.ts';
 import { pathGuard } from './middleware/path-guard.ts';
 import { timing } from './middleware/timing.ts';
 import { type GetGeo, geoFromCf, geoFromClientHeader, viewerGeo } from './middleware/viewer-geo.ts';
+import { createPurgeLog, type PurgeStore } from './purge/purge-log.ts';
 import type { CachedFetchDeps } from './routes/fetch-through-cache.ts';
 import { fetchKey } from './routes/key.ts';
 import { servePlaylist } from './routes/playlist.ts';
+import { PURGE_PATH, purgeRoute } from './routes/purge.ts';
 import { serveSegment } from './routes/segment.ts';
 import { createShieldClient, type ShieldOrder } from './shield-client.ts';
 
@@ -47,6 +50,8 @@ export interface AppDeps {
   readonly shieldOrder?: ShieldOrder;
   /** Egress record sinks (index.ts builds them from bindings); stdout only, per config, when absent. */
   readonly egressWriter?: EgressWriter;
+  /** The PURGE_LOG KV namespace: shared purge records (absent: `POST /purge` answers 503). */
+  readonly purgeStore?: PurgeStore;
 }
 
 export const HEALTH_PATH = '/healthz';
@@ -67,6 +72,20 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
         JSON.stringify({ level: 'warn', event: 'shield-attempt-failed', shield: shieldUrl, reason }),
       ),
   });
+  const ttl = config.cache.ttl;
+  // One purge log per isolate (its copy of the KV records is shared by every request it serves).
+  const purges =
+    deps.purgeStore === undefined
+      ? undefined
+      : createPurgeLog({
+          store: deps.purgeStore,
+          now: deps.now,
+          pollMs: config.purge.pollMs,
+          // A record must outlive every copy it covers: the longest TTL plus the longest stale window.
+          retentionMs:
+            Math.max(ttl.playlistTtlMs, ttl.segmentTtlMs, ttl.negativeTtlMs) +
+            Math.max(ttl.swrMs, ttl.staleIfErrorMs),
+        });
   // One coalescer per isolate: single-flight spans every request this isolate serves.
   const cached: CachedFetchDeps = {
     cache: deps.cache,
@@ -79,6 +98,7 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
         console.warn(JSON.stringify({ level: 'warn', event: 'edge-inflight-refused', ...refusal })),
     }),
     policy: { keyParams: config.cache.keyParams, ttl: config.cache.ttl },
+    ...(purges === undefined ? {} : { purges }),
   };
 
   // One parse per distinct cached playlist text per isolate, shared by every viewer it is rewritten for.
@@ -87,6 +107,21 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
   const app = new Hono<EdgeHonoEnv>();
   app.onError(edgeErrorResponse);
   app.notFound(() => edgeErrorBody('EDGE_ERR_NOT_FOUND'));
+  // The operator's purge endpoint, before the viewer chain: its own credential, no egress record.
+  app.post(
+    PURGE_PATH,
+    purgeRoute({
+      secret: config.purge.secret,
+      log: purges,
+      cache: deps.cache,
+      shieldUrls: config.shieldUrls,
+      shieldSecret: config.sharedSecret,
+      timeoutMs: config.shieldTimeoutMs,
+      fetch: deps.fetch,
+      now: deps.now,
+      keyParams: config.cache.keyParams,
+    }),
+  );
   // Egress is outermost: it must see the final response (errors, CORS, timing) and count its body.
   const egressWriter = deps.egressWriter ?? createEgressWriter(config.egress.stdout ? [stdoutSink()] : []);
   app.use(

@@ -14,9 +14,11 @@ import { type CacheConfig, type CacheEnv, parseCacheConfig } from './config-cach
 import { type EgressConfig, type EgressEnv, parseEgressConfig } from './config-egress.ts';
 import { type GeoConfig, type GeoEnv, parseGeoConfig } from './config-geo.ts';
 import { type ManifestConfig, type ManifestEnv, parseManifestConfig } from './config-manifest.ts';
+import { type PurgeConfig, type PurgeEnv, parsePurgeConfig } from './config-purge.ts';
+import { checkSecret } from './config-secret.ts';
 
 /** The string bindings the edge reads (wrangler.toml [vars] plus the SHIELD_SHARED_SECRET secret). */
-export interface EdgeEnv extends CacheEnv, AuthEnv, GeoEnv, ManifestEnv, EgressEnv {
+export interface EdgeEnv extends CacheEnv, AuthEnv, GeoEnv, ManifestEnv, EgressEnv, PurgeEnv {
   readonly SHIELD_URLS?: string;
   readonly SHIELD_SHARED_SECRET?: string;
   readonly CORS_ORIGINS?: string;
@@ -44,6 +46,8 @@ export interface EdgeConfig {
   readonly egress: EgressConfig;
   /** Bytes all single-flights of one isolate may retain for late joiners (coalesce.ts). */
   readonly inflightBytes: number;
+  /** `POST /purge` credential and purge-log polling (config-purge.ts). */
+  readonly purge: PurgeConfig;
 }
 
 /** Issue keys name the binding and, inside a list or JSON value, the element: `AUTH_JWKS[0].alg`. */
@@ -66,8 +70,6 @@ export const EDGE_CONFIG_DEFAULTS = {
 const MAX_TIMEOUT_MS = 300_000;
 /** The Workers isolate memory limit: a larger in-flight budget could never be honoured. */
 const MAX_INFLIGHT_BYTES = 128 * 2 ** 20;
-// RFC 9110 §5.5 field-value, restricted to visible ASCII so the secret survives every proxy intact.
-const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 /**
  * @example
@@ -103,20 +105,15 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly EdgeC
   const manifest = parseManifestConfig(env, issues);
   const egress = parseEgressConfig(env, issues);
   const secret = env.SHIELD_SHARED_SECRET;
-  if (secret !== undefined && secret !== '' && !HEADER_SAFE.test(secret)) {
-    // Never echo the secret itself into logs.
-    issues.push({
-      key: 'SHIELD_SHARED_SECRET',
-      expected: 'visible ASCII without spaces (sent as a header value)',
-      got: `a ${secret.length}-character value with other characters`,
-    });
-  }
+  checkSecret('SHIELD_SHARED_SECRET', secret, 1, issues);
+  const sharedSecret = secret === undefined || secret === '' ? undefined : secret;
+  const purge = parsePurgeConfig(env, sharedSecret, issues);
   if (issues.length > 0) return err(issues);
   return ok(
     Object.freeze({
       shieldUrls: Object.freeze(shieldUrls),
       // An empty secret means "not configured" (wrangler cannot unset a var, only blank it).
-      sharedSecret: secret === undefined || secret === '' ? undefined : secret,
+      sharedSecret,
       corsOrigins: Object.freeze(corsOrigins),
       shieldTimeoutMs,
       cache: cache.config,
@@ -125,6 +122,7 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly EdgeC
       manifest,
       egress,
       inflightBytes,
+      purge,
     }),
   );
 }

@@ -23,6 +23,12 @@ export const EDGE_ERROR_CODES = [
   'EDGE_ERR_TOKEN_INVALID',
   'EDGE_ERR_GEO_BLOCKED',
   'EDGE_ERR_BAD_PLAYLIST',
+  'EDGE_ERR_PURGE_UNAUTHORIZED',
+  'EDGE_ERR_PURGE_FORBIDDEN',
+  'EDGE_ERR_PURGE_BAD_REQUEST',
+  'EDGE_ERR_PURGE_UNAVAILABLE',
+  'EDGE_ERR_PURGE_LOG_FULL',
+  'EDGE_ERR_PURGE_INCOMPLETE',
 ] as const;
 export type EdgeErrorCode = (typeof EDGE_ERROR_CODES)[number];
 
@@ -38,7 +44,7 @@ export class EdgeError extends CodedError<EdgeErrorCode> {
 }
 
 interface ErrorMapping {
-  readonly status: 400 | 401 | 403 | 404 | 405 | 500 | 502 | 504;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 500 | 502 | 503 | 504;
   /** Client-safe text: never the thrown message, which may name a shield or carry a cause. */
   readonly message: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -71,6 +77,24 @@ export function edgeErrorMapping(code: EdgeErrorCode): ErrorMapping {
     // The shield's playlist could not be parsed and MANIFEST_ON_PARSE_ERROR=reject (issue 4).
     case 'EDGE_ERR_BAD_PLAYLIST':
       return { status: 502, message: 'bad playlist from upstream' };
+    // POST /purge (issue 13): an operator endpoint with its own Bearer credential.
+    case 'EDGE_ERR_PURGE_UNAUTHORIZED':
+      return {
+        status: 401,
+        message: 'purge needs Authorization: Bearer <secret>',
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      };
+    case 'EDGE_ERR_PURGE_FORBIDDEN':
+      return { status: 403, message: 'purge credential refused' };
+    case 'EDGE_ERR_PURGE_BAD_REQUEST':
+      return { status: 400, message: 'bad purge request' };
+    case 'EDGE_ERR_PURGE_UNAVAILABLE':
+      return { status: 503, message: 'purge is not configured on this edge' };
+    case 'EDGE_ERR_PURGE_LOG_FULL':
+      return { status: 503, message: 'purge log full: purge a common prefix instead' };
+    // Some shield did not confirm: it may still hold the old bytes and refill the edge. Retry.
+    case 'EDGE_ERR_PURGE_INCOMPLETE':
+      return { status: 502, message: 'not every shield confirmed the purge; retry' };
     default: {
       const unreachable: never = code;
       return unreachable;

@@ -18,6 +18,8 @@ interface WorkerEnv extends EdgeEnv {
   readonly EGRESS_QUEUE?: Queue;
   readonly EGRESS?: AnalyticsEngineDataset;
   readonly LEDGER?: D1Database;
+  /** Purge records every isolate and colo reads (routes/purge.ts); absent: purge unavailable. */
+  readonly PURGE_LOG?: KVNamespace;
 }
 
 // Per-isolate state: env is fixed for an isolate's lifetime, so parsing it once is safe.
@@ -33,6 +35,7 @@ function appFor(env: WorkerEnv): Hono<EdgeHonoEnv> {
       fetch: (input, init) => fetch(input, init),
       now: () => Date.now(),
       egressWriter: createEgressWriter(egressSinks(env, parsed.value.egress)),
+      ...(env.PURGE_LOG === undefined ? {} : { purgeStore: env.PURGE_LOG }),
     });
   } else {
     console.error(

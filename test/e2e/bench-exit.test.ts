@@ -5,14 +5,13 @@
  * Never asserts on timings.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../bench/exit-code.ts';
 import { runBench } from '../../bench/run.ts';
 import type { Scenario } from '../../bench/scenario.ts';
+import { type LocalServer, startLocalServer } from '../fixtures/local-server.ts';
 
 const scenarioFor = (path: string): Scenario => ({
   name: 'synthetic-exit',
@@ -29,19 +28,18 @@ const scenarioFor = (path: string): Scenario => ({
 });
 
 describe('bench exit code through runBench', () => {
-  let server: Server;
+  let server: LocalServer | undefined;
   let target = '';
   const out = mkdtempSync(join(tmpdir(), 'edgeshield-bench-exit-'));
   beforeAll(async () => {
-    server = createServer((req, res) => {
+    server = await startLocalServer((req, res) => {
       res.writeHead(req.url === '/ok' ? 200 : 503, { 'content-type': 'text/plain' });
       res.end('x');
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    target = server.url;
   });
   afterAll(async () => {
-    await new Promise((r) => server.close(r));
+    await server?.close();
     rmSync(out, { recursive: true, force: true });
   });
 

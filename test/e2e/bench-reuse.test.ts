@@ -8,10 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BenchTargetRefusedError } from '../../bench/errors.ts';
 import { ensureCatalogue } from '../../bench/local-stack.ts';
 import { runBench } from '../../bench/run.ts';
 import { vodZipf } from '../../bench/scenarios/vod-zipf.ts';
-import { type Stack, startStack } from '../../scripts/stack/start-stack.ts';
+import { REPO_ROOT, type Stack, startStack } from '../../scripts/stack/start-stack.ts';
 import { ffmpegAvailable, requireInCi } from '../fixtures/tools.ts';
 
 requireInCi(ffmpegAvailable, 'ffmpeg');
@@ -56,5 +57,28 @@ describe.skipIf(!ffmpegAvailable)('bench reuses a running local stack', () => {
     for (const url of [`${stack.edgeUrl}/healthz`, `${stack.shieldUrl}/healthz`]) {
       expect((await fetch(url)).status).toBe(200);
     }
+  }, 30_000);
+
+  it('with --target and no keys, stops before any load: the real edge answers the probe 401', async () => {
+    if (stack === undefined) throw new Error('stack did not start');
+    await expect(
+      runBench({ scenario: vodZipf, out, duration: '1s', vus: 1, target: stack.edgeUrl, log: () => {} }),
+    ).rejects.toBeInstanceOf(BenchTargetRefusedError);
+  }, 30_000);
+
+  it('with --target and --sign-keys .dev-keys, every viewer is accepted by the real edge', async () => {
+    if (stack === undefined) throw new Error('stack did not start');
+    const { summary } = await runBench({
+      scenario: vodZipf,
+      out,
+      duration: '2s',
+      vus: 2,
+      target: stack.edgeUrl,
+      signKeys: join(REPO_ROOT, '.dev-keys'),
+      log: () => {},
+    });
+    const edge = summary.edgeshield.analyses.find((a) => a.target === 'edge');
+    expect(edge?.tiers.edge.requests).toBeGreaterThan(0);
+    expect(Object.keys(edge?.errorsByCode ?? {}).filter((k) => /^40[13] /.test(k))).toEqual([]);
   }, 30_000);
 });

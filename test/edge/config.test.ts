@@ -50,6 +50,27 @@ describe('parseEdgeConfig', () => {
     expect(r.ok).toBe(false);
     expect(JSON.stringify(r)).not.toContain('has space');
   });
+
+  it('takes EDGE_PURGE_SECRET for purge, else the shield secret, and polls every 5 s by default', () => {
+    const own = parseEdgeConfig({
+      AUTH_MODE: 'off',
+      SHIELD_SHARED_SECRET: 's',
+      EDGE_PURGE_SECRET: 'p'.repeat(16),
+    });
+    expect(own.ok && own.value.purge).toEqual({ secret: 'p'.repeat(16), pollMs: 5000 });
+    const fallback = parseEdgeConfig({ AUTH_MODE: 'off', SHIELD_SHARED_SECRET: 's' });
+    expect(fallback.ok && fallback.value.purge.secret).toBe('s');
+    const none = parseEdgeConfig({ AUTH_MODE: 'off' });
+    expect(none.ok && none.value.purge.secret).toBeUndefined();
+  });
+
+  it('refuses a short EDGE_PURGE_SECRET and an out-of-range PURGE_POLL_S, naming each key', () => {
+    const r = parseEdgeConfig({ AUTH_MODE: 'off', EDGE_PURGE_SECRET: 'short-one', PURGE_POLL_S: '0' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.map((i) => i.key)).toEqual(['EDGE_PURGE_SECRET', 'PURGE_POLL_S']);
+    expect(JSON.stringify(r)).not.toContain('short-one');
+  });
 });
 
 describe('a Worker with bad configuration', () => {

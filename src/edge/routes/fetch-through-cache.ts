@@ -16,15 +16,20 @@
 import type { Context } from 'hono';
 import { cacheKeyUrl, keyQuery } from '../../core/cache/key.ts';
 import { playlistFacts } from '../../core/cache/playlist-facts.ts';
+import { cacheTagsFor, purgeCovers } from '../../core/cache/purge.ts';
 import { DEFAULT_TTL_CONFIG, decideTtl, type TtlConfig } from '../../core/cache/ttl-policy.ts';
 import { contentKindOf } from '../../core/hls/content-kind.ts';
 import { contentRangeValue, resolveRange } from '../../core/http/range.ts';
 import { type Coalescer, createCoalescer, type FlightHead } from '../coalesce.ts';
 import type { EdgeHonoEnv } from '../context.ts';
 import { EdgeError, logEdgeError } from '../errors.ts';
+import type { PurgeLog } from '../purge/purge-log.ts';
 import type { ShieldClient } from '../shield-client.ts';
 import {
+  CACHE_TAG,
   type EdgeCacheStatus,
+  FETCHED_AT,
+  fetchedAtOf,
   freshnessOf,
   storedHeadersFrom,
   viewerHeadersFrom,
@@ -46,6 +51,8 @@ export interface CachedFetchDeps {
   /** Single-flight per key; one per isolate (app.ts). A private one is made when absent. */
   readonly coalescer?: Coalescer;
   readonly policy?: CachePolicy;
+  /** Recorded purges (edge purge log); a stored object fetched before a matching purge is absent. */
+  readonly purges?: PurgeLog;
 }
 
 /** Where the object lives: the cache key, and what the shield is asked for. */
@@ -84,7 +91,13 @@ export async function fetchThroughCache(c: Context<EdgeHonoEnv>, deps: CachedFet
       ? undefined
       : await deps.cache.match(new Request(address.cacheKey, { headers: { range } }));
   if (ranged !== undefined && ranged.status !== 206) await ranged.body?.cancel();
-  const stored = ranged?.status === 206 ? ranged : await deps.cache.match(new Request(address.cacheKey));
+  let stored = ranged?.status === 206 ? ranged : await deps.cache.match(new Request(address.cacheKey));
+  if (stored && (await isPurged(deps, address, stored))) {
+    // Purged at the edge (routes/purge.ts): a MISS, and this colo forgets the copy.
+    await stored.body?.cancel();
+    c.executionCtx.waitUntil(deps.cache.delete(new Request(address.cacheKey)));
+    stored = undefined;
+  }
   let staleOnError: Response | undefined;
   if (stored) {
     const now = deps.now();
@@ -148,10 +161,12 @@ function joinFlight(
   const coalescer = coalescerOf(deps);
   const blockingReload = address.pathAndQuery.includes('_HLS_msn=');
   const path = c.var.path;
+  // Before the shield is asked: a purge recorded after this instant finds these bytes purged.
+  const fetchedAt = deps.now();
   const joined = coalescer.join(
     address.cacheKey,
     () => deps.shield.get(address),
-    (head, body) => store(deps, address, head, body, { path, blockingReload, ttl: policy.ttl }),
+    (head, body) => store(deps, address, head, body, { path, blockingReload, ttl: policy.ttl, fetchedAt }),
   );
   if (joined.leader) {
     // The fill outlives the viewer who started it: later joiners and the cache depend on it.
@@ -177,7 +192,7 @@ async function store(
   address: ObjectAddress,
   head: FlightHead,
   body: Uint8Array,
-  facts: { path: string; blockingReload: boolean; ttl: TtlConfig },
+  facts: { path: string; blockingReload: boolean; ttl: TtlConfig; fetchedAt: number },
 ): Promise<void> {
   const kind = contentKindOf(facts.path);
   const decision = decideTtl(
@@ -197,7 +212,16 @@ async function store(
   );
   if (!decision.store) return;
   const headers = storedHeadersFrom(head.headers, deps.now(), decision, body.byteLength);
+  headers.set(FETCHED_AT, String(facts.fetchedAt));
+  const tags = cacheTagsFor(facts.path);
+  if (tags.length > 0) headers.set(CACHE_TAG, tags.join(','));
   await deps.cache.put(new Request(address.cacheKey), new Response(body, { status: head.status, headers }));
+}
+
+/** Whether a recorded purge covers this stored object (bounded scan; see purge/purge-log.ts). */
+async function isPurged(deps: CachedFetchDeps, address: ObjectAddress, stored: Response): Promise<boolean> {
+  if (deps.purges === undefined) return false;
+  return purgeCovers(await deps.purges.entries(), address.pathAndQuery, fetchedAtOf(stored.headers));
 }
 
 /** x-cache for the leader before the body is known: storability from headers alone. */

@@ -19,6 +19,10 @@ export { X_CACHE };
 export const X_CACHE_SHIELD = 'x-cache-shield';
 /** Edge-internal metadata, stripped before any response (see `isInternalHeader`). */
 export const STORED_AT = 'x-edgeshield-stored-at';
+/** When the fill that stored the object began: a purge recorded at or after it covers the object. */
+export const FETCHED_AT = 'x-edgeshield-fetched-at';
+/** Cloudflare purge-by-tag labels on stored objects (src/core/cache/purge.ts); never sent to viewers. */
+export const CACHE_TAG = 'cache-tag';
 const TTL = 'x-edgeshield-ttl-ms';
 const SWR = 'x-edgeshield-swr-ms';
 const SIE = 'x-edgeshield-sie-ms';
@@ -97,7 +101,12 @@ export function freshnessOf(stored: Headers, now: number): Freshness {
 export function viewerHeadersFromStored(stored: Headers, now: number): Headers {
   const out = new Headers();
   for (const [name, value] of stored) {
-    if (!isInternalHeader(name) && name !== 'cache-control' && name !== 'cf-cache-status')
+    if (
+      !isInternalHeader(name) &&
+      name !== 'cache-control' &&
+      name !== 'cf-cache-status' &&
+      name !== CACHE_TAG
+    )
       out.set(name, value);
   }
   const originCc = stored.get(ORIGIN_CC);
@@ -105,6 +114,12 @@ export function viewerHeadersFromStored(stored: Headers, now: number): Headers {
   const age = currentAgeSeconds(stored, now);
   if (age !== undefined) out.set('age', String(age));
   return out;
+}
+
+/** The fill start of a stored object (its stored-at when older entries lack it; 0 when neither). */
+export function fetchedAtOf(stored: Headers): number {
+  const at = Number(stored.get(FETCHED_AT) ?? stored.get(STORED_AT));
+  return Number.isFinite(at) ? at : 0;
 }
 
 export function isInternalHeader(name: string): boolean {

@@ -3,7 +3,7 @@
  * Pure; no sockets.
  */
 import { describe, expect, it } from 'vitest';
-import { chooseStackMode, localStackUrls, needsProbe } from '../../../bench/lib/stack-mode.ts';
+import { chooseStackMode, localStackUrls, needsProbe, targetRefusal } from '../../../bench/lib/stack-mode.ts';
 
 const local = localStackUrls({});
 const up = { edge: true, shield: true, packager: true };
@@ -55,5 +55,41 @@ describe('bench stack mode', () => {
     expect(chooseStackMode({ local, scenarioPrivate: 'needs counters', probe: up }).message).toBe(
       'needs counters: starting a private one',
     );
+  });
+});
+
+describe('catalogue and target refusal', () => {
+  it('starts a private stack when the running stack does not serve the catalogue, never writing to it', () => {
+    const mode = chooseStackMode({ local, probe: up, catalogue: { titles: 200, served: false } });
+    expect(mode.kind).toBe('private');
+    expect(mode.message).toContain('/cat/t0000…/cat/t0199');
+    expect(mode.message).toContain('never writes into its media root');
+    expect(chooseStackMode({ local, probe: up, catalogue: { titles: 200, served: true } }).kind).toBe(
+      'local',
+    );
+  });
+
+  it('stops on a 401 to an unsigned probe and tells how to sign', () => {
+    const why = targetRefusal({
+      edge: 'http://127.0.0.1:8787',
+      path: '/vod/ts/master.m3u8',
+      status: 401,
+      signed: false,
+    });
+    expect(why).toContain('requires viewer tokens');
+    expect(why).toContain('--sign-keys');
+  });
+
+  it('stops on a 401 or 403 to a signed probe: wrong keys', () => {
+    for (const status of [401, 403]) {
+      const why = targetRefusal({ edge: 'http://127.0.0.1:8787', path: '/x.m3u8', status, signed: true });
+      expect(why).toContain('refused the bench');
+    }
+  });
+
+  it("lets every other answer through (a 404 or a geo 403 is the scenario's business)", () => {
+    expect(targetRefusal({ edge: 'e', path: '/p', status: 200, signed: false })).toBeUndefined();
+    expect(targetRefusal({ edge: 'e', path: '/p', status: 404, signed: true })).toBeUndefined();
+    expect(targetRefusal({ edge: 'e', path: '/p', status: 403, signed: false })).toBeUndefined();
   });
 });
