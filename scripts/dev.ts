@@ -17,7 +17,7 @@ import { startPlayerServer } from './player/server.ts';
 import { EdgeConfigError, readEnvFile } from './stack/edge-env.ts';
 import { type FoundPlaylist, findPlaylists } from './stack/find-playlists.ts';
 import { ensureShieldSecret } from './stack/shield-secret.ts';
-import { REPO_ROOT, type Stack, startStack } from './stack/start-stack.ts';
+import { REPO_ROOT, type Stack, stackEdgeVars, startStack } from './stack/start-stack.ts';
 
 const EX_CONFIG = 2;
 /** Signed URLs printed for an operator's folder, at most. */
@@ -50,10 +50,16 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stopWhileStarting);
   for (const note of config.ignored) console.log(`note: ignoring ${note}`);
 
-  const media = await prepareMedia(config);
   const secret = config.sharedSecret
     ? { value: config.sharedSecret.value, where: `from SHIELD_SHARED_SECRET (${config.sharedSecret.from})` }
     : await savedShieldSecret();
+  // Bad edge settings stop everything before media is made or any service starts.
+  await stackEdgeVars({
+    shieldUrl: `http://127.0.0.1:${config.shieldPort}`,
+    secret: secret.value,
+    edgeVars: config.edgeSettings,
+  });
+  const media = await prepareMedia(config);
   const stack: Stack = await startStack({
     ...(media.kind === 'origin' ? { upstreams: media.upstreams } : { mediaDir: media.dir }),
     ...(media.kind === 'operator' && media.found[0] ? { packagerReadyPath: media.found[0].path } : {}),

@@ -102,18 +102,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const inspectorPort = options.inspectorPort || (await freePort());
   const secret = options.sharedSecret ?? crypto.randomUUID();
   const echo = options.echo ?? false;
-  // Dev keys (issue 3): the edge verifies with the public half, sign() uses the private half.
-  const devKeys = await ensureDevKeys(join(REPO_ROOT, '.dev-keys'));
   const shieldUrl = `http://127.0.0.1:${shieldPort}`;
   const edgeUrl = `http://127.0.0.1:${edgePort}`;
-  const vars = {
-    SHIELD_URLS: shieldUrl,
-    SHIELD_SHARED_SECRET: secret,
-    ...devKeys.edgeVars,
-    ...options.edgeVars,
-  };
-  const issues = edgeConfigIssues(await readWranglerVars(join(REPO_ROOT, 'wrangler.toml')), vars);
-  if (issues.length > 0) throw new EdgeConfigError(issues);
+  const vars = await stackEdgeVars({
+    shieldUrl,
+    secret,
+    ...(options.edgeVars ? { edgeVars: options.edgeVars } : {}),
+  });
+  // Dev keys (issue 3): the edge verifies with the public half, sign() uses the private half.
+  const devKeys = await ensureDevKeys(join(REPO_ROOT, '.dev-keys'));
   const egressDir = options.egressDir === undefined ? undefined : resolve(options.egressDir);
   if (egressDir !== undefined) mkdirSync(egressDir, { recursive: true });
   const edgeLedger =
@@ -197,6 +194,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   const sign = stackSigner(devKeys.signer, edgeUrl);
   return { packagerUrl, shieldUrl, edgeUrl, processes: started, persistDir, sign, stop };
+}
+
+/**
+ * The Worker's bindings in the stack: its shield and secret, the dev keys, then `edgeVars` over them,
+ * checked with the edge's own parser against wrangler.toml [vars]. Throws EdgeConfigError listing every
+ * issue, so a caller can check before doing anything slow.
+ *
+ * @example await stackEdgeVars({ shieldUrl: 'http://127.0.0.1:8081', secret, edgeVars: { GEO_RULES: 'x' } }) // throws
+ */
+export async function stackEdgeVars(options: {
+  readonly shieldUrl: string;
+  readonly secret: string;
+  readonly edgeVars?: Readonly<Record<string, string>>;
+}): Promise<Record<string, string>> {
+  const devKeys = await ensureDevKeys(join(REPO_ROOT, '.dev-keys'));
+  const vars = {
+    SHIELD_URLS: options.shieldUrl,
+    SHIELD_SHARED_SECRET: options.secret,
+    ...devKeys.edgeVars,
+    ...options.edgeVars,
+  };
+  const issues = edgeConfigIssues(await readWranglerVars(join(REPO_ROOT, 'wrangler.toml')), vars);
+  if (issues.length > 0) throw new EdgeConfigError(issues);
+  return vars;
 }
 
 /**

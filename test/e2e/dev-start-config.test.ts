@@ -1,0 +1,60 @@
+/**
+ * `npm start` refusing bad input at once, before any service starts (issue 13): bad edge settings are
+ * listed with the edge's own parser (no health-check timeout), a folder that is neither sample media
+ * nor HLS is left untouched, and conflicting keys are named. Each run is a real dev.ts process.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { devPortsEnv, spawnDev, withTimeout } from '../fixtures/dev-run.ts';
+
+const EXIT_MS = 60_000;
+
+describe('npm start refuses bad input before starting anything', () => {
+  const work = mkdtempSync(join(tmpdir(), 'edgeshield-start-config-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('exits 2 listing every bad edge setting, without starting a service', async () => {
+    const run = spawnDev({
+      ...(await devPortsEnv()),
+      GEO_RULES: 'not json',
+      CORS_ORIGINS: 'player.example',
+    });
+    expect(await withTimeout(run.exited, EXIT_MS, 'dev.ts exit')).toBe(2);
+    const out = run.output();
+    expect(out).toContain('edge config: refusing to start the edge, bad settings:');
+    expect(out).toContain('  GEO_RULES: expected a JSON array of rules, got "not json"');
+    expect(out).toMatch(/ {2}CORS_ORIGINS\[0\]: expected .*got "player\.example"/);
+    expect(out).not.toMatch(/\[(packager|shield|edge)\]/);
+  });
+
+  it('leaves a PACKAGER_ROOT with no playlists untouched and exits 2 naming it', async () => {
+    const root = join(work, 'notes');
+    rmSync(root, { recursive: true, force: true });
+    const vod = join(root, 'vod');
+    // A top-level vod/ with no playlist in it, and an unrelated file.
+    mkdirSync(vod, { recursive: true });
+    writeFileSync(join(root, 'keep.txt'), 'mine');
+    const run = spawnDev({ ...(await devPortsEnv()), PACKAGER_ROOT: root });
+    expect(await withTimeout(run.exited, EXIT_MS, 'dev.ts exit')).toBe(2);
+    expect(run.output()).toContain(`PACKAGER_ROOT: expected HLS playlists (.m3u8) under ${root}, found none`);
+    expect(readdirSync(root).sort()).toEqual(['keep.txt', 'vod']);
+    expect(readdirSync(vod)).toEqual([]);
+    expect(readFileSync(join(root, 'keep.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('exits 2 when PACKAGER_ROOT and SHIELD_UPSTREAMS are both given, or an upstream is not a URL', async () => {
+    const run = spawnDev({
+      ...(await devPortsEnv()),
+      PACKAGER_ROOT: work,
+      SHIELD_UPSTREAMS: 'http://127.0.0.1:1,packager.example',
+    });
+    expect(await withTimeout(run.exited, EXIT_MS, 'dev.ts exit')).toBe(2);
+    const out = run.output();
+    expect(out).toContain('config: PACKAGER_ROOT: expected unset with SHIELD_UPSTREAMS');
+    expect(out).toContain(
+      'config: SHIELD_UPSTREAMS[1]: expected an absolute http(s) URL, got "packager.example"',
+    );
+  });
+});
