@@ -75,7 +75,7 @@ export async function startEdgeProcess(
  * Ready on 2xx; on 500 EDGE_ERR_CONFIG an EdgeConfigError with the issues the Worker logged (it logs
  * them once per isolate, just before answering), instead of polling until the timeout.
  */
-function configErrorJudge(edge: ManagedProcess): ReadyJudge {
+export function configErrorJudge(edge: ManagedProcess): ReadyJudge {
   return async (res) => {
     const body = await res.text();
     if (res.ok) return 'ready';

@@ -7,6 +7,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EdgeConfigError } from '../../scripts/stack/edge-env.ts';
+import { configErrorJudge } from '../../scripts/stack/edge-process.ts';
+import { freePort } from '../../scripts/stack/ports.ts';
+import { spawnService, waitForHttp } from '../../scripts/stack/processes.ts';
 import { devPortsEnv, spawnDev, withTimeout } from '../fixtures/dev-run.ts';
 
 const EXIT_MS = 60_000;
@@ -56,5 +60,35 @@ describe('npm start refuses bad input before starting anything', () => {
     expect(out).toContain(
       'config: SHIELD_UPSTREAMS[1]: expected an absolute http(s) URL, got "packager.example"',
     );
+  });
+});
+
+describe('edge readiness', () => {
+  it('stops waiting at the first 500 EDGE_ERR_CONFIG and reports the issues the Worker logged', async () => {
+    const port = await freePort();
+    // Stands in for wrangler dev with a config only workerd rejects: logs the issues on the first
+    // request, like src/edge/index.ts, and answers every request 500 EDGE_ERR_CONFIG.
+    const script = `
+      const issue = 'GEO_RULES: expected a JSON array of rules, got "x"';
+      require('node:http').createServer((req, res) => {
+        console.error('[wrangler:error] ' + JSON.stringify({ level: 'error', code: 'EDGE_ERR_CONFIG', issues: [issue] }));
+        res.statusCode = 500;
+        res.end(JSON.stringify({ code: 'EDGE_ERR_CONFIG', message: 'edge configuration is invalid' }));
+      }).listen(${port}, '127.0.0.1');`;
+    const edge = spawnService('edge', process.execPath, ['-e', script]);
+    try {
+      const error = await waitForHttp(
+        `http://127.0.0.1:${port}/healthz`,
+        edge,
+        120_000,
+        configErrorJudge(edge),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EdgeConfigError);
+      expect((error as EdgeConfigError).issues).toEqual([
+        'GEO_RULES: expected a JSON array of rules, got "x"',
+      ]);
+    } finally {
+      await edge.stop();
+    }
   });
 });
