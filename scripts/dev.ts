@@ -97,6 +97,8 @@ async function main(): Promise<void> {
   const sign = (path: string, acl?: string) =>
     stack.sign(path, { in: 'path', ttlS: TTL_S, ...(acl ? { acl: [acl] } : {}) });
   const settings = Object.keys(config.edgeSettings);
+  // The signer reads EDGE_PORT too; name it only when it is not the default.
+  const signCommand = `${config.edgePort === 8787 ? '' : `EDGE_PORT=${config.edgePort} `}npm run sign --`;
   const lines = [
     '',
     'edgeshield local stack is up:',
@@ -135,13 +137,15 @@ async function main(): Promise<void> {
     if (media.kind === 'origin' && targets.length === 0) {
       lines.push(
         '  no START_PATH given: sign a path on your origin with',
-        `    EDGE_PORT=${config.edgePort} npm run sign -- /path/to/master.m3u8 --in path`,
-        `  and open ${player.pageFor('<signed URL>').replace(encodeURIComponent('<signed URL>'), '<signed URL, URL-encoded>')}`,
+        `    ${signCommand} /path/to/master.m3u8 --in path`,
+        `  and open ${player.pageFor('').replace(/=$/, '=<the signed URL, URL-encoded>')}`,
       );
     }
   }
+  if (media.kind !== 'origin' || config.startPath !== undefined) {
+    lines.push(`  (signed, 12 h; more with: ${signCommand} <path> --in path)`);
+  }
   lines.push(
-    `  (signed, 12 h; more with: EDGE_PORT=${config.edgePort} npm run sign -- <path> --in path)`,
     '  egress ledger: .egress/*.ndjson   (npm run egress -- report --from .egress)',
     '',
     'Ctrl-C stops everything.',
