@@ -12,15 +12,12 @@ import { ensureMedia } from '../../scripts/media/make-media.ts';
 import { freePort } from '../../scripts/stack/ports.ts';
 import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
 import {
-  type DevRun,
-  devPortsEnv,
   eventually,
   killGroups,
   playFirstSegment,
-  serviceGroupsOf,
-  spawnDev,
-  stopDev,
-  waitForUp,
+  printedEdgeUrls,
+  startDevUp,
+  type UpDev,
 } from '../fixtures/dev-run.ts';
 import { ffmpegAvailable, requireInCi } from '../fixtures/tools.ts';
 
@@ -35,8 +32,7 @@ describe.skipIf(!ffmpegAvailable || !pythonAvailable || process.platform !== 'li
     let origin: ChildProcess | undefined;
     let originLog = '';
     let originUrl = '';
-    let run: DevRun | undefined;
-    let groups = new Set<number>();
+    let dev: UpDev | undefined;
     let output = '';
 
     beforeAll(async () => {
@@ -63,18 +59,12 @@ describe.skipIf(!ffmpegAvailable || !pythonAvailable || process.platform !== 'li
         return res?.status === 200;
       }, 30_000);
       if (!up) throw new Error(`python3 -m http.server did not start:\n${originLog}`);
-      run = spawnDev({
-        ...(await devPortsEnv()),
-        SHIELD_UPSTREAMS: originUrl,
-        START_PATH: '/vod/ts/master.m3u8',
-      });
-      await waitForUp(run);
-      output = run.output();
-      groups = serviceGroupsOf(run);
+      dev = await startDevUp({ SHIELD_UPSTREAMS: originUrl, START_PATH: '/vod/ts/master.m3u8' });
+      output = dev.output;
     });
 
     afterAll(async () => {
-      if (run) await stopDev(run, groups);
+      await dev?.stop();
       if (origin?.pid !== undefined) killGroups([origin.pid]);
       if (work !== '') rmSync(work, { recursive: true, force: true });
     });
@@ -82,15 +72,26 @@ describe.skipIf(!ffmpegAvailable || !pythonAvailable || process.platform !== 'li
     it('starts the shield and the edge only, naming the origin instead of a packager', () => {
       expect(output).toContain(`origin    ${originUrl}   (SHIELD_UPSTREAMS; no dev packager)`);
       expect(output).not.toContain('[packager]');
-      expect(groups.size).toBe(2);
+      expect(dev?.groups.size).toBe(2);
     });
 
     it('prints a signed URL for START_PATH that plays through the edge from that origin', async () => {
-      const edgeUrl = output.match(/^ {2}\/vod\/ts\/master\.m3u8\n {4}player: +\S+\n {4}edge: +(\S+)$/m)?.[1];
+      const edgeUrl = printedEdgeUrls(output).get('/vod/ts/master.m3u8');
       expect(edgeUrl).toMatch(/\/~t\/[^/]+\/vod\/ts\/master\.m3u8$/);
       const played = await playFirstSegment(edgeUrl ?? '');
       expect(played.fetched.map((f) => f.status)).toEqual([200, 200, 200]);
       expect(originLog).toMatch(/"GET \/vod\/ts\/360p\/seg_00000\.ts HTTP\/1\.1" 200/);
+    });
+
+    it('without START_PATH prints how to sign a path instead of a URL', async () => {
+      const bare = await startDevUp({ SHIELD_UPSTREAMS: originUrl });
+      try {
+        expect(bare.output).toContain('no START_PATH given: sign a path on your origin with');
+        expect(bare.output).toMatch(/EDGE_PORT=\d+ npm run sign -- \/path\/to\/master\.m3u8 --in path/);
+        expect(printedEdgeUrls(bare.output).size).toBe(0);
+      } finally {
+        expect(await bare.stop()).toBe(0);
+      }
     });
   },
 );

@@ -12,14 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureMedia } from '../../scripts/media/make-media.ts';
 import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
 import {
-  type DevRun,
-  devPortsEnv,
   playFirstSegment,
+  printedEdgeUrls,
   processTable,
-  serviceGroupsOf,
-  spawnDev,
-  stopDev,
-  waitForUp,
+  startDevUp,
+  type UpDev,
 } from '../fixtures/dev-run.ts';
 import { ffmpegAvailable, requireInCi } from '../fixtures/tools.ts';
 
@@ -36,23 +33,13 @@ function hashTree(dir: string): Map<string, string> {
   return out;
 }
 
-/** The `edge:` URL printed under each listed playlist, by playlist path. */
-function printedEdgeUrls(output: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of output.matchAll(/^ {2}(\/\S+)\n {4}player: +\S+\n {4}edge: +(\S+)$/gm)) {
-    if (m[1] !== undefined && m[2] !== undefined) out.set(m[1], m[2]);
-  }
-  return out;
-}
-
 describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')(
   'npm start with PACKAGER_ROOT holding the operator’s HLS',
   () => {
     let work = '';
     let root = '';
     let before = new Map<string, string>();
-    let run: DevRun | undefined;
-    let groups = new Set<number>();
+    let dev: UpDev | undefined;
     let output = '';
 
     beforeAll(async () => {
@@ -65,19 +52,16 @@ describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')(
       cpSync(join(sample.dir, 'vod', 'ts', '360p'), join(root, 'clips', '360p'), { recursive: true });
       writeFileSync(join(root, 'keep.txt'), 'the operator’s notes\n');
       before = hashTree(root);
-      run = spawnDev({
-        ...(await devPortsEnv()),
+      dev = await startDevUp({
         PACKAGER_ROOT: root,
         // `$HOME` must reach the Worker literally (no dotenv expansion on the way).
         CMSD_NODE: 'own-media $HOME',
       });
-      await waitForUp(run);
-      output = run.output();
-      groups = serviceGroupsOf(run);
+      output = dev.output;
     });
 
     afterAll(async () => {
-      if (run) await stopDev(run, groups);
+      await dev?.stop();
       if (work !== '') rmSync(work, { recursive: true, force: true });
     });
 
@@ -130,8 +114,8 @@ describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')(
     });
 
     it('leaves every file of the folder byte-identical and adds none, through SIGTERM', async () => {
-      if (!run) throw new Error('dev.ts did not start');
-      expect(await stopDev(run, groups)).toBe(0);
+      if (!dev) throw new Error('dev.ts did not start');
+      expect(await dev.stop()).toBe(0);
       expect(hashTree(root)).toEqual(before);
       expect(readdirSync(work)).toEqual(['my hls']);
     });
