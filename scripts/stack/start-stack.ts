@@ -139,36 +139,28 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const upstreams = options.upstreams ?? [`http://127.0.0.1:${packagerPort}`];
   const packagerUrl = upstreams[0] ?? '';
+  const spawnNode = (service: 'packager' | 'shield', script: string, env: Record<string, string>) =>
+    spawnService(service, process.execPath, [script], { cwd: REPO_ROOT, echo, ...lineHook(service), env });
   try {
     if (options.mediaDir !== undefined) {
-      const packager = spawnService('packager', process.execPath, ['scripts/packager/main.ts'], {
-        cwd: REPO_ROOT,
-        echo,
-        ...lineHook('packager'),
-        env: {
-          PACKAGER_HOST: '127.0.0.1',
-          PACKAGER_PORT: String(packagerPort),
-          PACKAGER_ROOT: resolve(options.mediaDir),
-          ...options.packagerEnv,
-        },
+      const packager = spawnNode('packager', 'scripts/packager/main.ts', {
+        PACKAGER_HOST: '127.0.0.1',
+        PACKAGER_PORT: String(packagerPort),
+        PACKAGER_ROOT: resolve(options.mediaDir),
+        ...options.packagerEnv,
       });
       started.push(packager);
       const readyPath = options.packagerReadyPath ?? '/vod/ts/master.m3u8';
       await waitForHttp(`${packagerUrl}${readyPath}`, packager, READY_TIMEOUT_MS);
     }
 
-    const shield = spawnService('shield', process.execPath, ['origin/main.ts'], {
-      cwd: REPO_ROOT,
-      echo,
-      ...lineHook('shield'),
-      env: {
-        SHIELD_HOST: '127.0.0.1',
-        SHIELD_PORT: String(shieldPort),
-        SHIELD_UPSTREAMS: upstreams.join(','),
-        SHIELD_SHARED_SECRET: secret,
-        ...(egressDir ? { SHIELD_EGRESS_LOG: join(egressDir, 'shield.ndjson') } : {}),
-        ...options.shieldEnv,
-      },
+    const shield = spawnNode('shield', 'origin/main.ts', {
+      SHIELD_HOST: '127.0.0.1',
+      SHIELD_PORT: String(shieldPort),
+      SHIELD_UPSTREAMS: upstreams.join(','),
+      SHIELD_SHARED_SECRET: secret,
+      ...(egressDir ? { SHIELD_EGRESS_LOG: join(egressDir, 'shield.ndjson') } : {}),
+      ...options.shieldEnv,
     });
     started.push(shield);
     await waitForHttp(`${shieldUrl}/healthz`, shield, READY_TIMEOUT_MS);
