@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EdgeConfigError } from '../../scripts/stack/edge-env.ts';
+import { parseDevConfig } from '../../scripts/dev-config.ts';
+import { EdgeConfigError, readEnvFile } from '../../scripts/stack/edge-env.ts';
 import { configErrorJudge } from '../../scripts/stack/edge-process.ts';
 import { freePort } from '../../scripts/stack/ports.ts';
 import { spawnService, waitForHttp } from '../../scripts/stack/processes.ts';
@@ -89,6 +90,30 @@ describe('edge readiness', () => {
       ]);
     } finally {
       await edge.stop();
+    }
+  });
+});
+
+describe('npm start edge settings', () => {
+  it('takes edge keys from .dev.vars and the environment (environment wins), and nothing else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgeshield-dev-vars-'));
+    try {
+      const file = join(dir, '.dev.vars');
+      writeFileSync(
+        file,
+        'GEO_RULES=\'[{"prefix":"/vod/","deny":{"countries":["FR"]}}]\'\nCMSD_NODE=from-file\n' +
+          'SHIELD_URLS=http://127.0.0.1:1\nSHIELD_SHARED_SECRET=file-secret\nNOT_AN_EDGE_KEY=x\n',
+      );
+      const config = parseDevConfig({ CMSD_NODE: 'from-env', HOME: '/root' }, await readEnvFile(file), dir);
+      if (Array.isArray(config)) throw new Error(config.join('\n'));
+      expect(config.edgeSettings).toEqual({
+        GEO_RULES: '[{"prefix":"/vod/","deny":{"countries":["FR"]}}]',
+        CMSD_NODE: 'from-env',
+      });
+      expect(config.sharedSecret).toEqual({ value: 'file-secret', from: '.dev.vars' });
+      expect(config.ignored).toEqual(['SHIELD_URLS (the edge uses the shield npm start runs)']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

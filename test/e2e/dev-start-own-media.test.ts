@@ -54,8 +54,8 @@ describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')(
       before = hashTree(root);
       dev = await startDevUp({
         PACKAGER_ROOT: root,
-        // `$HOME` must reach the Worker literally (no dotenv expansion on the way).
-        CMSD_NODE: 'own-media $HOME',
+        // Must reach the Worker literally: no dotenv expansion of `$HOME`, a quote inside kept.
+        CMSD_NODE: "own-media $HOME it's",
       });
       output = dev.output;
     });
@@ -92,7 +92,7 @@ describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')(
       expect(output).toMatch(/edge settings passed: .*CMSD_NODE/);
       const res = await fetch(printedEdgeUrls(output).get('/vod/ts/master.m3u8') ?? '');
       await res.arrayBuffer();
-      expect(res.headers.get('cmsd-dynamic')).toMatch(/^"own-media \$HOME"/);
+      expect(res.headers.get('cmsd-dynamic')).toMatch(/^"own-media \$HOME it's"/);
     });
 
     it('prints where the shield secret is saved, and no command line holds it or a signing key', () => {
