@@ -133,18 +133,41 @@ function isMarker(value: unknown): value is { version: number; info: StoredInfo 
   );
 }
 
-/** Never replace a directory of someone else's files: only empty ones or media we made. */
-async function refuseForeignDirectory(dir: string): Promise<void> {
+/** What a media directory holds, as far as the media maker may touch it. */
+export type MediaDirState = 'missing' | 'empty' | 'sample' | 'foreign';
+
+/** Top-level names the media maker writes; a directory holding anything else is not only ours. */
+const OWN_ENTRIES: ReadonlySet<string> = new Set([COMPLETE_MARKER, 'vod']);
+
+/**
+ * `sample`: media this maker wrote (its marker, and nothing else at the top level), which it may
+ * regenerate; `foreign`: anything else that is not empty, which it must never replace.
+ *
+ * @example await mediaDirState('/srv/hls') // 'foreign'
+ */
+export async function mediaDirState(dir: string): Promise<MediaDirState> {
   let entries: string[];
   try {
     entries = await readdir(dir);
-  } catch {
-    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw error;
   }
-  if (entries.length === 0 || entries.includes(COMPLETE_MARKER) || entries.includes('vod')) return;
+  if (entries.length === 0) return 'empty';
+  return entries.includes(COMPLETE_MARKER) && entries.every((name) => OWN_ENTRIES.has(name))
+    ? 'sample'
+    : 'foreign';
+}
+
+/**
+ * Never replace a directory of someone else's files: only missing or empty ones, or media we made.
+ * A top-level `vod/` proves nothing (an operator's HLS tree may have one).
+ */
+async function refuseForeignDirectory(dir: string): Promise<void> {
+  if ((await mediaDirState(dir)) !== 'foreign') return;
   throw new PackagerError(
     'PACKAGER_ERR_MEDIA_DIR_NOT_EMPTY',
-    `${dir} exists and does not look like generated media; refusing to replace it (pick another --out).`,
+    `${dir} holds files the media maker did not write; refusing to replace it (use an empty or new folder).`,
   );
 }
 

@@ -4,7 +4,8 @@
  *   [--in query|path]` prints a signed edge URL for the local stack, using the dev keys (.dev-keys/,
  * made on first use; `npm start` gives the same keys to the edge). A negative --ttl makes an expired
  * token (`--ttl -60` and `--ttl=-60` both work). Paths resolve against EDGE_URL (default
- * http://127.0.0.1:8787). The only reader of argv/env.
+ * http://127.0.0.1:$EDGE_PORT, port 8787 unless set: the same key `npm start` reads). The only reader
+ * of argv/env.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -47,7 +48,10 @@ async function main(): Promise<void> {
   if (!TOKEN_FORMATS.includes(format)) fail(`--format: expected one of ${TOKEN_FORMATS.join(', ')}`);
   if (values.in !== 'query' && values.in !== 'path') fail('--in: expected query or path');
   const countries = (v: string | undefined) => v?.split(',').map((c) => c.trim().toUpperCase());
-  const base = (process.env.EDGE_URL || 'http://127.0.0.1:8787').replace(/\/+$/, '');
+  const base = (process.env.EDGE_URL || `http://127.0.0.1:${process.env.EDGE_PORT || '8787'}`).replace(
+    /\/+$/,
+    '',
+  );
   const absolute = /^https?:\/\//.test(target)
     ? target
     : `${base}${target.startsWith('/') ? '' : '/'}${target}`;

@@ -112,10 +112,26 @@ process.once('exit', () => {
 });
 
 /**
- * Polls `url` until it answers 2xx, the process exits, or `timeoutMs` passes.
+ * What a readiness poll makes of one response: `ready`, `wait` (poll again) or an error that ends the
+ * wait at once (e.g. a service that answers but will never be healthy).
+ */
+export type ReadyJudge = (res: Response) => Promise<'ready' | 'wait' | Error>;
+
+const okIsReady: ReadyJudge = async (res) => {
+  await res.body?.cancel();
+  return res.ok ? 'ready' : 'wait';
+};
+
+/**
+ * Polls `url` until `judge` says ready (default: any 2xx), the process exits, or `timeoutMs` passes.
  * Throws with the process's output tail so a failed start explains itself.
  */
-export async function waitForHttp(url: string, proc: ManagedProcess, timeoutMs = 60_000): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  proc: ManagedProcess,
+  timeoutMs = 60_000,
+  judge: ReadyJudge = okIsReady,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: number | string | undefined;
   void proc.exited.then((code) => {
@@ -125,13 +141,14 @@ export async function waitForHttp(url: string, proc: ManagedProcess, timeoutMs =
     if (exited !== undefined) {
       throw new Error(`${proc.name} exited (${exited}) before it was ready:\n${proc.tail()}`);
     }
+    let verdict: 'ready' | 'wait' | Error = 'wait';
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      await res.body?.cancel();
-      if (res.ok) return;
+      verdict = await judge(await fetch(url, { signal: AbortSignal.timeout(2_000) }));
     } catch {
       // not listening yet
     }
+    if (verdict instanceof Error) throw verdict;
+    if (verdict === 'ready') return;
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`${proc.name} not ready at ${url} after ${timeoutMs} ms:\n${proc.tail()}`);

@@ -1,23 +1,30 @@
 /**
  * Starts the whole local stack as real processes: dev packager → origin shield → edge (`wrangler dev`,
- * i.e. the Worker in workerd). Used by `npm start`, the e2e and playback tests and the bench, so all of
- * them exercise exactly what an operator runs. Everything binds 127.0.0.1; wrangler runs offline.
+ * i.e. the Worker in workerd), or shield → edge in front of an operator's origin. Used by `npm start`,
+ * the e2e and playback tests and the bench, so all of them exercise exactly what an operator runs.
+ * Everything binds 127.0.0.1; wrangler runs offline. Secrets go to children through their environment
+ * or an owner-only file, never their command line.
  */
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type SignerKeys, type SignUrlOptions, signUrl } from '../../src/core/auth/signer.ts';
 import { ensureDevKeys } from '../sign/dev-keys.ts';
+import { EdgeConfigError, edgeConfigIssues, readWranglerVars } from './edge-env.ts';
+import { startEdgeProcess } from './edge-process.ts';
 import { freePort } from './ports.ts';
 import { type ManagedProcess, spawnService, waitForHttp } from './processes.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 export interface StackOptions {
-  /** Directory of HLS media the packager serves (must exist). */
-  readonly mediaDir: string;
+  /** Directory of HLS media the dev packager serves (must exist). Exactly one of this and `upstreams`. */
+  readonly mediaDir?: string;
+  /** The operator's origins (SHIELD_UPSTREAMS): no dev packager is started, the shield fronts these. */
+  readonly upstreams?: readonly string[];
+  /** Path the packager must answer 2xx before the shield starts (default /vod/ts/master.m3u8). */
+  readonly packagerReadyPath?: string;
   /** 0 (default) picks a free port. */
   readonly packagerPort?: number;
   readonly shieldPort?: number;
@@ -30,7 +37,10 @@ export interface StackOptions {
   /** Extra environment per service. */
   readonly packagerEnv?: Record<string, string>;
   readonly shieldEnv?: Record<string, string>;
-  /** Extra `--var KEY:VALUE` pairs for the Worker. */
+  /**
+   * Extra bindings for the Worker, over the stack's own (SHIELD_URLS, SHIELD_SHARED_SECRET, dev keys).
+   * Checked with the edge's parser before anything starts (EdgeConfigError), and passed by file.
+   */
   readonly edgeVars?: Record<string, string>;
   /** Every stdout line of a service, unbounded (egress NDJSON from the edge arrives here). */
   readonly onStdoutLine?: (service: 'packager' | 'shield' | 'edge', line: string) => void;
@@ -53,6 +63,7 @@ export interface StackOptions {
 export type StackSignOptions = Partial<Omit<SignUrlOptions, 'now'>>;
 
 export interface Stack {
+  /** The dev packager, or the first upstream when fronting an operator's origin. */
   readonly packagerUrl: string;
   readonly shieldUrl: string;
   readonly edgeUrl: string;
@@ -73,7 +84,8 @@ const READY_TIMEOUT_MS = 90_000;
 
 /**
  * Starts packager, shield and edge in order, each once the previous answers its health check.
- * On any failure everything already started is stopped before the error propagates.
+ * Bad edge settings throw EdgeConfigError before any process starts. On any failure everything
+ * already started is stopped before the error propagates.
  *
  * @example
  *   const stack = await startStack({ mediaDir: '.media' });
@@ -81,12 +93,24 @@ const READY_TIMEOUT_MS = 90_000;
  *   await stack.stop();
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
+  if ((options.mediaDir === undefined) === (options.upstreams === undefined)) {
+    throw new TypeError('startStack: expected exactly one of mediaDir and upstreams');
+  }
   const packagerPort = options.packagerPort || (await freePort());
   const shieldPort = options.shieldPort || (await freePort());
   const edgePort = options.edgePort || (await freePort());
   const inspectorPort = options.inspectorPort || (await freePort());
   const secret = options.sharedSecret ?? crypto.randomUUID();
   const echo = options.echo ?? false;
+  const shieldUrl = `http://127.0.0.1:${shieldPort}`;
+  const edgeUrl = `http://127.0.0.1:${edgePort}`;
+  const vars = await stackEdgeVars({
+    shieldUrl,
+    secret,
+    ...(options.edgeVars ? { edgeVars: options.edgeVars } : {}),
+  });
+  // Dev keys (issue 3): the edge verifies with the public half, sign() uses the private half.
+  const devKeys = await ensureDevKeys(join(REPO_ROOT, '.dev-keys'));
   const egressDir = options.egressDir === undefined ? undefined : resolve(options.egressDir);
   if (egressDir !== undefined) mkdirSync(egressDir, { recursive: true });
   const edgeLedger =
@@ -106,8 +130,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const lineHook = (service: 'packager' | 'shield' | 'edge') =>
     onLine ? { onStdoutLine: (line: string) => onLine(service, line) } : {};
   const persistDir = mkdtempSync(join(tmpdir(), 'edgeshield-wrangler-'));
-  // Dev keys (issue 3): the edge verifies with the public half, sign() uses the private half.
-  const devKeys = await ensureDevKeys(join(REPO_ROOT, '.dev-keys'));
   const started: ManagedProcess[] = [];
   const stop = async () => {
     await Promise.all(started.map((p) => p.stop()));
@@ -115,88 +137,79 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     rmSync(persistDir, { recursive: true, force: true });
   };
 
-  const packagerUrl = `http://127.0.0.1:${packagerPort}`;
-  const shieldUrl = `http://127.0.0.1:${shieldPort}`;
-  const edgeUrl = `http://127.0.0.1:${edgePort}`;
+  const upstreams = options.upstreams ?? [`http://127.0.0.1:${packagerPort}`];
+  const packagerUrl = upstreams[0] ?? '';
+  const spawnNode = (service: 'packager' | 'shield', script: string, env: Record<string, string>) =>
+    spawnService(service, process.execPath, [script], { cwd: REPO_ROOT, echo, ...lineHook(service), env });
   try {
-    const packager = spawnService('packager', process.execPath, ['scripts/packager/main.ts'], {
-      cwd: REPO_ROOT,
-      echo,
-      ...lineHook('packager'),
-      env: {
+    if (options.mediaDir !== undefined) {
+      const packager = spawnNode('packager', 'scripts/packager/main.ts', {
         PACKAGER_HOST: '127.0.0.1',
         PACKAGER_PORT: String(packagerPort),
         PACKAGER_ROOT: resolve(options.mediaDir),
         ...options.packagerEnv,
-      },
-    });
-    started.push(packager);
-    await waitForHttp(`${packagerUrl}/vod/ts/master.m3u8`, packager, READY_TIMEOUT_MS);
+      });
+      started.push(packager);
+      const readyPath = options.packagerReadyPath ?? '/vod/ts/master.m3u8';
+      await waitForHttp(`${packagerUrl}${readyPath}`, packager, READY_TIMEOUT_MS);
+    }
 
-    const shield = spawnService('shield', process.execPath, ['origin/main.ts'], {
-      cwd: REPO_ROOT,
-      echo,
-      ...lineHook('shield'),
-      env: {
-        SHIELD_HOST: '127.0.0.1',
-        SHIELD_PORT: String(shieldPort),
-        SHIELD_UPSTREAMS: packagerUrl,
-        SHIELD_SHARED_SECRET: secret,
-        ...(egressDir ? { SHIELD_EGRESS_LOG: join(egressDir, 'shield.ndjson') } : {}),
-        ...options.shieldEnv,
-      },
+    const shield = spawnNode('shield', 'origin/main.ts', {
+      SHIELD_HOST: '127.0.0.1',
+      SHIELD_PORT: String(shieldPort),
+      SHIELD_UPSTREAMS: upstreams.join(','),
+      SHIELD_SHARED_SECRET: secret,
+      ...(egressDir ? { SHIELD_EGRESS_LOG: join(egressDir, 'shield.ndjson') } : {}),
+      ...options.shieldEnv,
     });
     started.push(shield);
     await waitForHttp(`${shieldUrl}/healthz`, shield, READY_TIMEOUT_MS);
 
-    const vars = {
-      SHIELD_URLS: shieldUrl,
-      SHIELD_SHARED_SECRET: secret,
-      ...devKeys.edgeVars,
-      ...options.edgeVars,
-    };
-    const cfEnv: Record<string, string> = { CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
-    if (options.cf) {
-      // Miniflare reads a cf.json younger than 30 days from this path instead of fetching one.
-      const cfPath = join(persistDir, 'cf.json');
-      writeFileSync(cfPath, JSON.stringify({ colo: 'DEV', ...options.cf }));
-      delete cfEnv.CLOUDFLARE_CF_FETCH_ENABLED;
-      cfEnv.CLOUDFLARE_CF_FETCH_PATH = cfPath;
-    }
-    const edge = spawnService(
-      'edge',
-      process.execPath,
-      [
-        wranglerBin(),
-        ...wranglerDevArgs(
-          edgePort,
-          inspectorPort,
-          persistDir,
-          vars,
-          // The Worker's egress records are console.log lines: let them through when capturing.
-          options.edgeLogLevel ?? (egressDir ? 'log' : 'warn'),
-        ),
-      ],
+    await startEdgeProcess(
       {
-        cwd: REPO_ROOT,
-        echo,
-        ...lineHook('edge'),
-        env: {
-          WRANGLER_SEND_METRICS: 'false',
-          ...cfEnv,
-          WRANGLER_LOG_PATH: join(persistDir, 'logs'),
-          NO_COLOR: '1',
-        },
+        repoRoot: REPO_ROOT,
+        port: edgePort,
+        inspectorPort,
+        persistDir,
+        vars,
+        // The Worker's egress records are console.log lines: let them through when capturing.
+        logLevel: options.edgeLogLevel ?? (egressDir ? 'log' : 'warn'),
+        ...(options.cf ? { cf: options.cf } : {}),
+        spawn: { echo, ...lineHook('edge') },
+        readyTimeoutMs: READY_TIMEOUT_MS,
       },
+      (edge) => started.push(edge),
     );
-    started.push(edge);
-    await waitForHttp(`${edgeUrl}/healthz`, edge, READY_TIMEOUT_MS);
   } catch (error) {
     await stop();
     throw error;
   }
   const sign = stackSigner(devKeys.signer, edgeUrl);
   return { packagerUrl, shieldUrl, edgeUrl, processes: started, persistDir, sign, stop };
+}
+
+/**
+ * The Worker's bindings in the stack: its shield and secret, the dev keys, then `edgeVars` over them,
+ * checked with the edge's own parser against wrangler.toml [vars]. Throws EdgeConfigError listing every
+ * issue, so a caller can check before doing anything slow.
+ *
+ * @example await stackEdgeVars({ shieldUrl: 'http://127.0.0.1:8081', secret, edgeVars: { GEO_RULES: 'x' } }) // throws
+ */
+export async function stackEdgeVars(options: {
+  readonly shieldUrl: string;
+  readonly secret: string;
+  readonly edgeVars?: Readonly<Record<string, string>>;
+}): Promise<Record<string, string>> {
+  const devKeys = await ensureDevKeys(join(REPO_ROOT, '.dev-keys'));
+  const vars = {
+    SHIELD_URLS: options.shieldUrl,
+    SHIELD_SHARED_SECRET: options.secret,
+    ...devKeys.edgeVars,
+    ...options.edgeVars,
+  };
+  const issues = edgeConfigIssues(await readWranglerVars(join(REPO_ROOT, 'wrangler.toml')), vars);
+  if (issues.length > 0) throw new EdgeConfigError(issues);
+  return vars;
 }
 
 /**
@@ -212,35 +225,4 @@ export function stackSigner(keys: SignerKeys, edgeUrl: string): Stack['sign'] {
       ...signOptions,
       now: Math.floor(Date.now() / 1000),
     });
-}
-
-function wranglerBin(): string {
-  // wrangler's exports map hides bin/; its package.json is exported and sits next to it.
-  return join(dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin', 'wrangler.js');
-}
-
-function wranglerDevArgs(
-  port: number,
-  inspectorPort: number,
-  persistDir: string,
-  vars: Record<string, string>,
-  logLevel: string,
-): string[] {
-  const args = [
-    'dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--inspector-port',
-    String(inspectorPort),
-    '--persist-to',
-    persistDir,
-    '--show-interactive-dev-session=false',
-    '--live-reload=false',
-    '--log-level',
-    logLevel,
-  ];
-  for (const [key, value] of Object.entries(vars)) args.push('--var', `${key}:${value}`);
-  return args;
 }

@@ -4,149 +4,28 @@
  * workerd, no port still listening). Process facts come from /proc (Linux only), filtered to this run's
  * process groups, ports and wrangler state dir so workerd processes of other tests do not count.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureMedia } from '../../scripts/media/make-media.ts';
 import { freePort } from '../../scripts/stack/ports.ts';
 import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
+import {
+  acceptsConnections,
+  type DevRun,
+  EXIT_TIMEOUT_MS,
+  eventually,
+  expectNoneLeft,
+  killGroups,
+  type ProcEntry,
+  processTable,
+  spawnDev,
+  UP_TIMEOUT_MS,
+  waitForOutput,
+  withTimeout,
+} from '../fixtures/dev-run.ts';
 import { ffmpegAvailable, requireInCi } from '../fixtures/tools.ts';
 
 requireInCi(ffmpegAvailable, 'ffmpeg');
-
-const UP_TIMEOUT_MS = 240_000;
-const EXIT_TIMEOUT_MS = 60_000;
-
-interface DevRun {
-  readonly child: ChildProcess;
-  /** stdout + stderr so far. */
-  output(): string;
-  readonly exited: Promise<number | string>;
-}
-
-/** Spawns `node scripts/dev.ts` as the leader of its own process group, like a terminal would. */
-function spawnDev(env: Record<string, string>): DevRun {
-  const child = spawn(process.execPath, ['scripts/dev.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    text += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    text += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | string>((done) => {
-    child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown'));
-  });
-  return { child, output: () => text, exited };
-}
-
-async function waitForOutput(run: DevRun, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  let exitedWith: number | string | undefined;
-  void run.exited.then((code) => {
-    exitedWith = code;
-  });
-  for (;;) {
-    const match = run.output().match(pattern);
-    if (match) return match;
-    if (exitedWith !== undefined)
-      throw new Error(`dev.ts exited (${exitedWith}):\n${run.output().slice(-4000)}`);
-    if (Date.now() > deadline)
-      throw new Error(`no ${pattern} after ${timeoutMs} ms:\n${run.output().slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(new Error(`${what}: no result after ${ms} ms`)), ms),
-    ),
-  ]);
-}
-
-interface ProcEntry {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly pgid: number;
-  readonly state: string;
-  readonly cmdline: string;
-}
-
-/** Every live (non-zombie) process from /proc; a process exiting while read is skipped. */
-function processTable(): ProcEntry[] {
-  const table: ProcEntry[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // `pid (comm) state ppid pgrp …`: comm may hold spaces and parentheses, so split after the last ')'.
-      const [state = '?', ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state === 'Z' || state === 'X') continue;
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      table.push({ pid: Number(name), ppid: Number(ppid), pgid: Number(pgid), state, cmdline });
-    } catch {
-      // gone between readdir and read
-    }
-  }
-  return table;
-}
-
-function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.setTimeout(2_000);
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      done(false);
-    });
-  });
-}
-
-/** Polls `check` until it returns true or `timeoutMs` passes; returns the last result. */
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Waits until no process matches `ours`; fails naming the survivors. */
-async function expectNoneLeft(ours: (p: ProcEntry) => boolean): Promise<void> {
-  const survivors = () => processTable().filter(ours);
-  const gone = await eventually(() => survivors().length === 0);
-  expect(
-    gone,
-    survivors()
-      .map((p) => `${p.pid} ${p.cmdline}`)
-      .join('\n'),
-  ).toBe(true);
-}
-
-function killGroups(pgids: Iterable<number>): void {
-  for (const pgid of pgids) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
 
 describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('npm start (scripts/dev.ts)', () => {
   let run: DevRun | undefined;

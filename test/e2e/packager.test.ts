@@ -128,6 +128,19 @@ describe.skipIf(!ffmpegAvailable)('dev packager over real media', () => {
       await expect(ensureMedia(foreign)).rejects.toMatchObject({ code: 'PACKAGER_ERR_MEDIA_DIR_NOT_EMPTY' });
       expect(readFileSync(path.join(foreign, 'notes.txt'), 'utf8')).toBe('mine');
     });
+
+    it('refuses, even with force, a folder whose only entry is an operator vod/ tree', async () => {
+      const operator = path.join(work, 'operator');
+      mkdirSync(path.join(operator, 'vod', 'show'), { recursive: true });
+      writeFileSync(path.join(operator, 'vod', 'show', 'master.m3u8'), '#EXTM3U\n');
+      for (const force of [false, true]) {
+        await expect(ensureMedia(operator, { force })).rejects.toMatchObject({
+          code: 'PACKAGER_ERR_MEDIA_DIR_NOT_EMPTY',
+        });
+      }
+      expect(readFileSync(path.join(operator, 'vod', 'show', 'master.m3u8'), 'utf8')).toBe('#EXTM3U\n');
+      expect(readdirSync(work).filter((n) => n.includes('operator'))).toEqual(['operator']);
+    });
   });
 
   describe('VOD', () => {

@@ -11,10 +11,17 @@ import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
 const EDGE_URL = 'http://127.0.0.1:9';
 
 function signCli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return signCliWith({ EDGE_URL }, ...args);
+}
+
+function signCliWith(
+  env: Record<string, string | undefined>,
+  ...args: string[]
+): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, ['scripts/sign/main.ts', ...args], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, EDGE_URL },
+    env: { ...process.env, ...env },
     timeout: 30_000,
   });
   return { status: run.status, stdout: run.stdout.trim(), stderr: run.stderr };
@@ -56,5 +63,13 @@ describe('npm run sign --ttl', () => {
     ]);
     expect(joinNumericValues(['--ttl', '-h'], ['ttl'])).toEqual(['--ttl', '-h']);
     expect(joinNumericValues(['--', '--ttl', '-60'], ['ttl'])).toEqual(['--', '--ttl', '-60']);
+  });
+});
+
+describe('npm run sign edge address', () => {
+  it('signs for the edge on EDGE_PORT when EDGE_URL is not set, like npm start', () => {
+    const run = signCliWith({ EDGE_URL: undefined, EDGE_PORT: '18999' }, '/vod/ts/master.m3u8');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.startsWith('http://127.0.0.1:18999/vod/ts/master.m3u8?token=')).toBe(true);
   });
 });
