@@ -26,6 +26,7 @@ import { type AnsweredHit, createFastLane } from './lane/fast-lane.ts';
 import { createFastHit, createHitLookup } from './lane/hit-lookup.ts';
 import { createKeyOf } from './lane/key-memo.ts';
 import { armNodeDeadlines, createListener, nodeServerOptions } from './lane/listener.ts';
+import { createTlsListener, loadTlsMaterial } from './lane/tls.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
 import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createContentRoute } from './routes/content.ts';
@@ -60,6 +61,11 @@ export interface RunningShield {
   readonly store: ObjectStore;
   /** Stops accepting, lets in-flight requests finish (bounded), then closes upstream pools. */
   close(): Promise<void>;
+  /**
+   * HTTPS: re-reads SHIELD_TLS_CERT / _KEY / _CLIENT_CA for new connections (open ones keep theirs);
+   * resolves false when TLS is off, rejects (old certificates kept) when a file is unusable.
+   */
+  reloadTls(): Promise<boolean>;
 }
 
 /**
@@ -73,6 +79,8 @@ export interface RunningShield {
 export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): Promise<RunningShield> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(config.logLevel, (line) => process.stdout.write(line), now);
+  // Unreadable certificate files stop the start here, naming the key, before anything is opened.
+  const tls = config.tls && { files: config.tls, material: await loadTlsMaterial(config.tls) };
   const memory = deps.store ?? createLruStore(config.cacheBytes);
   // Disk tier (SHIELD_DISK_DIR): its index is rebuilt from the directory before we listen.
   const store =
@@ -287,13 +295,16 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
         })
       : undefined;
   // Every connection, on the lane or not, is counted against SHIELD_MAX_CONNECTIONS here.
-  const { server: listener } = createListener({
+  const listenerOptions = {
     http: server,
     lane,
     maxConnections: config.limits.maxConnections,
     lingerMs: config.keepAliveTimeoutMs,
     onRefused: () => metrics.error('SHIELD_ERR_TOO_MANY_CONNECTIONS'),
-  });
+  };
+  const tlsListener =
+    tls && createTlsListener(listenerOptions, tls.files, tls.material, config.limits.headersTimeoutMs);
+  const { server: listener } = tlsListener ?? createListener(listenerOptions);
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
     listener.listen(config.port, config.host, () => {
@@ -309,10 +320,15 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   return {
-    url: `http://${host}:${port}`,
+    url: `${tlsListener ? 'https' : 'http'}://${host}:${port}`,
     port,
     metrics,
     store,
+    async reloadTls() {
+      if (tlsListener === undefined) return false;
+      await tlsListener.reload();
+      return true;
+    },
     close() {
       closing ??= (async () => {
         const grace = deps.shutdownGraceMs ?? config.shutdownGraceMs;
