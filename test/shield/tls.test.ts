@@ -66,8 +66,11 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 describe('shield over TLS', () => {
-  it('serves a cached object from the fast lane over HTTPS', async () => {
-    const p = await tlsPair();
+  it.each([
+    ['from the fast lane', {}, 1],
+    ["from Node's server with the lane off", { SHIELD_FAST_LANE: 'off' }, 0],
+  ])('serves a cached object over HTTPS %s', async (_name, env, laneHits) => {
+    const p = await tlsPair(env);
     expect(p.shield.url).toMatch(/^https:\/\//);
     const socket = await open(p.shield.url);
     const miss = await requestOn(socket, '/v/a.ts');
@@ -75,8 +78,16 @@ describe('shield over TLS', () => {
     expect([miss.status, miss.headers['x-cache'], miss.body.toString()]).toEqual([200, 'MISS', 'segment-a']);
     expect([hit.status, hit.headers['x-cache'], hit.body.toString()]).toEqual([200, 'HIT', 'segment-a']);
     const metrics = (await requestOn(socket, '/metrics')).body.toString();
-    expect(metrics).toMatch(/^shield_fast_lane_hits_total 1$/m);
+    expect(metrics).toMatch(new RegExp(`^shield_fast_lane_hits_total ${laneHits}$`, 'm'));
     expect(p.upstream.count('/v/a.ts')).toBe(1);
+  });
+
+  it('closes a connection that never starts its TLS handshake once the header deadline passes', async () => {
+    const p = await tlsPair({ SHIELD_HEADERS_TIMEOUT_MS: '300', SHIELD_REQUEST_TIMEOUT_MS: '600' });
+    // A plain TCP connection to the TLS port that never sends its ClientHello.
+    const r = await trickle(p.shield.url.replace('https:', 'http:'), '', '', 1_000);
+    expect(r.closedByServer).toBe(true);
+    expect(r.received.length).toBe(0);
   });
 
   it('gives a TLS client that trickles its request head a 408 and closes the connection', async () => {
