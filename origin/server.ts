@@ -6,7 +6,6 @@
  * or upstream detail to clients: every failure goes through `sendError` → `toResponse`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import { createByteBudget } from '../src/core/cache/byte-budget.ts';
 import { contentQuery } from '../src/core/cache/upstream-query.ts';
@@ -25,8 +24,9 @@ import { ShieldError, toResponse } from './errors.ts';
 import { type AnsweredHit, createFastLane } from './lane/fast-lane.ts';
 import { createFastHit, createHitLookup } from './lane/hit-lookup.ts';
 import { createKeyOf } from './lane/key-memo.ts';
-import { armNodeDeadlines, createListener, nodeServerOptions } from './lane/listener.ts';
-import { createTlsListener, loadTlsMaterial } from './lane/tls.ts';
+import { openListener } from './lane/listen.ts';
+import { armNodeDeadlines, nodeServerOptions } from './lane/listener.ts';
+import { loadTlsMaterial } from './lane/tls.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
 import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createContentRoute } from './routes/content.ts';
@@ -80,7 +80,7 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(config.logLevel, (line) => process.stdout.write(line), now);
   // Unreadable certificate files stop the start here, naming the key, before anything is opened.
-  const tls = config.tls && { files: config.tls, material: await loadTlsMaterial(config.tls) };
+  const tlsMaterial = config.tls && (await loadTlsMaterial(config.tls));
   const memory = deps.store ?? createLruStore(config.cacheBytes);
   // Disk tier (SHIELD_DISK_DIR): its index is rebuilt from the directory before we listen.
   const store =
@@ -295,40 +295,29 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
         })
       : undefined;
   // Every connection, on the lane or not, is counted against SHIELD_MAX_CONNECTIONS here.
-  const listenerOptions = {
-    http: server,
-    lane,
-    maxConnections: config.limits.maxConnections,
-    lingerMs: config.keepAliveTimeoutMs,
-    onRefused: () => metrics.error('SHIELD_ERR_TOO_MANY_CONNECTIONS'),
-  };
-  const tlsListener =
-    tls && createTlsListener(listenerOptions, tls.files, tls.material, config.limits.headersTimeoutMs);
-  const { server: listener } = tlsListener ?? createListener(listenerOptions);
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.listen(config.port, config.host, () => {
-      listener.off('error', reject);
-      resolve();
-    });
-  });
+  const opened = await openListener(
+    config,
+    {
+      http: server,
+      lane,
+      maxConnections: config.limits.maxConnections,
+      lingerMs: config.keepAliveTimeoutMs,
+      onRefused: () => metrics.error('SHIELD_ERR_TOO_MANY_CONNECTIONS'),
+    },
+    tlsMaterial,
+  );
+  const listener = opened.server;
   const closeIdle = () => {
     lane?.closeIdle();
     server.closeIdleConnections();
   };
-  const port = (listener.address() as AddressInfo).port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   return {
-    url: `${tlsListener ? 'https' : 'http'}://${host}:${port}`,
-    port,
+    url: opened.url,
+    port: opened.port,
     metrics,
     store,
-    async reloadTls() {
-      if (tlsListener === undefined) return false;
-      await tlsListener.reload();
-      return true;
-    },
+    reloadTls: opened.reloadTls,
     close() {
       closing ??= (async () => {
         const grace = deps.shutdownGraceMs ?? config.shutdownGraceMs;
