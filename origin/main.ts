@@ -2,10 +2,11 @@
  * Shield process entry (`node origin/main.ts`, `npm run shield`): the only reader of `process.env`.
  *
  * Parses config once (refusing to start, exit 2, on any issue), starts the server, and on SIGTERM or
- * SIGINT stops accepting, lets in-flight requests finish (bounded) and exits 0. Must not hold
- * request logic: that lives in server.ts so tests run it in-process.
+ * SIGINT stops accepting, lets in-flight requests finish (bounded) and exits 0; SIGHUP reloads the TLS
+ * certificates. Must not hold request logic: that lives in server.ts so tests run it in-process.
  */
 import { formatConfigIssue, parseShieldConfig } from './config.ts';
+import { reloadTlsOnSighup } from './lane/tls.ts';
 import { createLogger, errorFields } from './log.ts';
 import { startShield } from './server.ts';
 
@@ -52,6 +53,7 @@ try {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  reloadTlsOnSighup(shield, logger);
 } catch (e) {
   logger.error('failed to start', errorFields(e));
   process.exit(1);

@@ -6,7 +6,6 @@
  * or upstream detail to clients: every failure goes through `sendError` → `toResponse`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import { createByteBudget } from '../src/core/cache/byte-budget.ts';
 import { contentQuery } from '../src/core/cache/upstream-query.ts';
@@ -25,7 +24,9 @@ import { ShieldError, toResponse } from './errors.ts';
 import { type AnsweredHit, createFastLane } from './lane/fast-lane.ts';
 import { createFastHit, createHitLookup } from './lane/hit-lookup.ts';
 import { createKeyOf } from './lane/key-memo.ts';
-import { armNodeDeadlines, createListener, nodeServerOptions } from './lane/listener.ts';
+import { openListener } from './lane/listen.ts';
+import { armNodeDeadlines, nodeServerOptions } from './lane/listener.ts';
+import { loadTlsMaterial } from './lane/tls.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
 import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createReadiness, NOT_READY_MESSAGES } from './readiness.ts';
@@ -61,6 +62,11 @@ export interface RunningShield {
   readonly store: ObjectStore;
   /** Stops accepting, lets in-flight requests finish (bounded), then closes upstream pools. */
   close(): Promise<void>;
+  /**
+   * HTTPS: re-reads SHIELD_TLS_CERT / _KEY / _CLIENT_CA for new connections (open ones keep theirs);
+   * resolves false when TLS is off, rejects (old certificates kept) when a file is unusable.
+   */
+  reloadTls(): Promise<boolean>;
 }
 
 /**
@@ -74,6 +80,8 @@ export interface RunningShield {
 export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): Promise<RunningShield> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(config.logLevel, (line) => process.stdout.write(line), now);
+  // Unreadable certificate files stop the start here, naming the key, before anything is opened.
+  const tlsMaterial = config.tls && (await loadTlsMaterial(config.tls));
   const memory = deps.store ?? createLruStore(config.cacheBytes);
   // Disk tier (SHIELD_DISK_DIR): its index is rebuilt from the directory before we listen.
   const store =
@@ -309,33 +317,30 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
         })
       : undefined;
   // Every connection, on the lane or not, is counted against SHIELD_MAX_CONNECTIONS here.
-  const { server: listener } = createListener({
-    http: server,
-    lane,
-    maxConnections: config.limits.maxConnections,
-    lingerMs: config.keepAliveTimeoutMs,
-    onRefused: () => metrics.error('SHIELD_ERR_TOO_MANY_CONNECTIONS'),
-  });
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.listen(config.port, config.host, () => {
-      listener.off('error', reject);
-      resolve();
-    });
-  });
+  const opened = await openListener(
+    config,
+    {
+      http: server,
+      lane,
+      maxConnections: config.limits.maxConnections,
+      lingerMs: config.keepAliveTimeoutMs,
+      onRefused: () => metrics.error('SHIELD_ERR_TOO_MANY_CONNECTIONS'),
+    },
+    tlsMaterial,
+  );
+  const listener = opened.server;
   const closeIdle = () => {
     lane?.closeIdle();
     server.closeIdleConnections();
   };
-  const port = (listener.address() as AddressInfo).port;
   readiness.markReady();
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   return {
-    url: `http://${host}:${port}`,
-    port,
+    url: opened.url,
+    port: opened.port,
     metrics,
     store,
+    reloadTls: opened.reloadTls,
     close() {
       closing ??= (async () => {
         readiness.markDraining();

@@ -23,8 +23,10 @@
  * - `socket._httpMessage`: Node's server keeps the response in progress on its connection (read by
  *   routes/respond.ts `answerClientError`).
  * - `server.httpAllowHalfOpen` (set in server.ts): keeps a response going after the client half-closes.
- * - Node arms `headersTimeout` / `requestTimeout` (its connection-checking interval) only on its own
- *   'listening', and that server never listens here: every deadline is the lane's own.
+ * - Node arms `headersTimeout` / `requestTimeout` (its connection-checking interval, `setupConnectionsTracking`)
+ *   only on its own 'listening', and that server never listens here: listener.ts `armNodeDeadlines` emits
+ *   it, so requests Node parses (forwarded, handed over) keep Node's deadlines; heads the lane reads
+ *   itself get the lane's timer. The test/shield/slow-clients.test.ts cases fail if either stops.
  * - `server.keepAliveTimeout` and `headersTimeout` are read from Node's server, so one setting serves both.
  */
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
