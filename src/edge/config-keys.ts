@@ -40,6 +40,8 @@ const KEYS: Readonly<Record<keyof EdgeEnv, true>> = {
   EGRESS_CONTENT_DEPTH: true,
   EGRESS_VIEWER_SALT: true,
   CMSD_NODE: true,
+  EDGE_PURGE_SECRET: true,
+  PURGE_POLL_S: true,
 };
 
 /**
