@@ -7,6 +7,7 @@
  * all in one go.
  */
 import { err, ok, type Result } from '../src/core/result.ts';
+import { type DefaultTtl, parseDefaultTtl } from './config-default-ttl.ts';
 import { type ConnectionLimits, parseListenerConfig, type TlsFiles } from './config-listener.ts';
 import { type DiskConfig, type PrefetchConfig, parseTierConfig } from './config-tiers.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
@@ -53,6 +54,8 @@ export interface ShieldConfig {
   readonly disk: DiskConfig | undefined;
   /** Fresh whole-object hits answered on the raw socket in front of Node's HTTP server (lane/fast-lane.ts). */
   readonly fastLane: boolean;
+  /** Lifetimes for responses whose origin says nothing about freshness; undefined = off (config-default-ttl.ts). */
+  readonly defaultTtl: DefaultTtl | undefined;
   /** Client deadlines and the connection cap (config-listener.ts). */
   readonly limits: ConnectionLimits;
   /** HTTPS (and mTLS) certificate files; undefined = plain HTTP (config-listener.ts). */
@@ -164,6 +167,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
     issues.push({ key: 'SHIELD_FAST_LANE', expected: 'on or off', got: fastLane });
   }
   const { prefetch, disk } = parseTierConfig(env, issues);
+  const defaultTtl = parseDefaultTtl(env, issues);
   const { limits, tls } = parseListenerConfig(env, issues);
 
   if (issues.length > 0 || logLevel === undefined) return err(issues);
@@ -191,6 +195,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
       prefetch,
       disk,
       fastLane: fastLane === 'on',
+      defaultTtl,
       limits,
       tls,
     }),

@@ -126,6 +126,7 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     retention,
     prefetch: config.prefetch,
     negativeTtlSec: config.negativeTtlSec,
+    ...(config.defaultTtl && { defaultTtl: config.defaultTtl }),
     staleBounds: {
       defaultStaleWhileRevalidateSec: config.staleWhileRevalidateSec,
       maxStaleIfErrorSec: config.staleIfErrorSec,

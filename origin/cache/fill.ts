@@ -10,6 +10,7 @@
 import type { ByteBudget } from '../../src/core/cache/byte-budget.ts';
 import type { StaleBounds } from '../../src/core/cache/freshness.ts';
 import { conditionalHeaders, mergeNotModified } from '../../src/core/http/conditional.ts';
+import type { DefaultTtl } from '../config-default-ttl.ts';
 import { type ShieldError, upstreamFailure } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Upstream } from '../upstream/failover.ts';
@@ -27,6 +28,8 @@ export interface FillDeps {
   /** Seconds a 404/410 is remembered; 0 disables negative caching. */
   readonly negativeTtlSec: number;
   readonly staleBounds: StaleBounds;
+  /** Lifetimes for responses whose origin says nothing about freshness (SHIELD_DEFAULT_TTL); absent = not stored. */
+  readonly defaultTtl?: DefaultTtl;
   readonly now: () => number;
   readonly logger: Logger;
   /** Bounds the bytes all fills in flight retain (SHIELD_INFLIGHT_BYTES); absent = unbounded. */
@@ -101,6 +104,14 @@ async function fetchHead(
   const { now } = deps;
   const t0 = now();
   const validators = stale?.status === 200 ? conditionalHeaders(stale.headers) : {};
+  const decide = (status: number, headers: Readonly<Record<string, string>>, body?: Uint8Array) =>
+    storageDecision(
+      status,
+      headers,
+      deps.maxObjectBytes,
+      deps.staleBounds,
+      deps.defaultTtl && { ttl: deps.defaultTtl, pathAndQuery, ...(body && { body }) },
+    );
   let res: Awaited<ReturnType<Upstream['fetch']>>;
   try {
     res = await deps.upstream.fetch(pathAndQuery, { ...upstreamRequestHeaders(), ...validators });
@@ -114,12 +125,7 @@ async function fetchHead(
     res.body.resume();
     // RFC 9111 §4.3.4: freshen the stored response with the 304's headers; the body stays.
     const headers = mergeNotModified(stale.headers, res.headers, REPLAY_HEADERS);
-    const decision = storageDecision(
-      200,
-      { ...headers, ...pick(res.headers, 'age') },
-      deps.maxObjectBytes,
-      deps.staleBounds,
-    );
+    const decision = decide(200, { ...headers, ...pick(res.headers, 'age') }, stale.body);
     const object: CachedObject = decision.store
       ? { ...stale, headers, storedAt: now(), ...windows(decision) }
       : {
@@ -156,7 +162,7 @@ async function fetchHead(
     return { kind: 'error', error: upstreamFailure(new Error('unexpected 304 to an unconditional request')) };
   }
 
-  const decision = storageDecision(res.status, res.headers, deps.maxObjectBytes, deps.staleBounds);
+  const decision = decide(res.status, res.headers);
   const expectedLength = declaredLength(res.headers);
   const upstreamBody = res.body;
   const body = createFillBody({
@@ -201,7 +207,12 @@ async function fetchHead(
     }
     body.end();
     const bytes = body.complete();
-    if (!decision.store || bytes === undefined) {
+    // A default lifetime for a playlist depends on its body (live or VOD): decide again with it.
+    const final =
+      decision.store && decision.needsBody === true && bytes !== undefined
+        ? decide(res.status, res.headers, bytes)
+        : decision;
+    if (!final.store || bytes === undefined) {
       settle(undefined);
       return;
     }
@@ -210,7 +221,7 @@ async function fetchHead(
       headers: replayHeaders(res.headers),
       body: bytes,
       storedAt,
-      ...windows(decision),
+      ...windows(final),
     };
     store(object);
     settle(object);

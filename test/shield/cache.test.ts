@@ -112,12 +112,13 @@ describe('shield cache', () => {
   });
 
   it.each([
-    ['Cache-Control: private', { 'cache-control': 'private, max-age=60' }],
-    ['Cache-Control: no-store', { 'cache-control': 'no-store' }],
-    ['Set-Cookie', { 'cache-control': 'public, max-age=60', 'set-cookie': 'sid=1' }],
-    ['no explicit freshness', {}],
-  ])('does not cache a response with %s', async (_label, headers: Record<string, string>) => {
-    pair = await startPair();
+    ['Cache-Control: private', { 'cache-control': 'private, max-age=60' }, {}],
+    ['Cache-Control: no-store', { 'cache-control': 'no-store' }, {}],
+    ['Set-Cookie', { 'cache-control': 'public, max-age=60', 'set-cookie': 'sid=1' }, {}],
+    // With the default on, such a playlist gets the edge's lifetime (default-ttl.test.ts).
+    ['no explicit freshness and SHIELD_DEFAULT_TTL=off', {}, { SHIELD_DEFAULT_TTL: 'off' }],
+  ])('does not cache a response with %s', async (_label, headers: Record<string, string>, env) => {
+    pair = await startPair(env);
     pair.upstream.route('/p.m3u8', { body: '#EXTM3U\n', headers });
     const first = await send(pair.shield.url, '/p.m3u8');
     const second = await send(pair.shield.url, '/p.m3u8');

@@ -35,6 +35,7 @@ describe('parseShieldConfig', () => {
       prefetch: { perPlaylist: 0, cmcd: false, concurrency: 4 },
       disk: undefined,
       fastLane: true,
+      defaultTtl: { playlistSec: 3600, segmentSec: 31536000 },
       limits: { headersTimeoutMs: 10000, requestTimeoutMs: 30000, maxConnections: 10000 },
       tls: undefined,
     });
@@ -88,6 +89,18 @@ describe('parseShieldConfig', () => {
     expect(issues({ SHIELD_FAST_LANE: 'fast' })).toContain(
       'SHIELD_FAST_LANE: expected on or off, got "fast"',
     );
+  });
+
+  it('parses default freshness keys, turns them off and names bad values', () => {
+    const r = parseShieldConfig({ ...BASE, SHIELD_DEFAULT_SEGMENT_TTL_SEC: '86400' });
+    expect(r.ok && r.value.defaultTtl).toEqual({ playlistSec: 3600, segmentSec: 86400 });
+    expect(parseShieldConfig({ ...BASE, SHIELD_DEFAULT_TTL: 'off' })).toMatchObject({
+      value: { defaultTtl: undefined },
+    });
+    expect(issues({ SHIELD_DEFAULT_TTL: 'auto', SHIELD_DEFAULT_PLAYLIST_TTL_SEC: '1h' })).toEqual([
+      'SHIELD_DEFAULT_PLAYLIST_TTL_SEC: expected integer 0-315360000 (seconds; 0 = no default for this kind), got "1h"',
+      'SHIELD_DEFAULT_TTL: expected on or off, got "auto"',
+    ]);
   });
 
   it('parses prefetch and disk keys and names bad values', () => {
