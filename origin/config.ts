@@ -24,7 +24,7 @@ export interface ShieldConfig {
   readonly maxObjectBytes: number;
   /** Connect, headers and between-body-chunks timeout for each upstream attempt. */
   readonly upstreamTimeoutMs: number;
-  /** When set, every request except /healthz must carry `x-edgeshield-auth` with this value. */
+  /** When set, every request except /healthz and /readyz must carry `x-edgeshield-auth` with this value. */
   readonly sharedSecret: string | undefined;
   /** SWR window used when the packager sends none (capped at the object's lifetime), seconds. */
   readonly staleWhileRevalidateSec: number;

@@ -23,6 +23,7 @@ export type ShieldErrorCode =
   | 'SHIELD_ERR_UPSTREAM_TIMEOUT'
   | 'SHIELD_ERR_UPSTREAM_BAD_RESPONSE'
   | 'SHIELD_ERR_UPSTREAM_CIRCUIT_OPEN'
+  | 'SHIELD_ERR_NOT_READY'
   | 'SHIELD_ERR_INTERNAL';
 
 /** A shield failure with a stable code; the message may reach clients, the cause only logs. */
@@ -91,6 +92,9 @@ function describe(e: ShieldError): { status: number; message: string } {
     case 'SHIELD_ERR_UPSTREAM_CIRCUIT_OPEN':
       // Every packager's breaker is open: a short outage the edge may retry on another shield.
       return { status: 503, message: 'upstream temporarily unavailable' };
+    case 'SHIELD_ERR_NOT_READY':
+      // /readyz only: starting, draining or every packager's circuit open (readiness.ts); the message says which.
+      return { status: 503, message: e.message };
     case 'SHIELD_ERR_INTERNAL':
       return { status: 500, message: 'internal error' };
     default: {

@@ -28,6 +28,7 @@ import { createKeyOf } from './lane/key-memo.ts';
 import { armNodeDeadlines, createListener, nodeServerOptions } from './lane/listener.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
 import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
+import { createReadiness, NOT_READY_MESSAGES } from './readiness.ts';
 import { createContentRoute } from './routes/content.ts';
 import { purge, readPurgeRequest } from './routes/purge.ts';
 import { answerClientError, sendError } from './routes/respond.ts';
@@ -100,6 +101,7 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   const egress =
     deps.egressLog ??
     (sinkSpec ? openAlertedEgressLog(sinkSpec, { logger, now, counts: metrics.counts }) : undefined);
+  const readiness = createReadiness(config.upstreams, config.breakerCooldownMs, now);
   const plainUpstream =
     deps.upstream ??
     createUpstream(
@@ -110,7 +112,10 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
         breakerCooldownMs: config.breakerCooldownMs,
         now,
         observe: metrics.upstreamRequest,
-        onBreakerState: (base, state) => metrics.breakerState(base, BREAKER_STATES[state]),
+        onBreakerState: (base, state) => {
+          metrics.breakerState(base, BREAKER_STATES[state]);
+          readiness.breakerState(base, state);
+        },
       },
       logger,
     );
@@ -176,7 +181,7 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
     const method = req.method ?? 'GET';
     // Egress ledger (issue 8): every response but health checks and scrapes; originBytes = the fill it triggered.
-    if (egress !== undefined && rawPath !== '/healthz' && rawPath !== '/metrics')
+    if (egress !== undefined && rawPath !== '/healthz' && rawPath !== '/readyz' && rawPath !== '/metrics')
       trackShieldResponse(req, res, { path: rawPath, originBytes: () => upstreamBytesOf(res), now }, egress);
     // Access lines are debug-level: at info the hit path pays nothing for them. 'close' fires for
     // aborted responses too, so every request gets exactly one line.
@@ -200,6 +205,22 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
         const body = `${JSON.stringify({ status: 'ok' })}\n`;
         res.writeHead(200, { ...cors, 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(method === 'HEAD' ? undefined : body);
+        return;
+      }
+      // Readiness (issue 12) is open like /healthz: probes carry no edge credential.
+      if (rawPath === '/readyz' && (method === 'GET' || method === 'HEAD')) {
+        const reason = readiness.check();
+        const answer =
+          reason === undefined
+            ? { status: 200, headers: {}, body: `${JSON.stringify({ status: 'ready' })}\n` }
+            : toResponse(new ShieldError('SHIELD_ERR_NOT_READY', NOT_READY_MESSAGES[reason]));
+        res.writeHead(answer.status, {
+          ...cors,
+          'content-type': 'application/json',
+          'cache-control': 'no-store',
+          ...answer.headers,
+        });
+        res.end(method === 'HEAD' ? undefined : answer.body);
         return;
       }
       if (!checkSecret(req.headers[AUTH_HEADER])) {
@@ -307,6 +328,7 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     server.closeIdleConnections();
   };
   const port = (listener.address() as AddressInfo).port;
+  readiness.markReady();
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   return {
@@ -316,6 +338,7 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     store,
     close() {
       closing ??= (async () => {
+        readiness.markDraining();
         const grace = deps.shutdownGraceMs ?? config.shutdownGraceMs;
         const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
         // Node's server never listened: closing it still stops its connection-checking timer (its
