@@ -37,6 +37,17 @@ export function procCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU seconds of several processes together (a master and its workers), or `undefined` when none is
+ * readable. A process that ended meanwhile counts as 0 from then on.
+ *
+ * @example treeCpuSeconds(processTree(nginxMaster))
+ */
+export function treeCpuSeconds(pids: readonly number[]): number | undefined {
+  const each = pids.map(procCpuSeconds).filter((x): x is number => x !== undefined);
+  return each.length === 0 ? undefined : each.reduce((a, b) => a + b, 0);
+}
+
 /** A finished child: its output and, when `/usr/bin/time` was there to measure it, its CPU seconds. */
 export interface TimedRun {
   readonly stdout: string;

@@ -9,9 +9,10 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { procCpuSeconds, runTimed } from './cpu.ts';
+import { runTimed, treeCpuSeconds } from './cpu.ts';
 import { CLIENT_BOUND_CORES, type HitStats, type Measured } from './report.ts';
-import { rssBytes, type Target } from './targets.ts';
+import { processTree, rssBytes, type Target } from './targets.ts';
+import { getInsecure } from './tls.ts';
 import { parseWrkOutput, wrkArgs, wrkDuration } from './wrk.ts';
 
 const HERE = resolve(fileURLToPath(new URL('.', import.meta.url)));
@@ -28,6 +29,8 @@ export interface HitRunOptions {
   readonly connections: number;
   readonly durationMs: number;
   readonly rounds: number;
+  /** wrk threads (default 1: one core at most, like one worker); the Node client ignores it. */
+  readonly threads?: number;
   readonly log: (line: string) => void;
 }
 
@@ -55,9 +58,14 @@ export async function runLoad<T>(args: readonly string[]): Promise<T> {
  *
  * @example loadGeneratorLabel({ kind: 'undici' }, 50, 3000) // 'undici (load.ts) -c50 3000 ms'
  */
-export function loadGeneratorLabel(gen: LoadGenerator, connections: number, durationMs: number): string {
+export function loadGeneratorLabel(
+  gen: LoadGenerator,
+  connections: number,
+  durationMs: number,
+  threads = 1,
+): string {
   return gen.kind === 'wrk'
-    ? `wrk ${gen.version} -t1 -c${connections} -d${wrkDuration(durationMs)}`
+    ? `wrk ${gen.version} -t${threads} -c${connections} -d${wrkDuration(durationMs)}`
     : `undici (load.ts) -c${connections} ${durationMs} ms`;
 }
 
@@ -69,12 +77,14 @@ interface RateResult {
 }
 
 async function runHit(target: Target, url: string, opts: HitRunOptions): Promise<HitSample> {
-  const before = procCpuSeconds(target.pid);
+  // Every serving process counts: nginx `auto` and a shield with SHIELD_WORKERS run several.
+  const pids = processTree(target.pid);
+  const before = treeCpuSeconds(pids);
   let sample: Omit<HitSample, 'serverCpuSec'>;
   if (opts.generator.kind === 'wrk') {
     const { stdout, cpuSec } = await runTimed(
       opts.generator.binary,
-      wrkArgs(url, opts.connections, opts.durationMs),
+      wrkArgs(url, opts.connections, opts.durationMs, opts.threads ?? 1),
     );
     const r = parseWrkOutput(stdout);
     if (!r) throw new Error(`wrk output not understood:\n${stdout}`);
@@ -83,7 +93,7 @@ async function runHit(target: Target, url: string, opts: HitRunOptions): Promise
     const r = await runLoad<RateResult>(['rate', url, String(opts.connections), String(opts.durationMs)]);
     sample = { rps: r.rps, errors: r.errors, secs: r.secs, loadgenCpuSec: r.cpuSec };
   }
-  const after = procCpuSeconds(target.pid);
+  const after = treeCpuSeconds(pids);
   const serverCpuSec = before === undefined || after === undefined ? undefined : after - before;
   return { ...sample, serverCpuSec };
 }
@@ -105,7 +115,7 @@ const usPerRequest = (cpuSec: number | undefined, s: HitSample) =>
   cpuSec === undefined || s.rps * s.secs <= 0 ? undefined : (cpuSec * 1e6) / (s.rps * s.secs);
 
 /** Summarises one server's rounds on one object: raw medians, no rounding (report.ts formats). */
-function stats(samples: readonly HitSample[]): HitStats {
+function stats(samples: readonly HitSample[], threads: number): HitStats {
   const loadgenCores = medianOf(samples.map((s) => perSec(s.loadgenCpuSec, s.secs)));
   return {
     rps: median(samples.map((s) => s.rps)),
@@ -114,7 +124,7 @@ function stats(samples: readonly HitSample[]): HitStats {
     serverCpuUsPerReq: medianOf(samples.map((s) => usPerRequest(s.serverCpuSec, s))),
     loadgenCores,
     loadgenCpuUsPerReq: medianOf(samples.map((s) => usPerRequest(s.loadgenCpuSec, s))),
-    clientBound: loadgenCores === undefined ? undefined : loadgenCores >= CLIENT_BOUND_CORES,
+    clientBound: loadgenCores === undefined ? undefined : loadgenCores >= CLIENT_BOUND_CORES * threads,
   };
 }
 
@@ -134,8 +144,7 @@ export async function measureHits(
     ['hit2kb', '/hit/2kb.m3u8'],
   ] as const;
   const samples = new Map<string, HitSample[]>();
-  for (const t of targets)
-    for (const [, path] of paths) await fetch(`${t.url}${path}`).then((r) => r.arrayBuffer());
+  for (const t of targets) for (const [, path] of paths) await getInsecure(`${t.url}${path}`);
   for (let round = 0; round < opts.rounds; round++) {
     for (const [key, path] of paths) {
       for (const t of targets) {
@@ -153,7 +162,7 @@ export async function measureHits(
   for (const t of targets) {
     const m = measured.get(t);
     if (!m) continue;
-    for (const [key] of paths) m[key] = stats(samples.get(`${t.name}:${key}`) ?? []);
+    for (const [key] of paths) m[key] = stats(samples.get(`${t.name}:${key}`) ?? [], opts.threads ?? 1);
     m.rssAfterHitsMb = Math.round(rssBytes(t.pid) / 2 ** 20);
   }
 }

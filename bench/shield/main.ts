@@ -1,11 +1,14 @@
 /**
- * Shield bench (`npm run bench:shield [-- --duration 5000 --connections 50 --clients 500 --no-nginx]`):
- * the shield vs nginx proxy_cache vs bare Node, same pass, same fake origin, load from a separate
- * process. Measures 1 MB and 2 KB hit req/s with each server's CPU per request (load from wrk, installed
- * when absent and root; else the Node client in load.ts, whose runs are flagged when client-bound), a
- * miss storm (upstream requests, TTFB/TTLB p50 against the origin's fill time), an expired storm
- * (upstream requests), and the shield's RSS under a load that overflows its cache. Writes
- * bench/shield/results/latest.{json,md} (or --out DIR). Bounded; 127.0.0.1 only.
+ * Shield bench (`npm run bench:shield [-- --duration 5000 --connections 50 --clients 500 --no-nginx
+ * --no-production]`): the shield vs nginx proxy_cache vs bare Node, same pass, same fake origin, load
+ * from a separate process. One-worker part (SHIELD_WORKERS=1, nginx `worker_processes 1`, wrk -t1):
+ * 1 MB and 2 KB hit req/s with each server's CPU per request (load from wrk, installed when absent and
+ * root; else the Node client in load.ts, whose runs are flagged when client-bound), a miss storm
+ * (upstream requests, TTFB/TTLB p50 against the origin's fill time), an expired storm (upstream
+ * requests), and the shield's RSS under a load that overflows its cache. Production part
+ * (production.ts, issue 12): one worker per core vs nginx `auto` with wrk -t2, the same over TLS, a
+ * 1 MB miss storm vs Varnish, RSS per worker. Writes bench/shield/results/latest.{json,md} (or --out
+ * DIR). Bounded; 127.0.0.1 only.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -14,9 +17,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type LoadGenerator, loadGeneratorLabel, measureHits, runLoad } from './hits.ts';
 import { type BenchOrigin, EXPIRED_MAX_AGE_SEC, startBenchOrigin } from './origin.ts';
+import { measureProduction } from './production.ts';
 import { evaluateGoals, type Measured, renderMarkdown } from './report.ts';
+import { evaluateProductionGoals, renderProductionMarkdown } from './report-production.ts';
+import { missStorm, p50, type StormResult, tally } from './storms.ts';
 import {
   ensureNginx,
+  ensureVarnish,
   ensureWrk,
   rssBytes,
   startBareTarget,
@@ -34,6 +41,9 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
+    // The production comparison's wrk connections (issue 12 measured with -t2 -c64).
+    'prod-connections': { type: 'string', default: '64' },
+    'no-production': { type: 'boolean', default: false },
     clients: { type: 'string', default: '500' },
     'no-nginx': { type: 'boolean', default: false },
     out: { type: 'string', default: join(HERE, 'results') },
@@ -45,40 +55,9 @@ const clients = Number(values.clients);
 const rounds = Number(values.rounds);
 const log = (line: string) => process.stderr.write(`[bench:shield] ${line}\n`);
 
-interface StormResult {
-  results: { status: number; ttfb: number; ttlb: number; sentAt: number; bytes: number; cache: string }[];
-  expiryWaitMs: number;
-}
-
-const p50 = (xs: number[]) => {
-  const s = xs.filter((x) => x >= 0).sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : (s[Math.floor((s.length - 1) / 2)] ?? Number.NaN);
-};
-
-/** How many responses carried each x-cache value. */
-const tally = (xs: string[]) => {
-  const out: Record<string, number> = {};
-  for (const x of xs) out[x || '-'] = (out[x || '-'] ?? 0) + 1;
-  return out;
-};
-
 async function measureStorms(target: Target, origin: BenchOrigin, m: Measured): Promise<void> {
-  const stormPath = `/storm/${target.name}.ts`;
-  const fillsBefore = origin.fillMs.length;
-  const storm = await runLoad<StormResult>(['storm', `${target.url}${stormPath}`, String(clients)]);
-  const ok = storm.results.filter((r) => r.status === 200 && r.bytes > 0);
   // Raw values (no rounding): verdicts are computed from them (report.ts).
-  m.missStorm = {
-    upstreamRequests: origin.count(stormPath),
-    ok: ok.length,
-    ttfbP50: p50(ok.map((r) => r.ttfb)),
-    ttlbP50: p50(ok.map((r) => r.ttlb)),
-    ownTtfbP50: p50(ok.map((r) => r.ttfb - r.sentAt)),
-    ownTtlbP50: p50(ok.map((r) => r.ttlb - r.sentAt)),
-    sentAtP50: p50(storm.results.map((r) => r.sentAt)),
-    originFillMs: p50(origin.fillMs.slice(fillsBefore)),
-    cache: tally(storm.results.map((r) => r.cache)),
-  };
+  m.missStorm = await missStorm(target.url, `/storm/${target.name}.ts`, origin, clients);
   log(`${target.name} miss storm: ${JSON.stringify(m.missStorm)}`);
   const expiredPath = `/expired/${target.name}.m3u8`;
   // The load process primes the object, waits until that copy is past max-age=1 on this server's
@@ -108,7 +87,10 @@ async function measureStorms(target: Target, origin: BenchOrigin, m: Measured): 
 /** Shield RSS while 600 distinct 1 MB objects overflow a 256 MiB cache, then hits on what remains. */
 async function rssUnderLoad(origin: BenchOrigin): Promise<Measured['rss']> {
   const cacheBytes = 256 * 2 ** 20;
-  const shield = await startShieldTarget(origin.url, { SHIELD_CACHE_BYTES: String(cacheBytes) });
+  const shield = await startShieldTarget(origin.url, {
+    SHIELD_CACHE_BYTES: String(cacheBytes),
+    SHIELD_WORKERS: '1',
+  });
   try {
     const baseline = rssBytes(shield.pid);
     let peak = baseline;
@@ -156,7 +138,8 @@ try {
   const generator: LoadGenerator = wrk
     ? { kind: 'wrk', binary: wrk, version: wrkVersion(wrk) }
     : { kind: 'undici' };
-  targets.push(await startShieldTarget(origin.url));
+  // One process, like one nginx worker (a build with SHIELD_WORKERS would otherwise use every core).
+  targets.push(await startShieldTarget(origin.url, { SHIELD_WORKERS: '1' }));
   if (nginx) {
     targets.push(await startNginxTarget(nginx, origin.url));
     targets.push(await startNginxTarget(nginx, origin.url, { sendfile: false }));
@@ -171,6 +154,19 @@ try {
   }
   for (const t of targets.splice(0)) await t.stop();
   const rss = await rssUnderLoad(origin);
+  const production = values['no-production']
+    ? undefined
+    : await measureProduction({
+        origin,
+        nginx,
+        varnish: ensureVarnish((line) => notes.push(line)),
+        generator,
+        connections: Number(values['prod-connections']),
+        durationMs,
+        rounds,
+        clients,
+        log,
+      });
   const report = {
     at: new Date().toISOString(),
     durationMs,
@@ -182,14 +178,18 @@ try {
     notes,
     measured: [...measured.values()],
     rss,
+    ...(production && { production }),
   };
   mkdirSync(values.out, { recursive: true });
   writeFileSync(join(values.out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  const md = renderMarkdown(report);
+  const md = production
+    ? `${renderMarkdown(report)}\n${renderProductionMarkdown(production)}`
+    : renderMarkdown(report);
   writeFileSync(join(values.out, 'latest.md'), md);
   process.stdout.write(md);
   // Like k6 thresholds: exit 99 when a goal was measured and missed (n/a goals do not fail).
-  const missed = evaluateGoals(report).filter((g) => g.pass === false);
+  const verdicts = [...evaluateGoals(report), ...(production ? evaluateProductionGoals(production) : [])];
+  const missed = verdicts.filter((g) => g.pass === false);
   if (missed.length > 0) {
     log(`goals missed: ${missed.map((g) => g.goal).join('; ')}`);
     process.exitCode = 99;

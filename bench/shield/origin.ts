@@ -1,9 +1,9 @@
 /**
- * The bench's fake packager (in the bench process): fixed objects for hit runs, a slow "storm"
- * object (headers at 200 ms, body finished at ~700 ms) and a short-lived playlist for the expired
- * storm. Counts requests per path and records how long each storm fill took. 127.0.0.1 only.
+ * The bench's fake packager (in the bench process): fixed objects for hit runs, slow "storm" objects
+ * (200 KB under `/storm/`, 1 MB under `/storm1mb/`: headers at 200 ms, body finished at ~700 ms) and a
+ * short-lived playlist for the expired storm. Counts requests per path and records how long each storm fill took. 127.0.0.1 only.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Timing of the slow storm object (the issue's numbers). */
@@ -29,6 +29,21 @@ export async function startBenchOrigin(): Promise<BenchOrigin> {
   const mb = Buffer.alloc(1024 * 1024, 0x47);
   const playlist = Buffer.from(`#EXTM3U\n${'#EXTINF:2.0,\nseg_00000.ts\n'.repeat(80)}`.slice(0, 2048));
   const stormBody = Buffer.alloc(STORM.bytes, 0x53);
+  const sendSlowly = async (res: ServerResponse, body: Buffer, started: number) => {
+    await sleep(STORM.headersAtMs);
+    res.writeHead(200, {
+      'content-type': 'video/mp2t',
+      'cache-control': 'public, max-age=31536000',
+      'content-length': body.length,
+    });
+    const step = Math.ceil(body.length / STORM.chunks);
+    const gap = (STORM.doneAtMs - STORM.headersAtMs) / STORM.chunks;
+    for (let i = 0; i < STORM.chunks; i++) {
+      await sleep(gap);
+      res.write(body.subarray(i * step, (i + 1) * step));
+    }
+    res.end(() => fillMs.push(performance.now() - started));
+  };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     counts.set(path, (counts.get(path) ?? 0) + 1);
@@ -51,21 +66,9 @@ export async function startBenchOrigin(): Promise<BenchOrigin> {
       });
       res.end(playlist);
     } else if (path.startsWith('/storm/')) {
-      void (async () => {
-        await sleep(STORM.headersAtMs);
-        res.writeHead(200, {
-          'content-type': 'video/mp2t',
-          'cache-control': 'public, max-age=31536000',
-          'content-length': stormBody.length,
-        });
-        const step = STORM.bytes / STORM.chunks;
-        const gap = (STORM.doneAtMs - STORM.headersAtMs) / STORM.chunks;
-        for (let i = 0; i < STORM.chunks; i++) {
-          await sleep(gap);
-          res.write(stormBody.subarray(i * step, (i + 1) * step));
-        }
-        res.end(() => fillMs.push(performance.now() - started));
-      })();
+      void sendSlowly(res, stormBody, started);
+    } else if (path.startsWith('/storm1mb/')) {
+      void sendSlowly(res, mb, started);
     } else if (path.startsWith('/expired/')) {
       void (async () => {
         await sleep(STORM.headersAtMs);

@@ -28,9 +28,21 @@ export interface HitStats {
 /** A load generator at or above this many cores was the bottleneck: the run measured the client. */
 export const CLIENT_BOUND_CORES = 0.9;
 
+/** Every server the bench can run; the one-worker table shows the first four. */
+export type TargetName =
+  | 'shield'
+  | 'nginx'
+  | 'nginx-sendfile-off'
+  | 'bare-node'
+  | 'shield-workers'
+  | 'nginx-auto'
+  | 'shield-tls'
+  | 'nginx-tls'
+  | 'varnish';
+
 /** What one server measured (absent rows are "n/a"). Raw, unrounded values. */
 export interface Measured {
-  name: 'shield' | 'nginx' | 'nginx-sendfile-off' | 'bare-node';
+  name: TargetName;
   hit1mb?: HitStats;
   hit2kb?: HitStats;
   rssAfterHitsMb?: number;
@@ -88,26 +100,27 @@ export interface BenchReport {
 /** One issue-6 goal and how the shield did. `pass` is undefined when it could not be measured. */
 export interface GoalVerdict {
   readonly goal: string;
-  /** The measured value the goal is about: a ratio (raw) or a count. */
+  /** The measured value the goal is about: a ratio (raw), a count or MiB. */
   readonly value: number | undefined;
-  readonly kind: 'ratio' | 'count';
+  readonly kind: 'ratio' | 'count' | 'mib';
   readonly pass: boolean | undefined;
   /** Why the goal is n/a, when it is. */
   readonly why?: string;
 }
 
-const div = (a: number | undefined, b: number | undefined): number | undefined =>
+/** a / b, `undefined` when either is missing or NaN or b is 0. */
+export const div = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined || b === undefined || b === 0 || Number.isNaN(a) || Number.isNaN(b) ? undefined : a / b;
 
-const atLeast = (goal: string, value: number | undefined, min: number, why: string): GoalVerdict =>
+export const atLeast = (goal: string, value: number | undefined, min: number, why: string): GoalVerdict =>
   value === undefined
     ? { goal, value, kind: 'ratio', pass: undefined, why }
     : { goal, value, kind: 'ratio', pass: value >= min };
-const atMost = (goal: string, value: number | undefined, max: number, why: string): GoalVerdict =>
+export const atMost = (goal: string, value: number | undefined, max: number, why: string): GoalVerdict =>
   value === undefined
     ? { goal, value, kind: 'ratio', pass: undefined, why }
     : { goal, value, kind: 'ratio', pass: value <= max };
-const exactlyOne = (goal: string, value: number | undefined): GoalVerdict => ({
+export const exactlyOne = (goal: string, value: number | undefined): GoalVerdict => ({
   goal,
   value,
   kind: 'count',
@@ -168,10 +181,21 @@ export function bestNginx(report: BenchReport, key: 'hit1mb' | 'hit2kb'): number
   return rates.length === 0 ? undefined : Math.max(...rates);
 }
 
-const verdictText = (g: GoalVerdict): string => {
+/**
+ * One verdict as table text: the value, then PASS, **FAIL** or n/a with the reason.
+ *
+ * @example verdictText({ goal: 'x', value: 1.02, kind: 'ratio', pass: true }) // '1.020× — PASS'
+ */
+export const verdictText = (g: GoalVerdict): string => {
   const value =
-    g.value === undefined ? 'n/a' : g.kind === 'ratio' ? `${g.value.toFixed(3)}×` : String(g.value);
-  const mark = g.pass === undefined ? `n/a (${g.why ?? 'not measured'})` : g.pass ? 'met' : '**MISSED**';
+    g.value === undefined
+      ? 'n/a'
+      : g.kind === 'ratio'
+        ? `${g.value.toFixed(3)}×`
+        : g.kind === 'mib'
+          ? `${g.value.toFixed(0)} MiB`
+          : String(g.value);
+  const mark = g.pass === undefined ? `n/a (${g.why ?? 'not measured'})` : g.pass ? 'PASS' : '**FAIL**';
   return `${value} — ${mark}`;
 };
 

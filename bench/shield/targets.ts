@@ -1,30 +1,51 @@
 /**
  * The servers the shield bench compares, each as its own process on a free 127.0.0.1 port: the
- * shield (`origin/main.ts`), nginx `proxy_cache` (lock on, use_stale updating; installed from Debian
- * packages when absent and we are root), and a bare Node server answering from memory. Also finds
- * (or installs the same way) wrk, the hit-throughput load generator.
+ * shield (`origin/main.ts`, optionally HTTPS and with several workers), nginx `proxy_cache` (lock on,
+ * use_stale updating; one worker or `auto`, optionally `ssl`; installed from Debian packages when
+ * absent and we are root), Varnish (default VCL, malloc storage), and a bare Node server answering
+ * from memory. Also finds (or installs the same way) wrk, the hit-throughput load generator.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../scripts/stack/ports.ts';
-import { type ManagedProcess, spawnService, waitForHttp } from '../../scripts/stack/processes.ts';
+import { type ManagedProcess, spawnService } from '../../scripts/stack/processes.ts';
+import type { TargetName } from './report.ts';
+import { answers, type TlsFiles } from './tls.ts';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 /** A running server under test. */
 export interface Target {
-  readonly name: 'shield' | 'nginx' | 'nginx-sendfile-off' | 'bare-node';
+  readonly name: TargetName;
+  /** `http://…` or `https://…` */
   readonly url: string;
   readonly pid: number;
   stop(): Promise<void>;
 }
 
-/** The shield with bench settings (logs at warn so access lines cost nothing). */
-export async function startShieldTarget(upstream: string, env: Record<string, string> = {}): Promise<Target> {
+/**
+ * The shield with bench settings (logs at warn so access lines cost nothing). With `tls` it is given
+ * SHIELD_TLS_CERT/KEY and must answer HTTPS; a build that ignores those keys answers plain HTTP and the
+ * returned target says so (`tls: false`).
+ */
+export async function startShieldTarget(
+  upstream: string,
+  env: Record<string, string> = {},
+  options: { readonly name?: TargetName; readonly tls?: TlsFiles } = {},
+): Promise<Target & { readonly tls: boolean }> {
   const port = await freePort();
+  const tlsEnv = options.tls ? { SHIELD_TLS_CERT: options.tls.cert, SHIELD_TLS_KEY: options.tls.key } : {};
   const proc = spawnService('shield', process.execPath, [join(REPO, 'origin/main.ts')], {
     env: {
       SHIELD_HOST: '127.0.0.1',
@@ -33,10 +54,17 @@ export async function startShieldTarget(upstream: string, env: Record<string, st
       SHIELD_LOG_LEVEL: 'warn',
       // Like for like: nginx and bare Node check no credential either (the check is one SHA-256 per request).
       SHIELD_AUTH: 'off',
+      ...tlsEnv,
       ...env,
     },
   });
-  return ready('shield', `http://127.0.0.1:${port}`, proc, '/healthz');
+  const name = options.name ?? 'shield';
+  if (!options.tls)
+    return { ...(await ready(name, `http://127.0.0.1:${port}`, proc, '/healthz')), tls: false };
+  const https = `https://127.0.0.1:${port}`;
+  const http = `http://127.0.0.1:${port}`;
+  const url = await ready(name, [https, http], proc, '/healthz').then((t) => t.url);
+  return { name, url, pid: proc.pid, stop: () => proc.stop(3_000), tls: url === https };
 }
 
 /** Bare Node from memory. */
@@ -47,6 +75,44 @@ export async function startBareTarget(): Promise<Target> {
     String(port),
   ]);
   return ready('bare-node', `http://127.0.0.1:${port}`, proc, '/healthz');
+}
+
+/** Path of varnishd, installing it when root and absent; `undefined` with a note otherwise. */
+export function ensureVarnish(note: (line: string) => void): string | undefined {
+  const paths = ['/usr/sbin/varnishd', '/usr/bin/varnishd', '/usr/local/sbin/varnishd'];
+  return ensureDebianBinary('varnish', paths, 'skipping the Varnish column', note);
+}
+
+/**
+ * Varnish in front of `upstream` with its default VCL (request coalescing and streaming are on by
+ * default), 256 MiB malloc storage, its work directory in a temp dir. `-j none`: as root the default
+ * jail drops to the `varnish` user, which cannot write a private temp dir.
+ */
+export async function startVarnishTarget(binary: string, upstream: string): Promise<Target> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'edgeshield-varnish-'));
+  const origin = new URL(upstream);
+  const proc = spawnService('varnish', binary, [
+    '-F',
+    '-j',
+    'none',
+    '-a',
+    `127.0.0.1:${port}`,
+    '-b',
+    origin.host,
+    '-n',
+    dir,
+    '-s',
+    'malloc,256m',
+  ]);
+  const target = await ready('varnish', `http://127.0.0.1:${port}`, proc, '/healthz');
+  return {
+    ...target,
+    stop: async () => {
+      await target.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Path of the nginx binary, installing it when root and absent; `undefined` with a note otherwise. */
@@ -104,18 +170,29 @@ function ensureDebianBinary(
   return installed;
 }
 
+/** How to run nginx: `workers` 1 (like the one-process shield) or `auto` (production), HTTP or `ssl`. */
+export interface NginxOptions {
+  readonly sendfile: boolean;
+  readonly workers?: 1 | 'auto';
+  readonly tls?: TlsFiles;
+  readonly name?: TargetName;
+}
+
 /**
- * nginx proxy_cache in front of `upstream`: one worker (the shield is one process), cache lock on,
- * `proxy_cache_use_stale updating`, keep-alive to the origin, no access log. `sendfile` on is the
- * usual production setting; on loopback nginx serves 1 MB hits faster with it off (measured), so the
- * bench runs both and judges hit throughput against the faster one.
+ * nginx proxy_cache in front of `upstream`: one worker (the shield is one process) unless `auto`,
+ * cache lock on, `proxy_cache_use_stale updating`, keep-alive to the origin, no access log. `sendfile`
+ * on is the usual production setting; on loopback nginx serves 1 MB hits faster with it off
+ * (measured), so the bench runs both and judges the one-worker hit throughput against the faster one.
+ * The target's pid is the worker's with one worker, the master's with `auto` (CPU and RSS are then
+ * read over the master's process tree).
  */
 export async function startNginxTarget(
   binary: string,
   upstream: string,
-  options: { readonly sendfile: boolean } = { sendfile: true },
+  options: NginxOptions = { sendfile: true },
 ): Promise<Target> {
-  const name = options.sendfile ? 'nginx' : 'nginx-sendfile-off';
+  const name = options.name ?? (options.sendfile ? 'nginx' : 'nginx-sendfile-off');
+  const workers = options.workers ?? 1;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'edgeshield-nginx-'));
   mkdirSync(join(dir, 'cache'));
@@ -123,7 +200,7 @@ export async function startNginxTarget(
   const root = process.getuid?.() === 0 ? 'user root;\n' : '';
   writeFileSync(
     join(dir, 'nginx.conf'),
-    `${root}worker_processes 1;
+    `${root}worker_processes ${workers};
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -141,8 +218,8 @@ http {
   proxy_cache_path ${dir}/cache levels=1:2 keys_zone=shield:64m max_size=4g inactive=1h use_temp_path=off;
   upstream origin { server ${origin.host}; keepalive 64; }
   server {
-    listen 127.0.0.1:${port};
-    location / {
+    listen 127.0.0.1:${port}${options.tls ? ' ssl' : ''};
+${options.tls ? `    ssl_certificate ${options.tls.cert};\n    ssl_certificate_key ${options.tls.key};\n    ssl_session_cache shared:tls:10m;\n` : ''}    location / {
       proxy_pass http://origin;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
@@ -157,10 +234,11 @@ http {
 `,
   );
   const proc = spawnService('nginx', binary, ['-p', dir, '-c', join(dir, 'nginx.conf')]);
-  const target = await ready(name, `http://127.0.0.1:${port}`, proc, '/healthz');
+  const scheme = options.tls ? 'https' : 'http';
+  const target = await ready(name, `${scheme}://127.0.0.1:${port}`, proc, '/healthz');
   return {
     ...target,
-    pid: workerPid(dir) ?? target.pid,
+    pid: workers === 1 ? (workerPid(dir) ?? target.pid) : target.pid,
     stop: async () => {
       await target.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -168,14 +246,59 @@ http {
   };
 }
 
+/** Waits until one of `urls` answers `health` with 2xx (HTTPS: any certificate); the target uses that one. */
 async function ready(
-  name: Target['name'],
-  url: string,
+  name: TargetName,
+  urls: string | readonly string[],
   proc: ManagedProcess,
   health: string,
 ): Promise<Target> {
-  await waitForHttp(`${url}${health}`, proc, 30_000);
-  return { name, url, pid: proc.pid, stop: () => proc.stop(3_000) };
+  const candidates = typeof urls === 'string' ? [urls] : urls;
+  const deadline = Date.now() + 30_000;
+  let exited: number | string | undefined;
+  void proc.exited.then((code) => {
+    exited = code;
+  });
+  while (Date.now() < deadline) {
+    if (exited !== undefined)
+      throw new Error(`${proc.name} exited (${exited}) before it was ready:\n${proc.tail()}`);
+    for (const url of candidates) {
+      if (await answers(`${url}${health}`)) return { name, url, pid: proc.pid, stop: () => proc.stop(3_000) };
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  await proc.stop(3_000);
+  throw new Error(`${proc.name} not ready at ${candidates.join(' or ')} after 30 s:\n${proc.tail()}`);
+}
+
+/**
+ * The pids of `pid` and all its descendants (Linux /proc), `pid` first: a shield with SHIELD_WORKERS
+ * or nginx with `auto` serves from several processes.
+ *
+ * @example processTree(masterPid) // [master, worker1, worker2]
+ */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    const p = out[i] ?? 0;
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const task of tasks) {
+      try {
+        for (const child of readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim().split(/\s+/)) {
+          const c = Number(child);
+          if (Number.isSafeInteger(c) && c > 0 && !out.includes(c)) out.push(c);
+        }
+      } catch {
+        // the task ended meanwhile
+      }
+    }
+  }
+  return out;
 }
 
 /** nginx's worker (the process that serves) is the master's child; RSS is read from it. */

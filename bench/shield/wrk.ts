@@ -61,13 +61,13 @@ export function wrkDuration(durationMs: number): string {
 }
 
 /**
- * The arguments of one hit run: one thread (one core at most, like the one-process shield and the
- * one-worker nginx), `connections` keep-alive connections.
+ * The arguments of one hit run: `threads` threads (1: one core at most, like the one-process shield
+ * and the one-worker nginx; 2 for the production run), `connections` keep-alive connections.
  *
  * @example wrkArgs('http://127.0.0.1:9/hit/1mb.ts', 50, 3000) // ['-t1', '-c50', '-d3s', 'http://…']
  */
-export function wrkArgs(url: string, connections: number, durationMs: number): string[] {
-  return ['-t1', `-c${connections}`, `-d${wrkDuration(durationMs)}`, url];
+export function wrkArgs(url: string, connections: number, durationMs: number, threads = 1): string[] {
+  return [`-t${threads}`, `-c${connections}`, `-d${wrkDuration(durationMs)}`, url];
 }
 
 /**

@@ -48,4 +48,13 @@ describe('wrk output', () => {
       'http://127.0.0.1:9/a',
     ]);
   });
+
+  it('runs the production comparison with the threads it is given, over https too', () => {
+    expect(wrkArgs('https://127.0.0.1:9/a', 64, 3000, 2)).toEqual([
+      '-t2',
+      '-c64',
+      '-d3s',
+      'https://127.0.0.1:9/a',
+    ]);
+  });
 });

@@ -1,0 +1,200 @@
+/**
+ * The production runs of the shield bench (issue 12): the shield with SHIELD_WORKERS = cores vs nginx
+ * `worker_processes auto`, wrk with 2 threads, on the same fake origin; the same pair over HTTPS with
+ * one self-signed certificate; a 1 MB miss storm against the shield, Varnish and nginx; RSS of every
+ * shield process idle and after the hit runs. Measures only: verdicts are report-production.ts's.
+ * Every server it starts is stopped before it returns.
+ */
+import { availableParallelism } from 'node:os';
+import { type LoadGenerator, loadGeneratorLabel, measureHits } from './hits.ts';
+import type { BenchOrigin } from './origin.ts';
+import type { Measured } from './report.ts';
+import type { HitPair, ProcessRss, ProductionReport } from './report-production.ts';
+import { missStorm } from './storms.ts';
+import {
+  processTree,
+  rssBytes,
+  startNginxTarget,
+  startShieldTarget,
+  startVarnishTarget,
+  type Target,
+} from './targets.ts';
+import { makeSelfSignedCert, type TlsFiles } from './tls.ts';
+
+/** What the production runs need from main.ts. */
+export interface ProductionOptions {
+  readonly origin: BenchOrigin;
+  readonly nginx: string | undefined;
+  readonly varnish: string | undefined;
+  readonly generator: LoadGenerator;
+  readonly connections: number;
+  readonly durationMs: number;
+  readonly rounds: number;
+  readonly clients: number;
+  readonly log: (line: string) => void;
+}
+
+const THREADS = 2;
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs every production comparison in turn.
+ *
+ * @example const production = await measureProduction({ origin, nginx, varnish, generator, … });
+ */
+export async function measureProduction(opts: ProductionOptions): Promise<ProductionReport> {
+  const cores = availableParallelism();
+  const notes: string[] = [];
+  const started: Target[] = [];
+  const start = async <T extends Target>(t: Promise<T>): Promise<T> => {
+    const target = await t;
+    started.push(target);
+    return target;
+  };
+  try {
+    // SHIELD_WORKERS: a build without it ignores the key and runs one process (noted below).
+    const shield = await start(
+      startShieldTarget(opts.origin.url, { SHIELD_WORKERS: String(cores) }, { name: 'shield-workers' }),
+    );
+    const serving = await settledTree(shield.pid, cores);
+    const shieldWorkers = serving.length === 1 ? 1 : serving.length - 1;
+    if (shieldWorkers !== cores) {
+      notes.push(
+        `the shield ran ${shieldWorkers} serving process(es) with SHIELD_WORKERS=${cores}: this build does not run one worker per core`,
+      );
+    }
+    const idle = serving.map((pid) => ({ pid, idleMb: mib(rssBytes(pid)) }));
+    const nginx = opts.nginx
+      ? await start(
+          startNginxTarget(opts.nginx, opts.origin.url, {
+            sendfile: true,
+            workers: 'auto',
+            name: 'nginx-auto',
+          }),
+        )
+      : undefined;
+    if (!nginx) notes.push('no nginx: the nginx (auto) column is n/a');
+    const hits = await hitPairs(shield, nginx, opts);
+    const rss: ProcessRss[] = idle.map(({ pid, idleMb }) => ({
+      pid,
+      role: serving.length > 1 && pid === shield.pid ? 'primary' : 'worker',
+      idleMb,
+      afterHitsMb: processTree(shield.pid).includes(pid) ? mib(rssBytes(pid)) : undefined,
+    }));
+    const storm = await storms(shield, nginx, opts, notes, start);
+    for (const t of started.splice(0)) await t.stop();
+    const tls = await tlsRuns(opts, cores, notes);
+    return {
+      cores,
+      loadGenerator: loadGeneratorLabel(opts.generator, opts.connections, opts.durationMs, THREADS),
+      shieldWorkers,
+      ...hits,
+      ...(tls && { tls }),
+      storm,
+      rss,
+      notes,
+    };
+  } finally {
+    for (const t of started) await t.stop();
+  }
+}
+
+/**
+ * The shield's processes once its workers are up: waits (≤ 5 s) for `cores` children, since a
+ * cluster primary may answer /healthz through its first worker before the others have started.
+ */
+async function settledTree(pid: number, cores: number): Promise<number[]> {
+  const deadline = Date.now() + 5_000;
+  let tree = processTree(pid);
+  while (cores > 1 && tree.length < cores + 1 && Date.now() < deadline) {
+    await sleep(100);
+    tree = processTree(pid);
+  }
+  await sleep(500); // let start-up allocations settle before reading idle RSS
+  return processTree(pid);
+}
+
+async function hitPairs(
+  shield: Target,
+  nginx: Target | undefined,
+  opts: ProductionOptions,
+): Promise<{ hit1mb: HitPair; hit2kb: HitPair }> {
+  const targets = nginx ? [shield, nginx] : [shield];
+  const measured = new Map<Target, Measured>(targets.map((t) => [t, { name: t.name }]));
+  await measureHits(targets, measured, { ...opts, threads: THREADS });
+  const s = measured.get(shield);
+  const n = nginx && measured.get(nginx);
+  const pair = (key: 'hit1mb' | 'hit2kb'): HitPair => ({
+    ...(s?.[key] && { shield: s[key] }),
+    ...(n?.[key] && { nginx: n[key] }),
+  });
+  return { hit1mb: pair('hit1mb'), hit2kb: pair('hit2kb') };
+}
+
+async function storms(
+  shield: Target,
+  nginx: Target | undefined,
+  opts: ProductionOptions,
+  notes: string[],
+  start: (t: Promise<Target>) => Promise<Target>,
+): Promise<ProductionReport['storm']> {
+  const varnish = opts.varnish ? await start(startVarnishTarget(opts.varnish, opts.origin.url)) : undefined;
+  if (!varnish) notes.push('no varnishd: the Varnish storm column is n/a');
+  const one = async (t: Target | undefined) => {
+    if (!t) return undefined;
+    const result = await missStorm(t.url, `/storm1mb/${t.name}.ts`, opts.origin, opts.clients);
+    opts.log(`${t.name} 1 MB miss storm: ${JSON.stringify(result)}`);
+    return result;
+  };
+  const [s, v, n] = [await one(shield), await one(varnish), await one(nginx)];
+  return { clients: opts.clients, ...(s && { shield: s }), ...(v && { varnish: v }), ...(n && { nginx: n }) };
+}
+
+/** The HTTPS pair, or `undefined` with a note when it cannot run (no TLS in this shield, no openssl, no wrk). */
+async function tlsRuns(
+  opts: ProductionOptions,
+  cores: number,
+  notes: string[],
+): Promise<ProductionReport['tls']> {
+  if (opts.generator.kind !== 'wrk') {
+    notes.push(
+      'TLS rows skipped: they need wrk (the Node client does not accept the self-signed certificate)',
+    );
+    return undefined;
+  }
+  const cert = makeSelfSignedCert();
+  if ('error' in cert) {
+    notes.push(`TLS rows skipped: ${cert.error}`);
+    return undefined;
+  }
+  const files: TlsFiles = { cert: cert.cert, key: cert.key };
+  const started: Target[] = [];
+  try {
+    const shield = await startShieldTarget(
+      opts.origin.url,
+      { SHIELD_WORKERS: String(cores) },
+      { name: 'shield-tls', tls: files },
+    );
+    started.push(shield);
+    if (!shield.tls) {
+      notes.push(
+        'TLS rows skipped: this shield build does not serve HTTPS (it ignored SHIELD_TLS_CERT/SHIELD_TLS_KEY and answered plain HTTP)',
+      );
+      return undefined;
+    }
+    const nginx = opts.nginx
+      ? await startNginxTarget(opts.nginx, opts.origin.url, {
+          sendfile: true,
+          workers: 'auto',
+          tls: files,
+          name: 'nginx-tls',
+        })
+      : undefined;
+    if (nginx) started.push(nginx);
+    return await hitPairs(shield, nginx, opts);
+  } finally {
+    for (const t of started) await t.stop();
+    cert.remove();
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The production part of the shield bench report (issue 12): the shield with one worker per core vs
+ * nginx `worker_processes auto` under wrk -t2, the same over TLS, a 1 MB miss storm against Varnish,
+ * and RSS per shield worker. Pure: judges and formats numbers already measured; no I/O. Verdicts use
+ * raw ratios, never the rounded text.
+ */
+import {
+  atLeast,
+  atMost,
+  div,
+  exactlyOne,
+  type GoalVerdict,
+  type HitStats,
+  type Measured,
+  verdictText,
+} from './report.ts';
+
+/** Idle RSS a shield worker may use above its share of the cache (issue 12). */
+export const IDLE_RSS_GOAL_MIB = 64;
+
+/** RSS of one shield process, MiB. */
+export interface ProcessRss {
+  readonly pid: number;
+  /** `primary` supervises workers and serves nothing; `worker` serves (a single-process shield is one worker). */
+  readonly role: 'primary' | 'worker';
+  readonly idleMb: number;
+  /** After the production hit runs; `undefined` when the process was gone. */
+  readonly afterHitsMb: number | undefined;
+}
+
+/** One server's hit runs in the production or TLS comparison. */
+export interface HitPair {
+  readonly shield?: HitStats;
+  readonly nginx?: HitStats;
+}
+
+/** The production measurements; absent parts render as n/a with the reason in `notes`. */
+export interface ProductionReport {
+  /** os.availableParallelism(): the shield ran with SHIELD_WORKERS = this, nginx with `auto`. */
+  readonly cores: number;
+  /** e.g. "wrk 4.1.0 -t2 -c64 -d3s" */
+  readonly loadGenerator: string;
+  /** Serving processes the shield actually ran (1 when this build ignores SHIELD_WORKERS). */
+  readonly shieldWorkers: number;
+  readonly hit1mb: HitPair;
+  readonly hit2kb: HitPair;
+  /** Over HTTPS; undefined when skipped (see notes). */
+  readonly tls?: { readonly hit1mb: HitPair; readonly hit2kb: HitPair };
+  /** 1 MB miss storm, per server. */
+  readonly storm: {
+    readonly clients: number;
+    readonly shield?: NonNullable<Measured['missStorm']>;
+    readonly varnish?: NonNullable<Measured['missStorm']>;
+    readonly nginx?: NonNullable<Measured['missStorm']>;
+  };
+  readonly rss: readonly ProcessRss[];
+  readonly notes: readonly string[];
+}
+
+/**
+ * Issue 12's goals, judged on raw values: hits ≥ 1.0× nginx (auto), CPU per hit ≤ 1.1× nginx's, the
+ * 1 MB storm's TTLB p50 ≤ 1.0× Varnish with one packager request, idle RSS per worker ≤ 64 MiB.
+ *
+ * @example evaluateProductionGoals(production).filter((g) => g.pass === false) // goals missed
+ */
+export function evaluateProductionGoals(p: ProductionReport): GoalVerdict[] {
+  const noNginx = 'no nginx (auto) column';
+  const workers = p.rss.filter((r) => r.role === 'worker');
+  const idle = workers.length === 0 ? undefined : Math.max(...workers.map((r) => r.idleMb));
+  return [
+    atLeast(
+      '1 MB hit ≥ 1.0× nginx (auto) req/s',
+      div(p.hit1mb.shield?.rps, p.hit1mb.nginx?.rps),
+      1.0,
+      noNginx,
+    ),
+    atLeast(
+      '2 KB hit ≥ 1.0× nginx (auto) req/s',
+      div(p.hit2kb.shield?.rps, p.hit2kb.nginx?.rps),
+      1.0,
+      noNginx,
+    ),
+    atMost(
+      '1 MB hit: server CPU per request ≤ 1.1× nginx (auto)',
+      div(p.hit1mb.shield?.serverCpuUsPerReq, p.hit1mb.nginx?.serverCpuUsPerReq),
+      1.1,
+      noNginx,
+    ),
+    atMost(
+      '2 KB hit: server CPU per request ≤ 1.1× nginx (auto)',
+      div(p.hit2kb.shield?.serverCpuUsPerReq, p.hit2kb.nginx?.serverCpuUsPerReq),
+      1.1,
+      noNginx,
+    ),
+    atMost(
+      `1 MB × ${p.storm.clients} miss storm: waiter TTLB p50 ≤ 1.0× Varnish`,
+      div(p.storm.shield?.ownTtlbP50, p.storm.varnish?.ownTtlbP50),
+      1.0,
+      'no Varnish column',
+    ),
+    exactlyOne(
+      `1 MB × ${p.storm.clients} miss storm: exactly 1 packager request`,
+      p.storm.shield?.upstreamRequests,
+    ),
+    idle === undefined
+      ? { goal: idleGoal, value: undefined, kind: 'mib', pass: undefined, why: 'not measured' }
+      : { goal: idleGoal, value: idle, kind: 'mib', pass: idle <= IDLE_RSS_GOAL_MIB },
+  ];
+}
+
+const idleGoal = `idle RSS ≤ ${IDLE_RSS_GOAL_MIB} MiB per worker (largest worker)`;
+
+/**
+ * The production section as markdown: hit table (plain and TLS), storm table, RSS table, goals.
+ *
+ * @example renderProductionMarkdown(production) // '### Production comparison …'
+ */
+export function renderProductionMarkdown(p: ProductionReport): string {
+  const cell = (v: number | undefined, digits = 0) =>
+    v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(digits);
+  const ratio = (a: number | undefined, b: number | undefined) => {
+    const r = div(a, b);
+    return r === undefined ? 'n/a' : `${r.toFixed(3)}×`;
+  };
+  const hitRows = (label: string, pair: HitPair | undefined) => {
+    const row = (metric: string, get: (h: HitStats | undefined) => number | undefined, digits: number) =>
+      `| ${label} ${metric} | ${cell(get(pair?.shield), digits)} | ${cell(get(pair?.nginx), digits)} | ${ratio(get(pair?.shield), get(pair?.nginx))} |`;
+    const bound = (h: HitStats | undefined) =>
+      `${cell(h?.loadgenCores, 2)}${h?.clientBound ? ' ⚠ client-bound' : ''}`;
+    return [
+      row('req/s', (h) => h?.rps, 0),
+      row('server CPU µs/request', (h) => h?.serverCpuUsPerReq, 1),
+      row('server CPU cores', (h) => h?.serverCores, 2),
+      `| ${label} load generator cores | ${bound(pair?.shield)} | ${bound(pair?.nginx)} | n/a |`,
+    ];
+  };
+  const storm = (get: (s: NonNullable<Measured['missStorm']>) => number, digits = 0) =>
+    [p.storm.shield, p.storm.varnish, p.storm.nginx].map((s) => cell(s && get(s), digits));
+  const stormRow = (label: string, get: (s: NonNullable<Measured['missStorm']>) => number) => {
+    const [shield, varnish, nginx] = storm(get);
+    const r = ratio(p.storm.shield && get(p.storm.shield), p.storm.varnish && get(p.storm.varnish));
+    return `| ${label} | ${shield} | ${varnish} | ${nginx} | ${r} |`;
+  };
+  const workerLabel = `shield, SHIELD_WORKERS=${p.cores}${p.shieldWorkers === p.cores ? '' : ` (ran ${p.shieldWorkers} serving process${p.shieldWorkers === 1 ? '' : 'es'})`}`;
+  const lines = [
+    `### Production comparison (${p.cores} cores): ${p.loadGenerator}`,
+    '',
+    `| metric | ${workerLabel} | nginx proxy_cache, worker_processes auto | shield / nginx |`,
+    '|---|---|---|---|',
+    ...hitRows('1 MB hit,', p.hit1mb),
+    ...hitRows('2 KB hit,', p.hit2kb),
+    ...(p.tls === undefined
+      ? ['| TLS hits | skipped (see notes) | skipped | n/a |']
+      : [...hitRows('TLS 1 MB hit,', p.tls.hit1mb), ...hitRows('TLS 2 KB hit,', p.tls.hit2kb)]),
+    '',
+    `| 1 MB × ${p.storm.clients}-client miss storm | shield (${p.shieldWorkers} worker${p.shieldWorkers === 1 ? '' : 's'}) | Varnish | nginx (auto) | shield / Varnish |`,
+    '|---|---|---|---|---|',
+    stormRow('packager requests', (s) => s.upstreamRequests),
+    stormRow('complete responses', (s) => s.ok),
+    stormRow('waiter TTFB p50 (from its send), ms', (s) => s.ownTtfbP50),
+    stormRow('waiter TTLB p50 (from its send), ms', (s) => s.ownTtlbP50),
+    stormRow('waiter TTLB p50 (from storm start), ms', (s) => s.ttlbP50),
+    stormRow('origin fill time, ms', (s) => s.originFillMs),
+    '',
+    '| shield process | role | RSS idle, MiB | RSS after the hit runs, MiB |',
+    '|---|---|---|---|',
+    ...p.rss.map((r) => `| ${r.pid} | ${r.role} | ${r.idleMb} | ${cell(r.afterHitsMb)} |`),
+    '',
+    '| goal (issue 12) | shield: measured — verdict |',
+    '|---|---|',
+    ...evaluateProductionGoals(p).map((g) => `| ${g.goal} | ${verdictText(g)} |`),
+    '',
+    'Server CPU counts every process of the server (nginx master and workers; shield primary and workers). nginx runs with sendfile on, as in production: on loopback part of its 1 MB copy cost is charged to the kernel outside its processes, so its 1 MB CPU per request reads low. The storm rows run on plain HTTP with the shield as configured for production.',
+  ];
+  for (const note of p.notes) lines.push('', `Note: ${note}`);
+  return `${lines.join('\n')}\n`;
+}
