@@ -68,29 +68,21 @@ export function evaluateProductionGoals(p: ProductionReport): GoalVerdict[] {
   const workers = p.rss.filter((r) => r.role === 'worker');
   const idle = workers.length === 0 ? undefined : Math.max(...workers.map((r) => r.idleMb));
   return [
-    atLeast(
-      '1 MB hit ≥ 1.0× nginx (auto) req/s',
-      div(p.hit1mb.shield?.rps, p.hit1mb.nginx?.rps),
-      1.0,
-      noNginx,
+    ...SIZES.map(([size, key]) =>
+      atLeast(
+        `${size} hit ≥ 1.0× nginx (auto) req/s`,
+        div(p[key].shield?.rps, p[key].nginx?.rps),
+        1.0,
+        noNginx,
+      ),
     ),
-    atLeast(
-      '2 KB hit ≥ 1.0× nginx (auto) req/s',
-      div(p.hit2kb.shield?.rps, p.hit2kb.nginx?.rps),
-      1.0,
-      noNginx,
-    ),
-    atMost(
-      '1 MB hit: server CPU per request ≤ 1.1× nginx (auto)',
-      div(p.hit1mb.shield?.serverCpuUsPerReq, p.hit1mb.nginx?.serverCpuUsPerReq),
-      1.1,
-      noNginx,
-    ),
-    atMost(
-      '2 KB hit: server CPU per request ≤ 1.1× nginx (auto)',
-      div(p.hit2kb.shield?.serverCpuUsPerReq, p.hit2kb.nginx?.serverCpuUsPerReq),
-      1.1,
-      noNginx,
+    ...SIZES.map(([size, key]) =>
+      atMost(
+        `${size} hit: server CPU per request ≤ 1.1× nginx (auto)`,
+        div(p[key].shield?.serverCpuUsPerReq, p[key].nginx?.serverCpuUsPerReq),
+        1.1,
+        noNginx,
+      ),
     ),
     atMost(
       `1 MB × ${p.storm.clients} miss storm: waiter TTLB p50 ≤ 1.0× Varnish`,
@@ -107,6 +99,11 @@ export function evaluateProductionGoals(p: ProductionReport): GoalVerdict[] {
       : { goal: idleGoal, value: idle, kind: 'mib', pass: idle <= IDLE_RSS_GOAL_MIB },
   ];
 }
+
+const SIZES = [
+  ['1 MB', 'hit1mb'],
+  ['2 KB', 'hit2kb'],
+] as const;
 
 const idleGoal = `idle RSS ≤ ${IDLE_RSS_GOAL_MIB} MiB per worker (largest worker)`;
 

@@ -38,29 +38,25 @@ describe('default freshness for origins without cache headers', () => {
     expect(pair.upstream.count('/plain/seg1.ts')).toBe(1);
   });
 
-  it('expires a live playlist after half its target duration', async () => {
+  it.each([
+    [
+      'a live playlist after half its target duration (EXT-X-TARGETDURATION:6 → 3 s)',
+      '/live/v.m3u8',
+      LIVE,
+      3_000,
+    ],
+    ['a VOD playlist (ENDLIST) after the playlist default (1 h)', '/vod/v.m3u8', VOD, 3_600_000],
+  ])('expires %s', async (_label, path, body, lifetimeMs) => {
     let clock = 1_000_000;
     pair = await startPair({ SHIELD_STALE_WHILE_REVALIDATE_SEC: '0' }, { now: () => clock });
-    pair.upstream.route('/live/v.m3u8', { body: LIVE, headers: {} });
-    expect((await send(pair.shield.url, '/live/v.m3u8')).header('x-cache')).toBe('MISS');
-    clock += 2_900; // EXT-X-TARGETDURATION:6 → fresh for 3 s
-    expect((await send(pair.shield.url, '/live/v.m3u8')).header('x-cache')).toBe('HIT');
-    expect(pair.upstream.count('/live/v.m3u8')).toBe(1);
-    clock += 200;
-    expect((await send(pair.shield.url, '/live/v.m3u8')).header('x-cache')).toBe('MISS');
-    expect(pair.upstream.count('/live/v.m3u8')).toBe(2);
-  });
-
-  it('keeps a VOD playlist (ENDLIST) for the playlist default', async () => {
-    let clock = 1_000_000;
-    pair = await startPair({ SHIELD_STALE_WHILE_REVALIDATE_SEC: '0' }, { now: () => clock });
-    pair.upstream.route('/vod/v.m3u8', { body: VOD, headers: {} });
-    await send(pair.shield.url, '/vod/v.m3u8');
-    clock += 3_599_000;
-    expect((await send(pair.shield.url, '/vod/v.m3u8')).header('x-cache')).toBe('HIT');
-    clock += 1_000;
-    expect((await send(pair.shield.url, '/vod/v.m3u8')).header('x-cache')).toBe('MISS');
-    expect(pair.upstream.count('/vod/v.m3u8')).toBe(2);
+    pair.upstream.route(path, { body, headers: {} });
+    expect((await send(pair.shield.url, path)).header('x-cache')).toBe('MISS');
+    clock += lifetimeMs - 100;
+    expect((await send(pair.shield.url, path)).header('x-cache')).toBe('HIT');
+    expect(pair.upstream.count(path)).toBe(1);
+    clock += 100;
+    expect((await send(pair.shield.url, path)).header('x-cache')).toBe('MISS');
+    expect(pair.upstream.count(path)).toBe(2);
   });
 
   it('applies per-kind overrides (SHIELD_DEFAULT_PLAYLIST_TTL_SEC)', async () => {
