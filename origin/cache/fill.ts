@@ -60,7 +60,7 @@ export type FillHead =
 export interface Fill {
   /** Settles once the upstream answered (never rejects). */
   readonly head: Promise<FillHead>;
-  /** The stored (or storable) object once the fill ended, `undefined` when nothing complete came. */
+  /** The complete object once a storable fill ended (stored unless its default lifetime came out under a second), `undefined` when nothing complete came. */
   readonly done: Promise<CachedObject | undefined>;
   /** Called by purge: the fill must not store what it fetched. */
   purge(): void;
@@ -207,15 +207,12 @@ async function fetchHead(
     }
     body.end();
     const bytes = body.complete();
-    // A default lifetime for a playlist depends on its body (live or VOD): decide again with it.
-    const final =
-      decision.store && decision.needsBody === true && bytes !== undefined
-        ? decide(res.status, res.headers, bytes)
-        : decision;
-    if (!final.store || bytes === undefined) {
+    if (!decision.store || bytes === undefined) {
       settle(undefined);
       return;
     }
+    // A default lifetime for a playlist depends on its body (live or VOD): decide again with it.
+    const final = decision.needsBody === true ? decide(res.status, res.headers, bytes) : decision;
     const object: CachedObject = {
       status: 200,
       headers: replayHeaders(res.headers),
@@ -223,7 +220,9 @@ async function fetchHead(
       storedAt,
       ...windows(final),
     };
-    store(object);
+    // A live playlist whose default is under a second is complete but not kept (policy.ts): the
+    // waiters of this fill (HEAD, Range) still get it.
+    if (final.store) store(object);
     settle(object);
   });
   return {

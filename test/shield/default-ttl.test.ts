@@ -59,6 +59,17 @@ describe('default freshness for origins without cache headers', () => {
     expect(pair.upstream.count(path)).toBe(2);
   });
 
+  it('does not keep an LL-HLS playlist whose half part target is under a second, and still answers HEAD', async () => {
+    pair = await startPair();
+    const ll = '#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-PART-INF:PART-TARGET=1.0\n#EXTINF:4,\nseg1.ts\n';
+    pair.upstream.route('/ll/v.m3u8', { body: ll, headers: {} });
+    const head = await send(pair.shield.url, '/ll/v.m3u8', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.header('content-length')).toBe(String(ll.length));
+    expect((await send(pair.shield.url, '/ll/v.m3u8')).body.toString()).toBe(ll);
+    expect(pair.upstream.count('/ll/v.m3u8')).toBe(2);
+  });
+
   it('applies per-kind overrides (SHIELD_DEFAULT_PLAYLIST_TTL_SEC)', async () => {
     let clock = 1_000_000;
     pair = await startPair(
