@@ -139,8 +139,13 @@ async function storms(
   notes: string[],
   start: (t: Promise<Target>) => Promise<Target>,
 ): Promise<ProductionReport['storm']> {
-  const varnish = opts.varnish ? await start(startVarnishTarget(opts.varnish, opts.origin.url)) : undefined;
-  if (!varnish) notes.push('no varnishd: the Varnish storm column is n/a');
+  const varnish = opts.varnish
+    ? await start(startVarnishTarget(opts.varnish, opts.origin.url)).catch((e: unknown) => {
+        notes.push(`Varnish did not start, its storm column is n/a: ${firstLine(e)}`);
+        return undefined;
+      })
+    : undefined;
+  if (!opts.varnish) notes.push('no varnishd: the Varnish storm column is n/a');
   const one = async (t: Target | undefined) => {
     if (!t) return undefined;
     const result = await missStorm(t.url, `/storm1mb/${t.name}.ts`, opts.origin, opts.clients);
@@ -171,30 +176,48 @@ async function tlsRuns(
   const files: TlsFiles = { cert: cert.cert, key: cert.key };
   const started: Target[] = [];
   try {
-    const shield = await startShieldTarget(
-      opts.origin.url,
-      { SHIELD_WORKERS: String(cores) },
-      { name: 'shield-tls', tls: files },
-    );
-    started.push(shield);
-    if (!shield.tls) {
-      notes.push(
-        'TLS rows skipped: this shield build does not serve HTTPS (it ignored SHIELD_TLS_CERT/SHIELD_TLS_KEY and answered plain HTTP)',
-      );
-      return undefined;
-    }
-    const nginx = opts.nginx
-      ? await startNginxTarget(opts.nginx, opts.origin.url, {
-          sendfile: true,
-          workers: 'auto',
-          tls: files,
-          name: 'nginx-tls',
-        })
-      : undefined;
-    if (nginx) started.push(nginx);
-    return await hitPairs(shield, nginx, opts);
+    return await tlsPair(opts, cores, files, notes, started);
+  } catch (e) {
+    notes.push(`TLS rows skipped: a TLS server failed: ${firstLine(e)}`);
+    return undefined;
   } finally {
     for (const t of started) await t.stop();
     cert.remove();
   }
+}
+
+/** Starts the HTTPS shield and nginx `ssl` (each pushed to `started` for the caller to stop) and runs the hits. */
+async function tlsPair(
+  opts: ProductionOptions,
+  cores: number,
+  files: TlsFiles,
+  notes: string[],
+  started: Target[],
+): Promise<ProductionReport['tls']> {
+  const shield = await startShieldTarget(
+    opts.origin.url,
+    { SHIELD_WORKERS: String(cores) },
+    { name: 'shield-tls', tls: files },
+  );
+  started.push(shield);
+  if (!shield.tls) {
+    notes.push(
+      'TLS rows skipped: this shield build does not serve HTTPS (it ignored SHIELD_TLS_CERT/SHIELD_TLS_KEY and answered plain HTTP)',
+    );
+    return undefined;
+  }
+  const nginx = opts.nginx
+    ? await startNginxTarget(opts.nginx, opts.origin.url, {
+        sendfile: true,
+        workers: 'auto',
+        tls: files,
+        name: 'nginx-tls',
+      })
+    : undefined;
+  if (nginx) started.push(nginx);
+  return await hitPairs(shield, nginx, opts);
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n', 1)[0] ?? '';
 }
