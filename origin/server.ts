@@ -328,9 +328,10 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     server.closeIdleConnections();
   };
   const port = (listener.address() as AddressInfo).port;
-  readiness.markReady();
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
+  // Ready only now: everything above (the listener and whatever else starts) has finished.
+  readiness.markReady();
   return {
     url: `http://${host}:${port}`,
     port,
