@@ -335,6 +335,8 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   };
   readiness.markReady();
 
+  // Ready only now: everything above (the listener and whatever else starts) has finished.
+  readiness.markReady();
   return {
     url: opened.url,
     port: opened.port,

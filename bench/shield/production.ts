@@ -101,8 +101,9 @@ export async function measureProduction(opts: ProductionOptions): Promise<Produc
 }
 
 /**
- * The shield's processes once its workers are up: waits (≤ 5 s) for `cores` children, since a
- * cluster primary may answer /healthz through its first worker before the others have started.
+ * The shield's processes once its workers are up and their RSS has settled: waits (≤ 5 s) for
+ * `cores` children, since a cluster primary may answer /healthz through its first worker before the
+ * others have started, then (≤ 5 s) until no process's RSS moves by 1 MiB in half a second.
  */
 async function settledTree(pid: number, cores: number): Promise<number[]> {
   const deadline = Date.now() + 5_000;
@@ -111,8 +112,16 @@ async function settledTree(pid: number, cores: number): Promise<number[]> {
     await sleep(100);
     tree = processTree(pid);
   }
-  await sleep(500); // let start-up allocations settle before reading idle RSS
-  return processTree(pid);
+  // Idle means settled: a worker still loading modules grows for a while after it forked.
+  tree = processTree(pid);
+  let before = tree.map(rssBytes);
+  for (let i = 0; i < 10; i++) {
+    await sleep(500);
+    const now = tree.map(rssBytes);
+    if (now.every((bytes, j) => Math.abs(bytes - (before[j] ?? 0)) < 2 ** 20)) break;
+    before = now;
+  }
+  return tree;
 }
 
 async function hitPairs(
