@@ -6,6 +6,7 @@
  * back as an issue naming the key, the expectation and what was found, so an operator fixes them
  * all in one go.
  */
+import { availableParallelism } from 'node:os';
 import { err, ok, type Result } from '../src/core/result.ts';
 import { type ConnectionLimits, parseListenerConfig, type TlsFiles } from './config-listener.ts';
 import { type DiskConfig, type PrefetchConfig, parseTierConfig } from './config-tiers.ts';
@@ -57,6 +58,8 @@ export interface ShieldConfig {
   readonly limits: ConnectionLimits;
   /** HTTPS (and mTLS) certificate files; undefined = plain HTTP (config-listener.ts). */
   readonly tls: TlsFiles | undefined;
+  /** Processes serving the listener (origin/cluster/); 1 = today's single process, no cluster. */
+  readonly workers: number;
 }
 
 /** One problem with one key: `SHIELD_PORT: expected integer 0-65535, got "abc"`. */
@@ -99,6 +102,8 @@ export const SHIELD_DEFAULTS = Object.freeze({
   SHIELD_EGRESS_LOG: 'off',
   // On by default: hits skip Node's HTTP objects (measured in bench/shield; README "Origin shield").
   SHIELD_FAST_LANE: 'on',
+  // Every core of the host (README "All cores"); `1` runs the single process without node:cluster.
+  SHIELD_WORKERS: 'auto',
 });
 
 /**
@@ -165,6 +170,13 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
   }
   const { prefetch, disk } = parseTierConfig(env, issues);
   const { limits, tls } = parseListenerConfig(env, issues);
+  const workersRaw = read('SHIELD_WORKERS').trim();
+  let workers = availableParallelism();
+  if (workersRaw !== 'auto') {
+    workers = /^\d+$/.test(workersRaw) ? Number(workersRaw) : Number.NaN;
+    if (!(Number.isSafeInteger(workers) && workers >= 1 && workers <= 256))
+      issues.push({ key: 'SHIELD_WORKERS', expected: 'auto or integer 1-256', got: workersRaw });
+  }
 
   if (issues.length > 0 || logLevel === undefined) return err(issues);
   return ok(
@@ -193,6 +205,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
       fastLane: fastLane === 'on',
       limits,
       tls,
+      workers,
     }),
   );
 }

@@ -17,6 +17,7 @@ import { openDiskTier } from './cache/disk-tier.ts';
 import { createInFlight } from './cache/in-flight.ts';
 import { createLruStore, type ObjectStore } from './cache/store.ts';
 import { createTieredStore } from './cache/tiered-store.ts';
+import type { ClusterLink } from './cluster/worker-link.ts';
 import type { ShieldConfig } from './config.ts';
 import { laneHitRecord, type ShieldEgressLog, trackShieldResponse } from './egress.ts';
 import { openAlertedEgressLog } from './egress-alerts.ts';
@@ -27,7 +28,7 @@ import { createFastHit, createHitLookup } from './lane/hit-lookup.ts';
 import { createKeyOf } from './lane/key-memo.ts';
 import { armNodeDeadlines, createListener, nodeServerOptions } from './lane/listener.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
-import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
+import { createHotCounts, createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createContentRoute } from './routes/content.ts';
 import { purge, readPurgeRequest } from './routes/purge.ts';
 import { answerClientError, sendError } from './routes/respond.ts';
@@ -49,6 +50,8 @@ export interface ShieldDeps {
   readonly egressLog?: ShieldEgressLog;
   /** Writable for the egress records instead of `config.egressLog`'s target (drops still counted and logged). */
   readonly egressSink?: Writable;
+  /** Cluster worker (SHIELD_WORKERS > 1): key affinity, host-wide purge and metrics (origin/cluster/). */
+  readonly cluster?: ClusterLink;
 }
 
 /** A listening shield. */
@@ -114,10 +117,14 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
       },
       logger,
     );
-  const upstream = egress === undefined ? plainUpstream : withOriginEgress(plainUpstream, egress, now);
+  const packagers = egress === undefined ? plainUpstream : withOriginEgress(plainUpstream, egress, now);
+  // Cluster: fills of keys another worker owns go to that worker (its one packager fetch serves the host).
+  const cluster = deps.cluster;
+  const upstream =
+    cluster?.route(packagers, config.upstreamTimeoutMs * config.upstreams.length + 1_000) ?? packagers;
   const ownsUpstream = deps.upstream === undefined;
   const checkSecret = createSecretCheck(config.sharedSecret);
-  const content = createContentRoute({
+  const contentDeps = {
     store,
     inFlight,
     upstream,
@@ -133,10 +140,11 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     now,
     logger,
     counts: metrics.counts,
-    onUpstreamBytes: (bytes) => {
+    onUpstreamBytes: (bytes: number) => {
       metrics.counts.upstreamBytes += bytes;
     },
-  });
+  };
+  const content = createContentRoute(contentDeps);
   const accessLog = logger.enabled('debug');
   // Hot paths repeat: remember recent normalisations (bounded; cleared wholesale when full).
   const pathMemo = new Map<string, ReturnType<typeof normalizeRequestPath>>();
@@ -206,14 +214,14 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
         throw new ShieldError('SHIELD_ERR_UNAUTHORIZED', `shared secret ${reason}`);
       }
       if (rawPath === '/metrics' && (method === 'GET' || method === 'HEAD')) {
-        const text = await metrics.render();
+        const text = await (cluster?.metrics() ?? metrics.render());
         res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
         res.end(method === 'HEAD' ? undefined : text);
         return;
       }
       if (rawPath === '/purge' && method === 'POST') {
         const request = await readPurgeRequest(req, new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1)));
-        const result = purge(store, inFlight, request);
+        const result = cluster ? await cluster.purge(request) : purge(store, inFlight, request);
         metrics.purged(result.purged);
         logger.info('purge', { ...request, ...result });
         const body = `${JSON.stringify(result)}\n`;
@@ -296,7 +304,10 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   });
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
-    listener.listen(config.port, config.host, () => {
+    // Cluster workers each bind the port themselves (SO_REUSEPORT; README "All cores"): the kernel
+    // spreads connections and no connection passes through the primary.
+    const shared = cluster === undefined ? {} : { reusePort: true, exclusive: true };
+    listener.listen({ port: config.port, host: config.host, ...shared }, () => {
       listener.off('error', reject);
       resolve();
     });
@@ -307,6 +318,19 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   };
   const port = (listener.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  if (cluster !== undefined) {
+    // Siblings' requests for keys this worker owns: served from the packagers, counted apart.
+    const { prefetch: _, ...peerDeps } = contentDeps;
+    await cluster.attach({
+      url: `http://${host}:${port}`,
+      purge: (request) => purge(store, inFlight, request),
+      metricsJson: () => metrics.json(),
+      content: createContentRoute({ ...peerDeps, upstream: packagers, counts: createHotCounts() }),
+      counted: () => {
+        metrics.counts.peerRequests++;
+      },
+    });
+  }
 
   return {
     url: `http://${host}:${port}`,

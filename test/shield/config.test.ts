@@ -1,4 +1,5 @@
 /** parseShieldConfig: defaults, validation issues naming key, expectation and value; frozen output. */
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { formatConfigIssue, parseShieldConfig } from '../../origin/config.ts';
 
@@ -37,6 +38,7 @@ describe('parseShieldConfig', () => {
       fastLane: true,
       limits: { headersTimeoutMs: 10000, requestTimeoutMs: 30000, maxConnections: 10000 },
       tls: undefined,
+      workers: availableParallelism(),
     });
   });
 
@@ -87,6 +89,19 @@ describe('parseShieldConfig', () => {
     });
     expect(issues({ SHIELD_FAST_LANE: 'fast' })).toContain(
       'SHIELD_FAST_LANE: expected on or off, got "fast"',
+    );
+  });
+
+  it('takes SHIELD_WORKERS as a count or auto and names a bad value', () => {
+    expect(parseShieldConfig({ ...BASE, SHIELD_WORKERS: '4' })).toMatchObject({ value: { workers: 4 } });
+    expect(parseShieldConfig({ ...BASE, SHIELD_WORKERS: 'auto' })).toMatchObject({
+      value: { workers: availableParallelism() },
+    });
+    expect(issues({ SHIELD_WORKERS: '0' })).toContain(
+      'SHIELD_WORKERS: expected auto or integer 1-256, got "0"',
+    );
+    expect(issues({ SHIELD_WORKERS: 'all' })).toContain(
+      'SHIELD_WORKERS: expected auto or integer 1-256, got "all"',
     );
   });
 
