@@ -171,7 +171,9 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
   const { prefetch, disk } = parseTierConfig(env, issues);
   const { limits, tls } = parseListenerConfig(env, issues);
   const workersRaw = read('SHIELD_WORKERS').trim();
-  let workers = availableParallelism();
+  // SO_REUSEPORT spreads connections across workers (cluster/primary.ts); where Node cannot set it
+  // (macOS, Windows) `auto` is one process.
+  let workers = process.platform === 'linux' ? availableParallelism() : 1;
   if (workersRaw !== 'auto') {
     workers = /^\d+$/.test(workersRaw) ? Number(workersRaw) : Number.NaN;
     if (!(Number.isSafeInteger(workers) && workers >= 1 && workers <= 256))
