@@ -1,7 +1,7 @@
 /**
  * A cluster worker's view of the host config: its slot, the host's peer secret, and its share of
  * every host-wide byte bound, so the host as a whole stays within what the operator configured
- * (SHIELD_CACHE_BYTES, SHIELD_INFLIGHT_BYTES, SHIELD_DISK_BYTES). Pure: no I/O, no `process.env`
+ * (SHIELD_CACHE_BYTES, SHIELD_INFLIGHT_BYTES, SHIELD_DISK_BYTES, SHIELD_MAX_CONNECTIONS). Pure: no I/O, no `process.env`
  * (main.ts passes the environment in).
  */
 import { join } from 'node:path';
@@ -52,6 +52,8 @@ export function workerConfig(config: ShieldConfig, identity: WorkerIdentity): Sh
     cacheBytes: Math.floor(config.cacheBytes / n),
     // The parser's floor for SHIELD_INFLIGHT_BYTES holds per worker too: one object must fit.
     inflightBytes: Math.max(65_536, Math.floor(config.inflightBytes / n)),
+    // A host-wide cap; the kernel spreads connections evenly on average, so each worker takes 1/N.
+    limits: { ...config.limits, maxConnections: Math.ceil(config.limits.maxConnections / n) },
     disk:
       config.disk === undefined
         ? undefined
