@@ -117,7 +117,11 @@ export async function startPrimary(
         const slot = slots[message.slot];
         if (slot === undefined || slot.worker !== worker) return;
         slot.peerUrl = message.peerUrl;
-        logger.info('worker listening', { slot: message.slot, pid: worker.process.pid });
+        logger.info('worker listening', {
+          slot: message.slot,
+          pid: worker.process.pid,
+          peerUrl: message.peerUrl,
+        });
         if (port === undefined) {
           url = message.url;
           port = Number(new URL(url).port);

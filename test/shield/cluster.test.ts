@@ -83,6 +83,25 @@ describe('a two-worker host', () => {
     expect(metric(await scrape(host.url), 'shield_peer_requests_total')).toBeGreaterThan(0);
   });
 
+  it('sends the packager no credential of the edge or of the peer hop', async () => {
+    upstream.route('/creds/seg.ts', { body: bytes(100_000, 7), headers: IMMUTABLE, delayMs: 100 });
+    await storm(host.url, '/creds/seg.ts?token=viewer-jwt', 20);
+    const seen = upstream.requests.filter((r) => r.url.startsWith('/creds/'));
+    expect(seen.map((r) => r.url)).toEqual(['/creds/seg.ts']);
+    expect(Object.keys(seen[0]?.headers ?? {}).filter((h) => h.startsWith('x-edgeshield'))).toEqual([]);
+  });
+
+  it('refuses peer-listener requests without the host peer secret, the edge secret included', async () => {
+    const peerUrls = host.logs('worker listening').map((l) => String(l.peerUrl));
+    expect(peerUrls).toHaveLength(2);
+    for (const peerUrl of peerUrls) {
+      expect((await get(peerUrl, '/hot/seg.ts')).status).toBe(401);
+      expect((await send(peerUrl, '/hot/seg.ts', { headers: { 'x-edgeshield-peer': SECRET } })).status).toBe(
+        401,
+      );
+    }
+  });
+
   it('answers later requests on every worker as HITs without asking the packager again', async () => {
     upstream.route('/hot/seg.ts', { body: bytes(50_000, 2), headers: IMMUTABLE });
     expect((await get(host.url, '/hot/seg.ts')).header('x-cache')).toBe('MISS');
