@@ -318,11 +318,12 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   };
   const port = (listener.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
   if (cluster !== undefined) {
     // Siblings' requests for keys this worker owns: served from the packagers, counted apart.
     const { prefetch: _, ...peerDeps } = contentDeps;
     await cluster.attach({
-      url: `http://${host}:${port}`,
+      url,
       purge: (request) => purge(store, inFlight, request),
       metricsJson: () => metrics.json(),
       content: createContentRoute({ ...peerDeps, upstream: packagers, counts: createHotCounts() }),
@@ -333,7 +334,7 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   }
 
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     metrics,
     store,
