@@ -6,6 +6,7 @@
  * back as an issue naming the key, the expectation and what was found, so an operator fixes them
  * all in one go.
  */
+import { availableParallelism } from 'node:os';
 import { err, ok, type Result } from '../src/core/result.ts';
 import { type DefaultTtl, parseDefaultTtl } from './config-default-ttl.ts';
 import { type ConnectionLimits, parseListenerConfig, type TlsFiles } from './config-listener.ts';
@@ -60,6 +61,8 @@ export interface ShieldConfig {
   readonly limits: ConnectionLimits;
   /** HTTPS (and mTLS) certificate files; undefined = plain HTTP (config-listener.ts). */
   readonly tls: TlsFiles | undefined;
+  /** Processes serving the listener (origin/cluster/); 1 = today's single process, no cluster. */
+  readonly workers: number;
 }
 
 /** One problem with one key: `SHIELD_PORT: expected integer 0-65535, got "abc"`. */
@@ -102,6 +105,8 @@ export const SHIELD_DEFAULTS = Object.freeze({
   SHIELD_EGRESS_LOG: 'off',
   // On by default: hits skip Node's HTTP objects (measured in bench/shield; README "Origin shield").
   SHIELD_FAST_LANE: 'on',
+  // Every core of the host (README "All cores"); `1` runs the single process without node:cluster.
+  SHIELD_WORKERS: 'auto',
 });
 
 /**
@@ -169,6 +174,15 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
   const { prefetch, disk } = parseTierConfig(env, issues);
   const defaultTtl = parseDefaultTtl(env, issues);
   const { limits, tls } = parseListenerConfig(env, issues);
+  const workersRaw = read('SHIELD_WORKERS').trim();
+  // SO_REUSEPORT spreads connections across workers (cluster/primary.ts); where Node cannot set it
+  // (macOS, Windows) `auto` is one process.
+  let workers = process.platform === 'linux' ? availableParallelism() : 1;
+  if (workersRaw !== 'auto') {
+    workers = /^\d+$/.test(workersRaw) ? Number(workersRaw) : Number.NaN;
+    if (!(Number.isSafeInteger(workers) && workers >= 1 && workers <= 256))
+      issues.push({ key: 'SHIELD_WORKERS', expected: 'auto or integer 1-256', got: workersRaw });
+  }
 
   if (issues.length > 0 || logLevel === undefined) return err(issues);
   return ok(
@@ -198,6 +212,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
       defaultTtl,
       limits,
       tls,
+      workers,
     }),
   );
 }

@@ -3,11 +3,19 @@
  *
  * Parses config once (refusing to start, exit 2, on any issue), starts the server, and on SIGTERM or
  * SIGINT stops accepting, lets in-flight requests finish (bounded) and exits 0; SIGHUP reloads the TLS
- * certificates. Must not hold request logic: that lives in server.ts so tests run it in-process.
+ * certificates (the primary passes it on to every worker). With SHIELD_WORKERS
+ * > 1 this process is the node:cluster primary (cluster/primary.ts) and each forked copy of it a
+ * worker running the server with its slot's share of the host (cluster/worker-config.ts); with 1 it
+ * is the server itself, as before. Must not hold request logic: that lives in server.ts so tests
+ * run it in-process.
  */
-import { formatConfigIssue, parseShieldConfig } from './config.ts';
+import cluster from 'node:cluster';
+import { startPrimary } from './cluster/primary.ts';
+import { readWorkerIdentity, workerConfig } from './cluster/worker-config.ts';
+import { createWorkerLink, processChannel } from './cluster/worker-link.ts';
+import { formatConfigIssue, parseShieldConfig, type ShieldConfig } from './config.ts';
 import { reloadTlsOnSighup } from './lane/tls.ts';
-import { createLogger, errorFields } from './log.ts';
+import { createLogger, errorFields, type Logger } from './log.ts';
 import { startShield } from './server.ts';
 
 const write = (line: string): void => {
@@ -28,22 +36,21 @@ process.on('unhandledRejection', (reason) => {
   logger.error('unhandled rejection', errorFields(reason));
 });
 
-try {
-  const shield = await startShield(config, { logger });
-  logger.info('listening', {
-    url: shield.url,
-    upstreams: config.upstreams,
-    auth: config.sharedSecret !== undefined,
-  });
+/** Runs `start`, then stops on SIGTERM/SIGINT (and `extraStop`), exiting 0 when the stop was clean. */
+async function serve(
+  start: () => Promise<{ readonly url: string; stop(): Promise<boolean> }>,
+  fields: Readonly<Record<string, unknown>>,
+  quiet = false,
+): Promise<() => void> {
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info('shutting down', { signal });
-    shield.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
+    if (!quiet) logger.info('shutting down', { signal });
+    running.stop().then(
+      (clean) => {
+        if (!quiet) logger.info('stopped');
+        process.exit(clean ? 0 : 1);
       },
       (e: unknown) => {
         logger.error('shutdown failed', errorFields(e));
@@ -51,10 +58,72 @@ try {
       },
     );
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  reloadTlsOnSighup(shield, logger);
-} catch (e) {
-  logger.error('failed to start', errorFields(e));
-  process.exit(1);
+  let running: Awaited<ReturnType<typeof start>>;
+  try {
+    running = await start();
+  } catch (e) {
+    logger.error('failed to start', errorFields(e));
+    process.exit(1);
+  }
+  if (!quiet) logger.info('listening', { url: running.url, ...fields });
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return () => stop('primary');
+}
+
+const fields = { upstreams: config.upstreams, auth: config.sharedSecret !== undefined };
+if (config.workers === 1) {
+  await serve(async () => {
+    const shield = await startShield(config, { logger });
+    reloadTlsOnSighup(shield, logger);
+    return { url: shield.url, stop: () => shield.close().then(() => true) };
+  }, fields);
+} else if (cluster.isPrimary) {
+  // Certificates are read by each worker: pass a reload on to all of them.
+  process.on('SIGHUP', () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+  });
+  await serve(() => startPrimary(config, logger), { ...fields, workers: config.workers });
+} else {
+  await serveWorker(config, logger);
+}
+
+/** A cluster worker: the server with its slot's share, linked to the primary; stops when told. */
+async function serveWorker(host: ShieldConfig, log: Logger): Promise<void> {
+  const identity = readWorkerIdentity(process.env, host.workers);
+  if (identity === undefined) {
+    log.error('cluster worker started without its slot and peer secret');
+    process.exit(2);
+  }
+  const own = workerConfig(host, identity);
+  const link = createWorkerLink(processChannel(), {
+    slot: identity.slot,
+    secret: identity.secret,
+    slots: host.workers,
+    logger: log,
+    now: Date.now,
+  });
+  const stop = await serve(
+    async () => {
+      const shield = await startShield(own, {
+        logger: log,
+        cluster: link,
+        ...(own.egressLog === undefined ? {} : { egressSink: link.egressSink }),
+      });
+      reloadTlsOnSighup(shield, log);
+      return {
+        url: shield.url,
+        stop: async () => {
+          await shield.close();
+          await link.close();
+          return true;
+        },
+      };
+    },
+    {},
+    true,
+  );
+  process.on('message', (m: unknown) => {
+    if (typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'es:stop') stop();
+  });
 }

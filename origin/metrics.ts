@@ -8,6 +8,9 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** What `Registry.getMetricsAsJSON` resolves to (sent over the cluster IPC channel). */
+export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
 /** Hot-path counters: plain fields, exported at scrape time. */
 export interface HotCounts {
   hits: number;
@@ -33,6 +36,8 @@ export interface HotCounts {
   laneHits: number;
   laneForwarded: number;
   laneHandovers: number;
+  /** Cluster: requests a sibling worker sent this one for objects it owns (origin/cluster/). */
+  peerRequests: number;
 }
 
 /** Live values read at scrape time. */
@@ -62,17 +67,14 @@ export interface ShieldMetrics {
   purged(count: number): void;
   /** Prometheus text exposition. */
   render(): Promise<string>;
+  /** The same metrics as prom-client JSON, for the cluster primary's `AggregatorRegistry.aggregate`. */
+  json(): Promise<MetricsJson>;
   readonly contentType: string;
 }
 
-/**
- * Creates the registry and every metric.
- *
- * @example const metrics = createShieldMetrics({ cacheBytes: () => store.usedBytes, … }); metrics.counts.hits++;
- */
-export function createShieldMetrics(sources: MetricSources): ShieldMetrics {
-  const registry = new Registry();
-  const counts: HotCounts = {
+/** Fresh hot counters, all zero (a cluster worker's peer route keeps its own, unexported). */
+export function createHotCounts(): HotCounts {
+  return {
     hits: 0,
     misses: 0,
     coalesced: 0,
@@ -89,7 +91,19 @@ export function createShieldMetrics(sources: MetricSources): ShieldMetrics {
     laneHits: 0,
     laneForwarded: 0,
     laneHandovers: 0,
+    peerRequests: 0,
   };
+}
+
+/**
+ * Creates the registry and every metric.
+ *
+ * @example const metrics = createShieldMetrics({ cacheBytes: () => store.usedBytes, … }); metrics.counts.hits++;
+ */
+export function createShieldMetrics(sources: MetricSources): ShieldMetrics {
+  const registry = new Registry();
+  const counts = createHotCounts();
+
   const mirrored = (name: string, help: string, read: () => number) =>
     new Counter({
       name,
@@ -181,6 +195,11 @@ export function createShieldMetrics(sources: MetricSources): ShieldMetrics {
     () => counts.laneHandovers,
   );
   mirrored(
+    'shield_peer_requests_total',
+    'Requests a sibling worker sent this worker for objects it owns (SHIELD_WORKERS > 1).',
+    () => counts.peerRequests,
+  );
+  mirrored(
     'shield_egress_dropped_total',
     'Egress records dropped because the sink was full or failed.',
     () => counts.egressDropped,
@@ -231,6 +250,8 @@ export function createShieldMetrics(sources: MetricSources): ShieldMetrics {
     name: 'shield_breaker_state',
     help: 'Circuit breaker per packager: 0 closed, 1 half-open, 2 open.',
     labelNames: ['upstream'],
+    // Across workers (each has its own breaker): the most open one.
+    aggregator: 'max',
     registers: [registry],
   });
   const purgedTotal = new Counter({
@@ -249,6 +270,7 @@ export function createShieldMetrics(sources: MetricSources): ShieldMetrics {
     breakerState: (upstream, state) => breaker.set({ upstream }, state),
     purged: (count) => purgedTotal.inc(count),
     render: () => registry.metrics(),
+    json: () => registry.getMetricsAsJSON(),
     contentType: registry.contentType,
   };
 }

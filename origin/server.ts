@@ -16,6 +16,7 @@ import { openDiskTier } from './cache/disk-tier.ts';
 import { createInFlight } from './cache/in-flight.ts';
 import { createLruStore, type ObjectStore } from './cache/store.ts';
 import { createTieredStore } from './cache/tiered-store.ts';
+import type { ClusterLink } from './cluster/worker-link.ts';
 import type { ShieldConfig } from './config.ts';
 import { laneHitRecord, type ShieldEgressLog, trackShieldResponse } from './egress.ts';
 import { openAlertedEgressLog } from './egress-alerts.ts';
@@ -28,7 +29,7 @@ import { openListener } from './lane/listen.ts';
 import { armNodeDeadlines, nodeServerOptions } from './lane/listener.ts';
 import { loadTlsMaterial } from './lane/tls.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
-import { createShieldMetrics, type ShieldMetrics } from './metrics.ts';
+import { createHotCounts, createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createReadiness, NOT_READY_MESSAGES } from './readiness.ts';
 import { createContentRoute } from './routes/content.ts';
 import { purge, readPurgeRequest } from './routes/purge.ts';
@@ -51,6 +52,8 @@ export interface ShieldDeps {
   readonly egressLog?: ShieldEgressLog;
   /** Writable for the egress records instead of `config.egressLog`'s target (drops still counted and logged). */
   readonly egressSink?: Writable;
+  /** Cluster worker (SHIELD_WORKERS > 1): key affinity, host-wide purge and metrics (origin/cluster/). */
+  readonly cluster?: ClusterLink;
 }
 
 /** A listening shield. */
@@ -127,10 +130,14 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
       },
       logger,
     );
-  const upstream = egress === undefined ? plainUpstream : withOriginEgress(plainUpstream, egress, now);
+  const packagers = egress === undefined ? plainUpstream : withOriginEgress(plainUpstream, egress, now);
+  // Cluster: fills of keys another worker owns go to that worker (its one packager fetch serves the host).
+  const cluster = deps.cluster;
+  const upstream =
+    cluster?.route(packagers, config.upstreamTimeoutMs * config.upstreams.length + 1_000) ?? packagers;
   const ownsUpstream = deps.upstream === undefined;
   const checkSecret = createSecretCheck(config.sharedSecret);
-  const content = createContentRoute({
+  const contentDeps = {
     store,
     inFlight,
     upstream,
@@ -147,10 +154,11 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
     now,
     logger,
     counts: metrics.counts,
-    onUpstreamBytes: (bytes) => {
+    onUpstreamBytes: (bytes: number) => {
       metrics.counts.upstreamBytes += bytes;
     },
-  });
+  };
+  const content = createContentRoute(contentDeps);
   const accessLog = logger.enabled('debug');
   // Hot paths repeat: remember recent normalisations (bounded; cleared wholesale when full).
   const pathMemo = new Map<string, ReturnType<typeof normalizeRequestPath>>();
@@ -236,14 +244,14 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
         throw new ShieldError('SHIELD_ERR_UNAUTHORIZED', `shared secret ${reason}`);
       }
       if (rawPath === '/metrics' && (method === 'GET' || method === 'HEAD')) {
-        const text = await metrics.render();
+        const text = await (cluster?.metrics() ?? metrics.render());
         res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
         res.end(method === 'HEAD' ? undefined : text);
         return;
       }
       if (rawPath === '/purge' && method === 'POST') {
         const request = await readPurgeRequest(req, new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1)));
-        const result = purge(store, inFlight, request);
+        const result = cluster ? await cluster.purge(request) : purge(store, inFlight, request);
         metrics.purged(result.purged);
         logger.info('purge', { ...request, ...result });
         const body = `${JSON.stringify(result)}\n`;
@@ -327,19 +335,33 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
       onRefused: () => metrics.error('SHIELD_ERR_TOO_MANY_CONNECTIONS'),
     },
     tlsMaterial,
+    cluster !== undefined,
   );
   const listener = opened.server;
   const closeIdle = () => {
     lane?.closeIdle();
     server.closeIdleConnections();
   };
-  readiness.markReady();
+  const { url, port } = opened;
+  if (cluster !== undefined) {
+    // Siblings' requests for keys this worker owns: served from the packagers, counted apart.
+    const { prefetch: _, ...peerDeps } = contentDeps;
+    await cluster.attach({
+      url,
+      purge: (request) => purge(store, inFlight, request),
+      metricsJson: () => metrics.json(),
+      content: createContentRoute({ ...peerDeps, upstream: packagers, counts: createHotCounts() }),
+      counted: () => {
+        metrics.counts.peerRequests++;
+      },
+    });
+  }
 
   // Ready only now: everything above (the listener and whatever else starts) has finished.
   readiness.markReady();
   return {
-    url: opened.url,
-    port: opened.port,
+    url,
+    port,
     metrics,
     store,
     reloadTls: opened.reloadTls,

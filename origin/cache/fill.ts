@@ -51,6 +51,8 @@ export type FillHead =
       readonly shared: boolean;
       readonly expectedLength: number | undefined;
       readonly originMs: number;
+      /** The owner worker's x-cache when a sibling worker answered (cluster), else undefined. */
+      readonly peerCache: string | undefined;
     }
   /** A complete object: a 304-refreshed copy or a negative 404/410 entry. */
   | { readonly kind: 'object'; readonly object: CachedObject; readonly originMs: number }
@@ -194,7 +196,8 @@ async function fetchHead(
     settle(undefined);
   });
   upstreamBody.on('end', () => {
-    deps.onUpstreamBytes?.(body.received);
+    // A sibling worker's bytes are not packager bytes: the owner counted those when it fetched them.
+    if (res.peerCache === undefined) deps.onUpstreamBytes?.(body.received);
     if (expectedLength !== undefined && body.received !== expectedLength) {
       deps.logger.warn('upstream body length mismatch', {
         path: pathAndQuery,
@@ -234,6 +237,7 @@ async function fetchHead(
     shared: shareable(decision),
     expectedLength,
     originMs,
+    peerCache: res.peerCache,
   };
 }
 

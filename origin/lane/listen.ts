@@ -28,6 +28,8 @@ export async function openListener(
   config: Pick<ShieldConfig, 'host' | 'port' | 'tls' | 'limits'>,
   options: ListenerOptions,
   material: TlsMaterial | undefined,
+  /** Cluster workers each bind the port themselves (SO_REUSEPORT; README "All cores"). */
+  reusePort = false,
 ): Promise<OpenListener> {
   const tls =
     config.tls &&
@@ -36,7 +38,10 @@ export async function openListener(
   const { server } = tls ?? createListener(options);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => {
+    // `exclusive`: a cluster worker binds its own socket instead of asking the primary for a shared one,
+    // so the kernel spreads connections and none passes through the primary.
+    const shared = reusePort ? { reusePort: true, exclusive: true } : {};
+    server.listen({ port: config.port, host: config.host, ...shared }, () => {
       server.off('error', reject);
       resolve();
     });

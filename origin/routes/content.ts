@@ -109,8 +109,12 @@ export function createContentRoute(deps: ContentDeps): ContentRoute {
       throw head.error;
     }
     if (head.kind === 'object') return serveStored(ctx, head.object, role, head.originMs);
-    // Egress ledger (issue 8): this response's originBytes are what the fill it started received.
-    if (role !== 'COALESCED') noteUpstreamFill(ctx.res, () => head.body.received);
+    // Cluster: a local miss the owner worker answered from its cache is a hit for the host.
+    const hostRole = role === 'MISS' ? peerRole(head.peerCache, counts) : role;
+    // Egress ledger (issue 8): this response's originBytes are what the fill it started received
+    // from the packager (through the owner worker when it was a host-wide miss).
+    if (hostRole !== 'COALESCED' && hostRole !== 'HIT' && hostRole !== 'STALE')
+      noteUpstreamFill(ctx.res, () => head.body.received);
     if (role === 'COALESCED' && !(head.shared && head.body.joinable)) {
       // Not shareable (private, no-store…) or already past what we keep: fetch for ourselves.
       return serveFill(
@@ -120,7 +124,7 @@ export function createContentRoute(deps: ContentDeps): ContentRoute {
         undefined,
       );
     }
-    const cacheStatus: CacheStatus = head.storable ? role : 'BYPASS';
+    const cacheStatus: CacheStatus = head.storable ? hostRole : 'BYPASS';
     if (cacheStatus === 'BYPASS') counts.bypass++;
     const timing = serverTiming(now() - ctx.startedAt, head.originMs);
     if ((ctx.req.headers.range !== undefined || ctx.method === 'HEAD') && head.storable) {
@@ -186,4 +190,18 @@ export function createContentRoute(deps: ContentDeps): ContentRoute {
     },
     { onFastHit },
   );
+}
+
+/**
+ * The host-wide status of a local miss: the owner worker's x-cache when a sibling answered (HIT,
+ * STALE or COALESCED there means the packager was not asked for this request), else MISS. Moves the
+ * request from the miss counter to the one that matches, so aggregated metrics count it once.
+ */
+function peerRole(peerCache: string | undefined, counts: HotCounts): 'MISS' | 'HIT' | 'STALE' | 'COALESCED' {
+  if (peerCache !== 'HIT' && peerCache !== 'STALE' && peerCache !== 'COALESCED') return 'MISS';
+  counts.misses--;
+  if (peerCache === 'HIT') counts.hits++;
+  else if (peerCache === 'STALE') counts.staleWhileRevalidate++;
+  else counts.coalesced++;
+  return peerCache;
 }

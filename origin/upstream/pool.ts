@@ -17,6 +17,11 @@ export interface UpstreamResponse {
   readonly body: Readable;
   /** Base URL of the packager that answered (for logs). */
   readonly upstream: string;
+  /**
+   * Set when a sibling worker answered instead of a packager (origin/cluster/peer-upstream.ts): the
+   * owner's `x-cache`. Its bytes are then not packager bytes.
+   */
+  readonly peerCache?: string;
 }
 
 /** One packager. `request` rejects with the raw undici/socket error; classification is the caller's. */
@@ -82,7 +87,8 @@ export function upstreamRequestHeaders(): UpstreamHeaders {
   };
 }
 
-function flattenHeaders(raw: Record<string, string | string[] | undefined>): UpstreamHeaders {
+/** Header record with lower-case names and repeated fields joined (undici's shape → ours). */
+export function flattenHeaders(raw: Record<string, string | string[] | undefined>): UpstreamHeaders {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined) continue;

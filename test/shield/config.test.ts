@@ -1,4 +1,5 @@
 /** parseShieldConfig: defaults, validation issues naming key, expectation and value; frozen output. */
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { formatConfigIssue, parseShieldConfig } from '../../origin/config.ts';
 
@@ -38,6 +39,7 @@ describe('parseShieldConfig', () => {
       defaultTtl: { playlistSec: 3600, segmentSec: 31536000 },
       limits: { headersTimeoutMs: 10000, requestTimeoutMs: 30000, maxConnections: 10000 },
       tls: undefined,
+      workers: availableParallelism(),
     });
   });
 
@@ -101,6 +103,19 @@ describe('parseShieldConfig', () => {
       'SHIELD_DEFAULT_PLAYLIST_TTL_SEC: expected integer 0-315360000 (seconds; 0 = no default for this kind), got "1h"',
       'SHIELD_DEFAULT_TTL: expected on or off, got "auto"',
     ]);
+  });
+
+  it('takes SHIELD_WORKERS as a count or auto and names a bad value', () => {
+    expect(parseShieldConfig({ ...BASE, SHIELD_WORKERS: '4' })).toMatchObject({ value: { workers: 4 } });
+    expect(parseShieldConfig({ ...BASE, SHIELD_WORKERS: 'auto' })).toMatchObject({
+      value: { workers: availableParallelism() },
+    });
+    expect(issues({ SHIELD_WORKERS: '0' })).toContain(
+      'SHIELD_WORKERS: expected auto or integer 1-256, got "0"',
+    );
+    expect(issues({ SHIELD_WORKERS: 'all' })).toContain(
+      'SHIELD_WORKERS: expected auto or integer 1-256, got "all"',
+    );
   });
 
   it('parses prefetch and disk keys and names bad values', () => {
