@@ -31,6 +31,7 @@ import { loadTlsMaterial } from './lane/tls.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
 import { createHotCounts, createShieldMetrics, type ShieldMetrics } from './metrics.ts';
 import { createReadiness, NOT_READY_MESSAGES } from './readiness.ts';
+import { createCorsMemo, createPathMemo } from './request-memo.ts';
 import { createContentRoute } from './routes/content.ts';
 import { purge, readPurgeRequest } from './routes/purge.ts';
 import { answerClientError, sendError } from './routes/respond.ts';
@@ -160,32 +161,8 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
   };
   const content = createContentRoute(contentDeps);
   const accessLog = logger.enabled('debug');
-  // Hot paths repeat: remember recent normalisations (bounded; cleared wholesale when full).
-  const pathMemo = new Map<string, ReturnType<typeof normalizeRequestPath>>();
-  const normalizePath = (raw: string): ReturnType<typeof normalizeRequestPath> => {
-    let result = pathMemo.get(raw);
-    if (result === undefined) {
-      result = normalizeRequestPath(raw);
-      if (pathMemo.size >= 10_000) pathMemo.clear();
-      pathMemo.set(raw, result);
-    }
-    return result;
-  };
-  // CORS headers depend only on the Origin and the (small) allow-list: compute each variant once.
-  const corsMemo = new Map<string | null, Readonly<Record<string, string>>>();
-  const corsFor = (origin: string | null): Readonly<Record<string, string>> => {
-    const key = config.corsOrigins.includes('*')
-      ? '*'
-      : origin !== null && config.corsOrigins.includes(origin)
-        ? origin
-        : null;
-    let headers = corsMemo.get(key);
-    if (headers === undefined) {
-      headers = Object.freeze(corsHeaders(origin, config.corsOrigins));
-      corsMemo.set(key, headers);
-    }
-    return headers;
-  };
+  const normalizePath = createPathMemo();
+  const corsFor = createCorsMemo(config.corsOrigins);
   let closing: Promise<void> | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
