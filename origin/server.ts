@@ -9,8 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Writable } from 'node:stream';
 import { createByteBudget } from '../src/core/cache/byte-budget.ts';
 import { contentQuery } from '../src/core/cache/upstream-query.ts';
-import { corsHeaders, corsPreflightHeaders } from '../src/core/http/cors.ts';
-import { normalizeRequestPath } from '../src/core/http/path.ts';
+import { corsPreflightHeaders } from '../src/core/http/cors.ts';
 import { AUTH_HEADER, createSecretCheck } from './auth.ts';
 import { openDiskTier } from './cache/disk-tier.ts';
 import { createInFlight } from './cache/in-flight.ts';
