@@ -53,6 +53,9 @@ export async function loadTlsMaterial(files: TlsFiles): Promise<TlsMaterial> {
     read('SHIELD_TLS_KEY', files.keyPath),
     files.clientCaPath === undefined ? undefined : read('SHIELD_TLS_CLIENT_CA', files.clientCaPath),
   ]);
+  // Reads finish in any order; report in key order so the message is the same every time.
+  const order = ['SHIELD_TLS_CERT', 'SHIELD_TLS_KEY', 'SHIELD_TLS_CLIENT_CA'];
+  issues.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
   if (cert === undefined || key === undefined || issues.length > 0) throw new TlsConfigError(issues);
   const material = { cert, key, ca };
   try {
