@@ -51,6 +51,8 @@ type Entry = { readonly id: string; readonly match: RegExp } & (
       /** [pattern, replacement] applied to the command; each must match (a stale rewrite fails). */
       readonly rewrite?: readonly (readonly [RegExp, string | ((ctx: RunContext) => string)])[];
       readonly setup?: (ctx: RunContext) => void | Promise<void>;
+      /** Exit statuses that count as success (default [0]). */
+      readonly exit?: readonly number[];
       /** Over the stack's environment (commandEnv); undefined removes a key. */
       readonly env?: Readonly<Record<string, string | undefined>>;
       readonly check: Check;
@@ -199,6 +201,8 @@ const README_COMMANDS: readonly Entry[] = [
       [/--duration \S+/, '--duration 3s'],
       [/--vus \d+/, '--vus 3'],
     ],
+    // 99 = a threshold missed (stalls on a loaded box): the verdict is the bench's, not a broken command.
+    exit: [0, 99],
     check: benchSummaryWritten('bench/out/live'),
   },
   {
@@ -345,7 +349,7 @@ describe.skipIf(!ffmpegAvailable)('README commands against a started stack', () 
     if (assignedName(command)) assignments.set(cmd.block, [...before, command]);
     const detail = `${where(cmd)}\nran: ${command}\nstdout: ${result.stdout.slice(-2000)}\nstderr: ${result.stderr.slice(-2000)}`;
     expect(result.timedOut, detail).toBe(false);
-    expect(result.status, detail).toBe(0);
+    expect(entry.exit ?? [0], detail).toContain(result.status);
     await entry.check(result, run, cmd);
   });
 });
