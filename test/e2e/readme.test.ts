@@ -210,7 +210,7 @@ const README_COMMANDS: readonly Entry[] = [
   {
     id: 'bench target',
     match: /^npm run bench -- vod-zipf --target \S+( --sign-keys \S+)?$/,
-    skip: '30 s of load; --target with --sign-keys against a token-gated edge, briefly',
+    skip: '30 s of load; --target against a token-gated edge, with and without --sign-keys, briefly',
     coveredBy: ['test/e2e/bench-reuse.test.ts', 'test/e2e/bench-target.test.ts'],
   },
   {
