@@ -7,6 +7,7 @@
  * pushed as issues naming the key, the expectation and what was found.
  */
 import { DEFAULT_TTL_CONFIG } from '../src/core/cache/ttl-policy.ts';
+import { readInteger, readOnOff } from '../src/core/config/read.ts';
 import type { ConfigIssue, ShieldEnv } from './config.ts';
 
 /** Default lifetimes, seconds; a kind with 0 gets none. Live playlists are always ½ target duration. */
@@ -31,19 +32,11 @@ export const DEFAULT_TTL_DEFAULTS = Object.freeze({
  */
 export function parseDefaultTtl(env: ShieldEnv, issues: ConfigIssue[]): DefaultTtl | undefined {
   const read = (key: keyof typeof DEFAULT_TTL_DEFAULTS): string => env[key] ?? DEFAULT_TTL_DEFAULTS[key];
-  const seconds = (key: 'SHIELD_DEFAULT_PLAYLIST_TTL_SEC' | 'SHIELD_DEFAULT_SEGMENT_TTL_SEC'): number => {
-    const raw = read(key);
-    const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-    if (Number.isSafeInteger(n) && n <= 10 * 31_536_000) return n;
-    issues.push({ key, expected: 'integer 0-315360000 (seconds; 0 = no default for this kind)', got: raw });
-    return 0;
-  };
+  // 0 = no default for this kind.
+  const seconds = (key: 'SHIELD_DEFAULT_PLAYLIST_TTL_SEC' | 'SHIELD_DEFAULT_SEGMENT_TTL_SEC'): number =>
+    readInteger(read(key), { key, min: 0, max: 10 * 31_536_000, unit: 'seconds' }, issues);
   const playlistSec = seconds('SHIELD_DEFAULT_PLAYLIST_TTL_SEC');
   const segmentSec = seconds('SHIELD_DEFAULT_SEGMENT_TTL_SEC');
-  const mode = read('SHIELD_DEFAULT_TTL').trim().toLowerCase();
-  if (mode !== 'on' && mode !== 'off') {
-    issues.push({ key: 'SHIELD_DEFAULT_TTL', expected: 'on or off', got: mode });
-    return undefined;
-  }
-  return mode === 'off' ? undefined : Object.freeze({ playlistSec, segmentSec });
+  const on = readOnOff(read('SHIELD_DEFAULT_TTL'), 'SHIELD_DEFAULT_TTL', issues);
+  return on ? Object.freeze({ playlistSec, segmentSec }) : undefined;
 }

@@ -7,6 +7,7 @@
  * listener reads those, and names the key when one is unreadable) and must not throw: problems are
  * pushed as issues naming the key, the expectation and what was found.
  */
+import { shown } from '../src/core/config/issue.ts';
 import type { ConfigIssue, ShieldEnv } from './config.ts';
 import { keyReader } from './config-tiers.ts';
 
@@ -56,7 +57,7 @@ export function parseListenerConfig(
     issues.push({
       key: 'SHIELD_REQUEST_TIMEOUT_MS',
       expected: `at least SHIELD_HEADERS_TIMEOUT_MS (${headersTimeoutMs})`,
-      got: read('SHIELD_REQUEST_TIMEOUT_MS'),
+      got: shown(read('SHIELD_REQUEST_TIMEOUT_MS')),
     });
   const maxConnections = integer('SHIELD_MAX_CONNECTIONS', 1, 1_000_000);
   return {
@@ -71,7 +72,7 @@ function parseTls(env: ShieldEnv, issues: ConfigIssue[]): TlsFiles | undefined {
     if (raw === undefined) return undefined;
     const value = raw.trim();
     if (value === '' || value.includes('\0')) {
-      issues.push({ key, expected: 'a PEM file path or unset', got: raw });
+      issues.push({ key, expected: 'a PEM file path or unset', got: shown(raw) });
       return undefined;
     }
     return value;
@@ -80,18 +81,22 @@ function parseTls(env: ShieldEnv, issues: ConfigIssue[]): TlsFiles | undefined {
   const keyPath = path('SHIELD_TLS_KEY');
   const clientCaPath = path('SHIELD_TLS_CLIENT_CA');
   if (certPath !== undefined && keyPath === undefined)
-    issues.push({ key: 'SHIELD_TLS_KEY', expected: 'the key of SHIELD_TLS_CERT', got: env.SHIELD_TLS_KEY });
+    issues.push({
+      key: 'SHIELD_TLS_KEY',
+      expected: 'the key of SHIELD_TLS_CERT',
+      got: shown(env.SHIELD_TLS_KEY),
+    });
   if (keyPath !== undefined && certPath === undefined)
     issues.push({
       key: 'SHIELD_TLS_CERT',
       expected: 'the certificate of SHIELD_TLS_KEY',
-      got: env.SHIELD_TLS_CERT,
+      got: shown(env.SHIELD_TLS_CERT),
     });
   if (clientCaPath !== undefined && (certPath === undefined || keyPath === undefined))
     issues.push({
       key: 'SHIELD_TLS_CLIENT_CA',
       expected: 'set only with SHIELD_TLS_CERT and SHIELD_TLS_KEY (mTLS needs HTTPS)',
-      got: clientCaPath,
+      got: shown(clientCaPath),
     });
   if (certPath === undefined || keyPath === undefined) return undefined;
   return Object.freeze({ certPath, keyPath, clientCaPath });

@@ -5,6 +5,8 @@
  * The only place these defaults live. Must not read `process.env` and must not throw: problems are
  * pushed as issues naming the key, the expectation and what was found.
  */
+import { shown } from '../src/core/config/issue.ts';
+import { readInteger, readOnOff } from '../src/core/config/read.ts';
 import type { ConfigIssue, ShieldEnv } from './config.ts';
 
 /** Prefetch settings (origin/cache/prefetch.ts). */
@@ -36,13 +38,8 @@ export function keyReader<K extends string>(
   issues: ConfigIssue[],
 ): { read: (key: K) => string; integer: (key: K, min: number, max: number) => number } {
   const read = (key: K): string => env[key] ?? defaults[key];
-  const integer = (key: K, min: number, max: number): number => {
-    const raw = read(key);
-    const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-    if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
-    issues.push({ key, expected: `integer ${min}-${max}`, got: raw });
-    return min;
-  };
+  const integer = (key: K, min: number, max: number): number =>
+    readInteger(read(key), { key, min, max }, issues);
   return { read, integer };
 }
 
@@ -69,23 +66,20 @@ export function parseTierConfig(
   const { read, integer } = keyReader(env, TIER_DEFAULTS, issues);
   const perPlaylist = integer('SHIELD_PREFETCH_SEGMENTS', 0, 32);
   const concurrency = integer('SHIELD_PREFETCH_CONCURRENCY', 1, 64);
-  const cmcdRaw = read('SHIELD_PREFETCH_CMCD').trim().toLowerCase();
-  if (cmcdRaw !== 'on' && cmcdRaw !== 'off') {
-    issues.push({ key: 'SHIELD_PREFETCH_CMCD', expected: 'on or off', got: cmcdRaw });
-  }
+  const cmcd = readOnOff(read('SHIELD_PREFETCH_CMCD'), 'SHIELD_PREFETCH_CMCD', issues);
   const maxBytes = integer('SHIELD_DISK_BYTES', 1, Number.MAX_SAFE_INTEGER);
   const dirRaw = env.SHIELD_DISK_DIR;
   let disk: DiskConfig | undefined;
   if (dirRaw !== undefined) {
     const dir = dirRaw.trim();
     if (dir === '' || dir.includes('\0')) {
-      issues.push({ key: 'SHIELD_DISK_DIR', expected: 'a directory path or unset', got: dirRaw });
+      issues.push({ key: 'SHIELD_DISK_DIR', expected: 'a directory path or unset', got: shown(dirRaw) });
     } else {
       disk = Object.freeze({ dir, maxBytes });
     }
   }
   return {
-    prefetch: Object.freeze({ perPlaylist, cmcd: cmcdRaw === 'on', concurrency }),
+    prefetch: Object.freeze({ perPlaylist, cmcd, concurrency }),
     disk,
   };
 }

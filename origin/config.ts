@@ -7,10 +7,13 @@
  * all in one go.
  */
 import { availableParallelism } from 'node:os';
+import { type ConfigIssue, formatConfigIssue, shown } from '../src/core/config/issue.ts';
+import { readList, readOneOf, readOnOff } from '../src/core/config/read.ts';
+import { parseBaseUrl, parseCorsOrigin } from '../src/core/config/url.ts';
 import { err, ok, type Result } from '../src/core/result.ts';
 import { type DefaultTtl, parseDefaultTtl } from './config-default-ttl.ts';
 import { type ConnectionLimits, parseListenerConfig, type TlsFiles } from './config-listener.ts';
-import { type DiskConfig, type PrefetchConfig, parseTierConfig } from './config-tiers.ts';
+import { type DiskConfig, keyReader, type PrefetchConfig, parseTierConfig } from './config-tiers.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 
 /** Validated shield settings. Frozen; share freely. */
@@ -65,12 +68,8 @@ export interface ShieldConfig {
   readonly workers: number;
 }
 
-/** One problem with one key: `SHIELD_PORT: expected integer 0-65535, got "abc"`. */
-export interface ConfigIssue {
-  readonly key: string;
-  readonly expected: string;
-  readonly got: string | undefined;
-}
+/** One problem with one key (the config-issue kit's): `SHIELD_PORT: expected …, got "abc"`. */
+export { type ConfigIssue, formatConfigIssue };
 
 /** Environment-like input: `process.env` or a plain record in tests. */
 export type ShieldEnv = Readonly<Record<string, string | undefined>>;
@@ -118,19 +117,16 @@ export const SHIELD_DEFAULTS = Object.freeze({
  */
 export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIssue[]> {
   const issues: ConfigIssue[] = [];
-  const read = (key: keyof typeof SHIELD_DEFAULTS): string => env[key] ?? SHIELD_DEFAULTS[key];
-  const integer = (key: keyof typeof SHIELD_DEFAULTS, min: number, max: number): number => {
-    const raw = read(key);
-    const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-    if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
-    issues.push({ key, expected: `integer ${min}-${max}`, got: raw });
-    return min;
-  };
+  const { read, integer } = keyReader(env, SHIELD_DEFAULTS, issues);
 
   const host = read('SHIELD_HOST').trim();
-  if (host === '') issues.push({ key: 'SHIELD_HOST', expected: 'host name or address', got: host });
+  if (host === '') issues.push({ key: 'SHIELD_HOST', expected: 'host name or address', got: shown(host) });
   const port = integer('SHIELD_PORT', 0, 65535);
-  const upstreams = parseUpstreams(read('SHIELD_UPSTREAMS'), issues);
+  const upstreams = readList(
+    read('SHIELD_UPSTREAMS'),
+    { key: 'SHIELD_UPSTREAMS', min: 1, what: 'a comma-separated list of packager URLs', parse: parseBaseUrl },
+    issues,
+  );
   const cacheBytes = integer('SHIELD_CACHE_BYTES', 0, Number.MAX_SAFE_INTEGER);
   const maxObjectBytes = integer('SHIELD_MAX_OBJECT_BYTES', 1, Number.MAX_SAFE_INTEGER);
   const upstreamTimeoutMs = integer('SHIELD_UPSTREAM_TIMEOUT_MS', 1, 600_000);
@@ -146,31 +142,41 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
   const sharedSecret = env.SHIELD_SHARED_SECRET;
   const auth = read('SHIELD_AUTH').trim();
   if (auth !== 'required' && auth !== 'off') {
-    issues.push({ key: 'SHIELD_AUTH', expected: 'required or off', got: auth });
+    readOneOf(auth, { key: 'SHIELD_AUTH', allowed: ['required', 'off'] }, issues);
   } else if (sharedSecret === '') {
     // An empty secret is almost always a templating mistake; refusing beats silently running open.
-    issues.push({ key: 'SHIELD_SHARED_SECRET', expected: 'a non-empty secret', got: '' });
+    issues.push({ key: 'SHIELD_SHARED_SECRET', expected: 'a non-empty secret', got: shown('') });
   } else if (auth === 'required' && sharedSecret === undefined) {
     issues.push({
       key: 'SHIELD_SHARED_SECRET',
       expected: "the edge's shared secret (or SHIELD_AUTH=off on a trusted network)",
-      got: undefined,
+      got: shown(undefined),
     });
   } else if (auth === 'off' && sharedSecret !== undefined) {
-    issues.push({ key: 'SHIELD_AUTH', expected: 'required when SHIELD_SHARED_SECRET is set', got: 'off' });
+    issues.push({
+      key: 'SHIELD_AUTH',
+      expected: 'required when SHIELD_SHARED_SECRET is set',
+      got: shown('off'),
+    });
   }
-  const corsOrigins = parseCorsOrigins(read('SHIELD_CORS_ORIGINS'), issues);
-  const level = read('SHIELD_LOG_LEVEL').trim().toLowerCase();
-  const logLevel = LOG_LEVELS.find((l) => l === level);
-  if (logLevel === undefined) {
-    issues.push({ key: 'SHIELD_LOG_LEVEL', expected: `one of ${LOG_LEVELS.join('|')}`, got: level });
-  }
+  const corsOrigins = readList(
+    read('SHIELD_CORS_ORIGINS'),
+    {
+      key: 'SHIELD_CORS_ORIGINS',
+      min: 1,
+      what: '"*" or a comma-separated list of origins',
+      parse: parseCorsOrigin,
+    },
+    issues,
+  );
+  const logLevel = readOneOf(
+    read('SHIELD_LOG_LEVEL').toLowerCase(),
+    { key: 'SHIELD_LOG_LEVEL', allowed: LOG_LEVELS },
+    issues,
+  );
 
   const egressLog = parseEgressLog(read('SHIELD_EGRESS_LOG'), issues);
-  const fastLane = read('SHIELD_FAST_LANE').trim().toLowerCase();
-  if (fastLane !== 'on' && fastLane !== 'off') {
-    issues.push({ key: 'SHIELD_FAST_LANE', expected: 'on or off', got: fastLane });
-  }
+  const fastLane = readOnOff(read('SHIELD_FAST_LANE'), 'SHIELD_FAST_LANE', issues);
   const { prefetch, disk } = parseTierConfig(env, issues);
   const defaultTtl = parseDefaultTtl(env, issues);
   const { limits, tls } = parseListenerConfig(env, issues);
@@ -181,10 +187,14 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
   if (workersRaw !== 'auto') {
     workers = /^\d+$/.test(workersRaw) ? Number(workersRaw) : Number.NaN;
     if (!(Number.isSafeInteger(workers) && workers >= 1 && workers <= 256))
-      issues.push({ key: 'SHIELD_WORKERS', expected: 'auto or integer 1-256', got: workersRaw });
+      issues.push({
+        key: 'SHIELD_WORKERS',
+        expected: '"auto" or an integer from 1 to 256',
+        got: shown(workersRaw),
+      });
   }
 
-  if (issues.length > 0 || logLevel === undefined) return err(issues);
+  if (issues.length > 0) return err(issues);
   return ok(
     Object.freeze({
       host,
@@ -208,7 +218,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
       egressLog,
       prefetch,
       disk,
-      fastLane: fastLane === 'on',
+      fastLane,
       defaultTtl,
       limits,
       tls,
@@ -223,72 +233,8 @@ function parseEgressLog(raw: string, issues: ConfigIssue[]): string | undefined 
   if (value === 'off') return undefined;
   if (value === 'stdout' || value === '-') return '-';
   if (value === '' || value.includes('\0')) {
-    issues.push({ key: 'SHIELD_EGRESS_LOG', expected: 'off, stdout or a file path', got: raw });
+    issues.push({ key: 'SHIELD_EGRESS_LOG', expected: 'off, stdout or a file path', got: shown(raw) });
     return undefined;
   }
   return value;
-}
-
-/**
- * Human-readable issue line.
- *
- * @example formatConfigIssue({ key: 'SHIELD_PORT', expected: 'integer 0-65535', got: 'abc' })
- *   // 'SHIELD_PORT: expected integer 0-65535, got "abc"'
- */
-export function formatConfigIssue(issue: ConfigIssue): string {
-  const got = issue.got === undefined ? 'nothing' : JSON.stringify(issue.got);
-  return `${issue.key}: expected ${issue.expected}, got ${got}`;
-}
-
-function splitList(raw: string): string[] {
-  return raw.split(',').map((s) => s.trim());
-}
-
-function parseUpstreams(raw: string, issues: ConfigIssue[]): string[] {
-  const out: string[] = [];
-  const entries = splitList(raw);
-  for (const [i, entry] of entries.entries()) {
-    const key = `SHIELD_UPSTREAMS[${i}]`;
-    const expected = 'http(s) URL without query or fragment';
-    let url: URL;
-    try {
-      url = new URL(entry);
-    } catch {
-      issues.push({ key, expected, got: entry });
-      continue;
-    }
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
-      issues.push({ key, expected, got: entry });
-      continue;
-    }
-    out.push(url.href);
-  }
-  return out;
-}
-
-function parseCorsOrigins(raw: string, issues: ConfigIssue[]): string[] {
-  const out: string[] = [];
-  for (const [i, entry] of splitList(raw).entries()) {
-    if (entry === '*') {
-      out.push(entry);
-      continue;
-    }
-    let origin: string | undefined;
-    try {
-      origin = new URL(entry).origin;
-    } catch {
-      origin = undefined;
-    }
-    // An origin is scheme://host[:port] exactly; anything else would never match a browser's Origin.
-    if (origin === undefined || origin === 'null' || origin !== entry) {
-      issues.push({
-        key: `SHIELD_CORS_ORIGINS[${i}]`,
-        expected: '"*" or an origin like https://host',
-        got: entry,
-      });
-      continue;
-    }
-    out.push(origin);
-  }
-  return out;
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseShieldConfig, SHIELD_DEFAULTS } from '../../origin/config.ts';
+import { LISTENER_DEFAULTS } from '../../origin/config-listener.ts';
 import { TIER_DEFAULTS } from '../../origin/config-tiers.ts';
 import { freePort } from '../../scripts/stack/ports.ts';
 import { hasCommand } from '../fixtures/tools.ts';
@@ -211,8 +212,13 @@ describe('origin/deploy/shield.env', () => {
     const known = new Set([
       ...Object.keys(SHIELD_DEFAULTS),
       ...Object.keys(TIER_DEFAULTS),
+      ...Object.keys(LISTENER_DEFAULTS),
+      // Keys without a default (unset = off).
       'SHIELD_SHARED_SECRET',
       'SHIELD_DISK_DIR',
+      'SHIELD_TLS_CERT',
+      'SHIELD_TLS_KEY',
+      'SHIELD_TLS_CLIENT_CA',
     ]);
     const env = sampleEnv();
     for (const key of Object.keys(env)) expect(known.has(key), `${key} is not a shield setting`).toBe(true);

@@ -207,13 +207,18 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
 
   it('exits 1 naming the shield that Cloudflare cannot reach among several', async () => {
     const block = readmeProductionBlock()
-      .replace(/^SHIELD_URLS = .*$/m, 'SHIELD_URLS = "https://shield-1.example.com,https://10.0.0.5:8443"')
+      .replace(
+        /^SHIELD_URLS = .*$/m,
+        'SHIELD_URLS = "https://shield-1.example.com,https://10.0.0.5:8443,http://[::1]:8081,http://localhost:8081"',
+      )
       .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID);
     appendProduction(block);
     secretsFile();
     const r = await doctor('--env', 'production', '--secrets-file', 'prod.secrets');
     expect(r.status).toBe(1);
-    expect(r.out).toContain('SHIELD_URLS[1]: expected a shield address Cloudflare can reach');
+    for (const i of [1, 2, 3])
+      expect(r.out).toContain(`SHIELD_URLS[${i}]: expected a shield address Cloudflare can reach`);
+    expect(r.out).not.toContain('SHIELD_URLS[0]');
   });
 
   it('exits 1 naming the key inside a bad secret from the secrets file, never printing the secret', async () => {

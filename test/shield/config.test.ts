@@ -17,7 +17,7 @@ describe('parseShieldConfig', () => {
     expect(r.ok && r.value).toEqual({
       host: '127.0.0.1',
       port: 8081,
-      upstreams: ['http://127.0.0.1:8080/'],
+      upstreams: ['http://127.0.0.1:8080'],
       cacheBytes: 4294967296,
       maxObjectBytes: 33554432,
       upstreamTimeoutMs: 10000,
@@ -56,8 +56,8 @@ describe('parseShieldConfig', () => {
       maxConnections: 500,
     });
     expect(issues({ SHIELD_MAX_CONNECTIONS: '0', SHIELD_HEADERS_TIMEOUT_MS: 'soon' })).toEqual([
-      'SHIELD_HEADERS_TIMEOUT_MS: expected integer 50-600000, got "soon"',
-      'SHIELD_MAX_CONNECTIONS: expected integer 1-1000000, got "0"',
+      'SHIELD_HEADERS_TIMEOUT_MS: expected an integer from 50 to 600000, got "soon"',
+      'SHIELD_MAX_CONNECTIONS: expected an integer from 1 to 1000000, got "0"',
     ]);
     expect(issues({ SHIELD_HEADERS_TIMEOUT_MS: '20000', SHIELD_REQUEST_TIMEOUT_MS: '10000' })).toEqual([
       'SHIELD_REQUEST_TIMEOUT_MS: expected at least SHIELD_HEADERS_TIMEOUT_MS (20000), got "10000"',
@@ -89,7 +89,7 @@ describe('parseShieldConfig', () => {
       value: { fastLane: false },
     });
     expect(issues({ SHIELD_FAST_LANE: 'fast' })).toContain(
-      'SHIELD_FAST_LANE: expected on or off, got "fast"',
+      'SHIELD_FAST_LANE: expected "on" or "off", got "fast"',
     );
   });
 
@@ -100,8 +100,8 @@ describe('parseShieldConfig', () => {
       value: { defaultTtl: undefined },
     });
     expect(issues({ SHIELD_DEFAULT_TTL: 'auto', SHIELD_DEFAULT_PLAYLIST_TTL_SEC: '1h' })).toEqual([
-      'SHIELD_DEFAULT_PLAYLIST_TTL_SEC: expected integer 0-315360000 (seconds; 0 = no default for this kind), got "1h"',
-      'SHIELD_DEFAULT_TTL: expected on or off, got "auto"',
+      'SHIELD_DEFAULT_PLAYLIST_TTL_SEC: expected an integer number of seconds from 0 to 315360000, got "1h"',
+      'SHIELD_DEFAULT_TTL: expected "on" or "off", got "auto"',
     ]);
   });
 
@@ -111,10 +111,10 @@ describe('parseShieldConfig', () => {
       value: { workers: availableParallelism() },
     });
     expect(issues({ SHIELD_WORKERS: '0' })).toContain(
-      'SHIELD_WORKERS: expected auto or integer 1-256, got "0"',
+      'SHIELD_WORKERS: expected "auto" or an integer from 1 to 256, got "0"',
     );
     expect(issues({ SHIELD_WORKERS: 'all' })).toContain(
-      'SHIELD_WORKERS: expected auto or integer 1-256, got "all"',
+      'SHIELD_WORKERS: expected "auto" or an integer from 1 to 256, got "all"',
     );
   });
 
@@ -131,8 +131,8 @@ describe('parseShieldConfig', () => {
     expect(
       issues({ SHIELD_PREFETCH_SEGMENTS: '99', SHIELD_PREFETCH_CMCD: 'yes', SHIELD_DISK_DIR: ' ' }),
     ).toEqual([
-      'SHIELD_PREFETCH_SEGMENTS: expected integer 0-32, got "99"',
-      'SHIELD_PREFETCH_CMCD: expected on or off, got "yes"',
+      'SHIELD_PREFETCH_SEGMENTS: expected an integer from 0 to 32, got "99"',
+      'SHIELD_PREFETCH_CMCD: expected "on" or "off", got "yes"',
       'SHIELD_DISK_DIR: expected a directory path or unset, got " "',
     ]);
   });
@@ -150,7 +150,9 @@ describe('parseShieldConfig', () => {
     expect(issues({ SHIELD_AUTH: 'off' })).toEqual([
       'SHIELD_AUTH: expected required when SHIELD_SHARED_SECRET is set, got "off"',
     ]);
-    expect(issues({ SHIELD_AUTH: 'maybe' })).toEqual(['SHIELD_AUTH: expected required or off, got "maybe"']);
+    expect(issues({ SHIELD_AUTH: 'maybe' })).toEqual([
+      'SHIELD_AUTH: expected "required" or "off", got "maybe"',
+    ]);
   });
 
   it('returns a frozen config', () => {
@@ -160,13 +162,15 @@ describe('parseShieldConfig', () => {
   });
 
   it('names the key, the expectation and the value for a bad port', () => {
-    expect(issues({ SHIELD_PORT: 'abc' })).toEqual(['SHIELD_PORT: expected integer 0-65535, got "abc"']);
+    expect(issues({ SHIELD_PORT: 'abc' })).toEqual([
+      'SHIELD_PORT: expected an integer from 0 to 65535, got "abc"',
+    ]);
     expect(issues({ SHIELD_PORT: '70000' })).toHaveLength(1);
   });
 
   it('indexes the bad entry of the upstream list', () => {
     expect(issues({ SHIELD_UPSTREAMS: 'http://a:1, ftp://x' })).toEqual([
-      'SHIELD_UPSTREAMS[1]: expected http(s) URL without query or fragment, got "ftp://x"',
+      'SHIELD_UPSTREAMS[1]: expected absolute http(s) URL without query or fragment, got "ftp://x"',
     ]);
   });
 
@@ -187,12 +191,12 @@ describe('parseShieldConfig', () => {
 
   it('refuses a CORS entry that is not an exact origin', () => {
     expect(issues({ SHIELD_CORS_ORIGINS: 'https://ok.example,https://bad.example/path' })).toEqual([
-      'SHIELD_CORS_ORIGINS[1]: expected "*" or an origin like https://host, got "https://bad.example/path"',
+      'SHIELD_CORS_ORIGINS[1]: expected "*" or an origin like https://player.example, got "https://bad.example/path"',
     ]);
   });
 
   it('keeps several upstreams in their configured order', () => {
     const r = parseShieldConfig({ ...BASE, SHIELD_UPSTREAMS: 'http://b:2,https://a:1/prefix' });
-    expect(r.ok && r.value.upstreams).toEqual(['http://b:2/', 'https://a:1/prefix']);
+    expect(r.ok && r.value.upstreams).toEqual(['http://b:2', 'https://a:1/prefix']);
   });
 });

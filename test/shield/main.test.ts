@@ -8,7 +8,7 @@ describe('shield process', () => {
   it('exits 2 without listening and names SHIELD_PORT when it is not a port number', async () => {
     const p = run({ SHIELD_PORT: 'abc' });
     expect(await p.exited).toBe(2);
-    expect(p.output()).toContain('SHIELD_PORT: expected integer 0-65535, got "abc"');
+    expect(p.output()).toContain('SHIELD_PORT: expected an integer from 0 to 65535, got "abc"');
     expect(p.output()).not.toContain('listening');
   });
 
