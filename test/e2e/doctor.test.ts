@@ -67,7 +67,14 @@ function doctorCli(...args: string[]): { status: number | null; out: string } {
 
 /** The same command in-process. */
 async function doctor(...args: string[]): Promise<{ status: number; out: string }> {
-  const run = await runDoctor(args, cleanEnv(), dir);
+  return doctorWithEnv({}, ...args);
+}
+
+async function doctorWithEnv(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ status: number; out: string }> {
+  const run = await runDoctor(args, { ...cleanEnv(), ...env }, dir);
   return { status: run.code, out: `${run.stdout}${run.stderr}` };
 }
 
@@ -113,6 +120,21 @@ describe('npm run doctor (local: wrangler.toml + .dev.vars, as wrangler dev sees
     expect(r.out).not.toContain('b'.repeat(64));
   });
 
+  it('reads --env-file instead of .dev.vars, as wrangler dev --env-file does', async () => {
+    write('edge.vars', `AUTH_JWKS='${publicJwks()}'\nSHIELD_SHARED_SECRET=${SECRET}\n`);
+    const r = await doctor('--env-file', 'edge.vars');
+    expect(r.out).toContain('doctor: OK');
+    expect(r.status).toBe(0);
+  });
+
+  it('checks the SHIELD_* variables of the environment when no shield env file is given', async () => {
+    write('.dev.vars', `AUTH_MODE=off\nSHIELD_SHARED_SECRET=${SECRET}\n`);
+    const r = await doctorWithEnv({ SHIELD_SHARED_SECRET: SECRET, SHIELD_CACHE_BYTES: 'lots' });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('shield: SHIELD_* from the environment');
+    expect(r.out).toContain('SHIELD_CACHE_BYTES: expected an integer of at least 0, got "lots"');
+  });
+
   it('refuses deploy-only options without a deploy target (exit 64) and a missing file (exit 66)', async () => {
     expect(doctorCli('--secrets-file', 'x.secrets').status).toBe(64);
     expect(doctorCli('--shield-env', 'missing.env').status).toBe(66);
@@ -130,6 +152,13 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
       'SHIELD_URLS[0]: expected a shield address Cloudflare can reach (not loopback, private or localhost), got "http://127.0.0.1:8081"',
     );
     expect(r.out).toContain('d1_databases[LEDGER].database_id: expected the id printed by');
+  });
+
+  it('checks the top level as a deploy with --deploy', async () => {
+    const r = await doctor('--deploy');
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('edge: wrangler.toml (deploy checks)');
+    expect(r.out).toContain('SHIELD_URLS[0]: expected a shield address Cloudflare can reach');
   });
 
   it("accepts the README's [env.production] block once the database id is filled in", async () => {
