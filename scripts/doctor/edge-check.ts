@@ -103,7 +103,9 @@ export function checkEdge(input: EdgeCheckInput): EdgeCheck {
   } else {
     const { shieldUrls, auth } = parsed.value;
     findings.push(
-      okay(`config parsed: ${shieldUrls.length} shield(s) ${shieldUrls.join(', ')}; auth ${auth.mode}`),
+      okay(
+        `parseEdgeConfig accepts it: ${shieldUrls.length} shield(s) ${shieldUrls.join(', ')}; auth ${auth.mode}`,
+      ),
     );
     if (mode === 'deploy') findings.push(...deployRules(shieldUrls, parsed.value.geo.trustClientCountry));
   }

@@ -24,7 +24,7 @@ export function checkShield(input: ShieldCheckInput): Finding[] {
   const c = parsed.value;
   out.push(
     okay(
-      `config parsed: listens ${c.host}:${c.port}, upstreams ${c.upstreams.join(', ')}, ` +
+      `parseShieldConfig accepts it: listens ${c.host}:${c.port}, upstreams ${c.upstreams.join(', ')}, ` +
         `cache ${(c.cacheBytes / 2 ** 30).toFixed(1)} GiB, auth ${c.sharedSecret === undefined ? 'off' : 'required'}`,
     ),
   );
