@@ -7,9 +7,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { builtinModules } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseShieldConfig, SHIELD_DEFAULTS } from '../../origin/config.ts';
@@ -224,5 +227,84 @@ describe('origin/deploy/shield.env', () => {
     for (const key of Object.keys(env)) expect(known.has(key), `${key} is not a shield setting`).toBe(true);
     const parsed = parseShieldConfig(env);
     expect(parsed.ok ? [] : parsed.error).toEqual([]);
+  });
+});
+
+describe('origin/deploy/healthcheck.ts with TLS (stand-in listeners with a throwaway certificate)', () => {
+  const HEALTHCHECK = path.join(DEPLOY, 'healthcheck.ts');
+  let dir: string;
+  let cert: Buffer;
+  let key: Buffer;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'edgeshield-probe-'));
+    const r = spawnSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'].concat(
+        [
+          '-subj',
+          '/CN=shield.example.com',
+          '-keyout',
+          path.join(dir, 'key.pem'),
+          '-out',
+          path.join(dir, 'cert.pem'),
+        ],
+      ),
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    cert = readFileSync(path.join(dir, 'cert.pem'));
+    key = readFileSync(path.join(dir, 'key.pem'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs the probe (async: the stand-in server answers on this event loop). */
+  const probe = (port: number, extra: Record<string, string>) =>
+    new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [HEALTHCHECK], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          SHIELD_AUTH: 'off',
+          SHIELD_PORT: String(port),
+          SHIELD_TLS_CERT: path.join(dir, 'cert.pem'),
+          SHIELD_TLS_KEY: path.join(dir, 'key.pem'),
+          ...extra,
+        },
+        stdio: 'ignore',
+      });
+      child.on('exit', (code) => resolve(code));
+    });
+
+  it('GETs /healthz over HTTPS when SHIELD_TLS_CERT is set, and needs a 200', async () => {
+    let status = 200;
+    const server = createHttpsServer({ cert, key }, (req, res) => {
+      res.writeHead(req.url === '/healthz' ? status : 404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      expect(await probe(port, {})).toBe(0);
+      status = 503;
+      expect(await probe(port, {})).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(await probe(port, {})).toBe(1);
+  });
+
+  it('with SHIELD_TLS_CLIENT_CA (mTLS), checks only that the listener accepts connections', async () => {
+    const server = createTlsServer(
+      { cert, key, ca: cert, requestCert: true, rejectUnauthorized: true },
+      (s) => s.destroy(),
+    );
+    server.on('tlsClientError', () => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const mtls = { SHIELD_TLS_CLIENT_CA: path.join(dir, 'cert.pem') };
+    try {
+      expect(await probe(port, mtls)).toBe(0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(await probe(port, mtls)).toBe(1);
   });
 });
