@@ -4,7 +4,7 @@
  * README describes. Pure: gets everything read by edge-source.ts; `exists` answers for paths.
  */
 import { shown } from '../../src/core/config/issue.ts';
-import { formatConfigIssue, parseEdgeConfig } from '../../src/edge/config.ts';
+import { parseEdgeConfig } from '../../src/edge/config.ts';
 import { EDGE_ENV_KEYS } from '../../src/edge/config-keys.ts';
 import type { EdgeBindings, EdgeSource } from './edge-source.ts';
 import { error, type Finding, okay, warn } from './findings.ts';
@@ -99,7 +99,7 @@ export function checkEdge(input: EdgeCheckInput): EdgeCheck {
 
   const parsed = parseEdgeConfig(env);
   if (!parsed.ok) {
-    for (const issue of parsed.error) findings.push({ level: 'error', text: formatConfigIssue(issue) });
+    for (const issue of parsed.error) findings.push(error(issue));
   } else {
     const { shieldUrls, auth } = parsed.value;
     findings.push(

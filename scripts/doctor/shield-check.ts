@@ -2,7 +2,7 @@
  * Judges a shield's environment offline with the shield's own parser (parseShieldConfig), plus what
  * only matters next to an edge: the same shared secret, and an address the edge can reach. Pure.
  */
-import { formatConfigIssue, parseShieldConfig } from '../../origin/config.ts';
+import { parseShieldConfig } from '../../origin/config.ts';
 import { error, type Finding, okay, warn } from './findings.ts';
 
 export interface ShieldCheckInput {
@@ -18,7 +18,7 @@ export function checkShield(input: ShieldCheckInput): Finding[] {
   const out: Finding[] = [];
   const parsed = parseShieldConfig(input.env);
   if (!parsed.ok) {
-    for (const issue of parsed.error) out.push({ level: 'error', text: formatConfigIssue(issue) });
+    for (const issue of parsed.error) out.push(error(issue));
     return out;
   }
   const c = parsed.value;
