@@ -11,7 +11,12 @@ import { error, type Finding, okay, warn } from './findings.ts';
 import { isLocalOnlyHost } from './reachable.ts';
 
 /** Edge settings that hold secrets: `wrangler secret put`, never [vars] (AUTH_JWKS only with HS256 keys). */
-export const EDGE_SECRETS = ['SHIELD_SHARED_SECRET', 'AUTH_VERIFIERS', 'EGRESS_VIEWER_SALT'] as const;
+export const EDGE_SECRETS = [
+  'SHIELD_SHARED_SECRET',
+  'EDGE_PURGE_SECRET',
+  'AUTH_VERIFIERS',
+  'EGRESS_VIEWER_SALT',
+] as const;
 
 export interface EdgeCheckInput {
   readonly source: EdgeSource;
@@ -249,14 +254,29 @@ function checkBindings(b: EdgeBindings, mode: 'local' | 'deploy', exists: (p: st
   }
   const analytics = b.analytics.find((a) => a.binding === 'EGRESS');
   if (analytics) parts.push(`EGRESS → Analytics Engine ${analytics.dataset ?? '(dataset = binding)'}`);
+  const purgeLog = b.kv.find((k) => k.binding === 'PURGE_LOG');
+  if (purgeLog) {
+    parts.push('PURGE_LOG → KV');
+    // The all-zero id in wrangler.toml is a local placeholder, like the D1 one.
+    if (mode === 'deploy' && (!/^[0-9a-f]{32}$/.test(purgeLog.id ?? '') || /^0+$/.test(purgeLog.id ?? ''))) {
+      out.push(
+        error({
+          key: 'kv_namespaces[PURGE_LOG].id',
+          expected: 'the id printed by `npx wrangler kv namespace create PURGE_LOG`',
+          got: shown(purgeLog.id),
+        }),
+      );
+    }
+  }
   const off = [
-    ...(producer ? [] : ['EGRESS_QUEUE']),
-    ...(ledger ? [] : ['LEDGER']),
-    ...(analytics ? [] : ['EGRESS']),
+    ...(producer ? [] : ['EGRESS_QUEUE (sink off)']),
+    ...(ledger ? [] : ['LEDGER (sink off)']),
+    ...(analytics ? [] : ['EGRESS (sink off)']),
+    ...(purgeLog ? [] : ['PURGE_LOG (POST /purge answers 503)']),
   ];
   out.push(
     okay(
-      `bindings: ${parts.length > 0 ? parts.join(', ') : 'none'}${off.length > 0 ? `; not bound (sink off): ${off.join(', ')}` : ''}`,
+      `bindings: ${parts.length > 0 ? parts.join(', ') : 'none'}${off.length > 0 ? `; not bound: ${off.join(', ')}` : ''}`,
     ),
   );
   return out;

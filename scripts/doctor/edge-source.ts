@@ -19,6 +19,7 @@ export interface EdgeBindings {
   readonly queueProducers: readonly { readonly binding: string; readonly queue: string }[];
   readonly queueConsumers: readonly string[];
   readonly analytics: readonly { readonly binding: string; readonly dataset: string | undefined }[];
+  readonly kv: readonly { readonly binding: string; readonly id: string | undefined }[];
 }
 
 export interface EdgeSource {
@@ -49,6 +50,7 @@ interface ResolvedConfig {
     readonly consumers?: readonly { readonly queue: string }[];
   };
   readonly analytics_engine_datasets: readonly { readonly binding: string; readonly dataset?: string }[];
+  readonly kv_namespaces: readonly { readonly binding: string; readonly id?: string }[];
 }
 
 /** Thrown when wrangler cannot read the configuration at all; the message is wrangler's. */
@@ -88,6 +90,7 @@ export async function readEdgeSource(configPath: string, envName: string | undef
       queueProducers: (config.queues.producers ?? []).map((p) => ({ binding: p.binding, queue: p.queue })),
       queueConsumers: (config.queues.consumers ?? []).map((c) => c.queue),
       analytics: config.analytics_engine_datasets.map((a) => ({ binding: a.binding, dataset: a.dataset })),
+      kv: config.kv_namespaces.map((k) => ({ binding: k.binding, id: k.id })),
     },
   };
 }

@@ -137,7 +137,7 @@ describe('origin/deploy/Dockerfile', () => {
       }
       expect(healthy()).toBe(true);
       shield.kill(image.stopSignal);
-      expect(await exited).toBe(0);
+      expect(await exited, output).toBe(0);
       expect(healthy()).toBe(false);
     } finally {
       if (shield.exitCode === null) shield.kill('SIGKILL');

@@ -17,6 +17,7 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const DOCTOR = path.join(REPO_ROOT, 'scripts', 'doctor', 'main.ts');
 const SECRET = 'a'.repeat(64);
 const DATABASE_ID = '2c5a7e34-8f1d-4a7b-9c3e-5d6f7a8b9c0d';
+const KV_ID = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 
 /** A public ES256 JWKS, as an operator's token service would publish it. */
 function publicJwks(): string {
@@ -145,13 +146,14 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
   const secretsFile = () =>
     write('prod.secrets', `SHIELD_SHARED_SECRET=${SECRET}\nAUTH_JWKS='${publicJwks()}'\n`);
 
-  it("refuses the repository's wrangler.toml as production: loopback shield and placeholder D1 id", async () => {
+  it("refuses the repository's wrangler.toml as production: loopback shield, placeholder D1 and KV ids", async () => {
     const r = doctorCli('--config', path.join(REPO_ROOT, 'wrangler.toml'), '--env', 'production');
     expect(r.status).toBe(1);
     expect(r.out).toContain(
       'SHIELD_URLS[0]: expected a shield address Cloudflare can reach (not loopback, private or localhost), got "http://127.0.0.1:8081"',
     );
     expect(r.out).toContain('d1_databases[LEDGER].database_id: expected the id printed by');
+    expect(r.out).toContain('kv_namespaces[PURGE_LOG].id: expected the id printed by');
   });
 
   it('checks the top level as a deploy with --deploy', async () => {
@@ -163,7 +165,9 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
 
   it("accepts the README's [env.production] block once the database id is filled in", async () => {
     appendProduction(
-      readmeProductionBlock().replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID),
+      readmeProductionBlock()
+        .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
+        .replace(/<the id printed by wrangler kv namespace create>/, KV_ID),
     );
     secretsFile();
     write('shield.env', goodShieldEnv());
@@ -174,17 +178,19 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
     expect(r.status).toBe(0);
   });
 
-  it("refuses the README's block as printed, naming the database id to fill in", async () => {
+  it("refuses the README's block as printed, naming the ids to fill in", async () => {
     appendProduction(readmeProductionBlock());
     const r = await doctor('--env', 'production');
     expect(r.status).toBe(1);
     expect(r.out).toContain('d1_databases[LEDGER].database_id: expected the id printed by');
+    expect(r.out).toContain('kv_namespaces[PURGE_LOG].id: expected the id printed by');
   });
 
   it('says which secrets it cannot verify offline, and how to set them, without failing', async () => {
     const block = readmeProductionBlock()
       .replace(/^secrets = .*$/m, '')
-      .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID);
+      .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
+      .replace(/<the id printed by wrangler kv namespace create>/, KV_ID);
     appendProduction(block);
     const r = await doctor('--env', 'production');
     expect(r.out).toContain(
@@ -225,7 +231,8 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
     it(`exits 1 naming the key for ${what}`, async () => {
       const block = readmeProductionBlock()
         .replace('[env.production.vars]\n', `[env.production.vars]\n${line}\n`)
-        .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID);
+        .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
+        .replace(/<the id printed by wrangler kv namespace create>/, KV_ID);
       appendProduction(block);
       secretsFile();
       const r = await doctor('--env', 'production', '--secrets-file', 'prod.secrets');
@@ -240,7 +247,8 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
         /^SHIELD_URLS = .*$/m,
         'SHIELD_URLS = "https://shield-1.example.com,https://10.0.0.5:8443,http://[::1]:8081,http://localhost:8081"',
       )
-      .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID);
+      .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
+      .replace(/<the id printed by wrangler kv namespace create>/, KV_ID);
     appendProduction(block);
     secretsFile();
     const r = await doctor('--env', 'production', '--secrets-file', 'prod.secrets');
@@ -252,7 +260,9 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
 
   it('exits 1 naming the key inside a bad secret from the secrets file, never printing the secret', async () => {
     appendProduction(
-      readmeProductionBlock().replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID),
+      readmeProductionBlock()
+        .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
+        .replace(/<the id printed by wrangler kv namespace create>/, KV_ID),
     );
     write(
       'prod.secrets',
@@ -266,7 +276,9 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
 
   it('with --online but no Cloudflare credentials, says it could not list the secrets', async () => {
     appendProduction(
-      readmeProductionBlock().replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID),
+      readmeProductionBlock()
+        .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
+        .replace(/<the id printed by wrangler kv namespace create>/, KV_ID),
     );
     secretsFile();
     const r = await doctor('--env', 'production', '--secrets-file', 'prod.secrets', '--online');
