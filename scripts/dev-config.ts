@@ -4,6 +4,9 @@
  * environment. Pure apart from what it is handed; must not start anything (dev.ts does).
  */
 import { resolve } from 'node:path';
+import { type ConfigIssue, shown } from '../src/core/config/issue.ts';
+import { readInteger, readList } from '../src/core/config/read.ts';
+import { parseBaseUrl } from '../src/core/config/url.ts';
 import { pickEdgeSettings } from './stack/edge-env.ts';
 
 export interface DevConfig {
@@ -27,32 +30,31 @@ export interface DevConfig {
 }
 
 /**
- * @example parseDevConfig({ EDGE_PORT: 'abc' }, {}, '/repo') // ['EDGE_PORT: expected integer 1-65535, got "abc"']
+ * @example parseDevConfig({ EDGE_PORT: 'abc' }, {}, '/repo').map(formatConfigIssue)
+ *   // ['EDGE_PORT: expected an integer from 1 to 65535, got "abc"']
  */
 export function parseDevConfig(
   env: NodeJS.ProcessEnv,
   devVars: Readonly<Record<string, string>>,
   repoRoot: string,
-): DevConfig | string[] {
-  const issues: string[] = [];
+): DevConfig | ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
   const port = (key: string, fallback: number): number => {
     const raw = env[key];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > 65535)
-      issues.push(`${key}: expected integer 1-65535, got "${raw}"`);
-    return n;
+    return raw === undefined || raw === '' ? fallback : readInteger(raw, { key, min: 1, max: 65535 }, issues);
   };
   const upstreams = parseUpstreams(env.SHIELD_UPSTREAMS, issues);
   const root = env.PACKAGER_ROOT || undefined;
   if (upstreams !== undefined && root !== undefined) {
-    issues.push(
-      `PACKAGER_ROOT: expected unset with SHIELD_UPSTREAMS (the shield fronts that origin), got "${root}"`,
-    );
+    issues.push({
+      key: 'PACKAGER_ROOT',
+      expected: 'unset with SHIELD_UPSTREAMS (the shield fronts that origin)',
+      got: shown(root),
+    });
   }
   const startPath = env.START_PATH || undefined;
   if (startPath !== undefined && (!startPath.startsWith('/') || /[?#\s]/.test(startPath))) {
-    issues.push(`START_PATH: expected a path like /vod/master.m3u8, got "${startPath}"`);
+    issues.push({ key: 'START_PATH', expected: 'a path like /vod/master.m3u8', got: shown(startPath) });
   }
   const picked = pickEdgeSettings([devVars, env]);
   const ignored: string[] = [];
@@ -75,17 +77,12 @@ export function parseDevConfig(
   return issues.length > 0 ? issues : Object.freeze(config);
 }
 
-function parseUpstreams(raw: string | undefined, issues: string[]): string[] | undefined {
+function parseUpstreams(raw: string | undefined, issues: ConfigIssue[]): string[] | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
-  const items = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  for (const [i, item] of items.entries()) {
-    const url = URL.canParse(item) ? new URL(item) : undefined;
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-      issues.push(`SHIELD_UPSTREAMS[${i}]: expected an absolute http(s) URL, got "${item}"`);
-    }
-  }
-  return items;
+  // The same base-URL rule as the shield's own SHIELD_UPSTREAMS.
+  return readList(
+    raw,
+    { key: 'SHIELD_UPSTREAMS', min: 1, what: 'packager URLs', parse: parseBaseUrl },
+    issues,
+  );
 }

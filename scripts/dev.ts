@@ -10,6 +10,7 @@
  * never delete or overwrite a file it did not create.
  */
 import { join, relative } from 'node:path';
+import { formatConfigIssue } from '../src/core/config/issue.ts';
 import { CodedError } from '../src/core/errors.ts';
 import { type DevConfig, parseDevConfig } from './dev-config.ts';
 import { ensureMedia, mediaDirState } from './media/make-media.ts';
@@ -37,7 +38,7 @@ type Media =
 async function main(): Promise<void> {
   const config = parseDevConfig(process.env, await readEnvFile(join(REPO_ROOT, '.dev.vars')), REPO_ROOT);
   if (Array.isArray(config)) {
-    for (const issue of config) console.error(`config: ${issue}`);
+    for (const issue of config) console.error(`config: ${formatConfigIssue(issue)}`);
     process.exit(EX_CONFIG);
   }
   // A signal while starting: there is no stack to stop gracefully yet, so exit now; the exit hook in

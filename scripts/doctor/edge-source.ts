@@ -3,10 +3,9 @@
  * wrangler.toml for one environment (`unstable_readConfig`: [env.<name>] vars and bindings are not
  * inherited from the top level), `.dev.vars`/`.env` for local runs (`unstable_getVarsForDev`, the
  * merge `wrangler dev` does), and a dotenv secrets file for deploys (the file
- * `wrangler deploy --secrets-file` and `wrangler secret bulk` take). I/O only; judging is edge-check.ts.
+ * `wrangler deploy --secrets-file` and `wrangler secret bulk` take, read by run.ts). I/O only; judging
+ * is edge-check.ts.
  */
-import { readFileSync } from 'node:fs';
-import { parseEnv } from 'node:util';
 
 /** The bindings the doctor looks at, as wrangler resolved them for the environment. */
 export interface EdgeBindings {
@@ -109,19 +108,6 @@ export async function readLocalVars(
   const out: Record<string, string> = {};
   for (const [key, binding] of Object.entries(merged)) {
     out[key] = typeof binding.value === 'string' ? binding.value : JSON.stringify(binding.value);
-  }
-  return out;
-}
-
-/**
- * A dotenv file (KEY=value lines) as a record: `--secrets-file` and `--shield-env`.
- *
- * @example readDotenv('prod.secrets') // { SHIELD_SHARED_SECRET: '…' }
- */
-export function readDotenv(file: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
-    if (value !== undefined) out[key] = value;
   }
   return out;
 }

@@ -6,8 +6,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readEnvFile } from '../stack/edge-env.ts';
 import { checkEdge } from './edge-check.ts';
-import { readDotenv, readEdgeSource, readLocalVars, WranglerConfigError } from './edge-source.ts';
+import { readEdgeSource, readLocalVars, WranglerConfigError } from './edge-source.ts';
 import { type Finding, render, type Section } from './findings.ts';
 import { listDeployedSecrets } from './secret-list.ts';
 import { checkShield } from './shield-check.ts';
@@ -79,7 +80,7 @@ export async function runDoctor(
       source,
       mode,
       ...(mode === 'local' ? { localVars: await readLocalVars(configPath, envName, envFiles) } : {}),
-      ...(secretsFile ? { secretValues: readDotenv(secretsFile) } : {}),
+      ...(secretsFile ? { secretValues: await readEnvFile(secretsFile) } : {}),
       ...(deployedSecrets ? { deployedSecrets } : {}),
       exists: (p) => existsSync(path.resolve(path.dirname(configPath), p)),
     });
@@ -97,7 +98,7 @@ export async function runDoctor(
     sections.push({ title: `edge: ${label}`, findings: [{ level: 'error', text }] });
   }
 
-  const shieldEnv = shieldFile ? readDotenv(shieldFile) : shieldKeysOf(processEnv);
+  const shieldEnv = shieldFile ? await readEnvFile(shieldFile) : shieldKeysOf(processEnv);
   if (shieldFile === undefined && Object.keys(shieldEnv).length === 0) {
     sections.push({
       title: 'shield: not checked (give --shield-env FILE, or SHIELD_* in the environment)',

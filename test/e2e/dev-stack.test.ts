@@ -146,6 +146,6 @@ describe('npm start config', () => {
     const run = spawnDev({ EDGE_PORT: 'abc' });
     const code = await withTimeout(run.exited, 30_000, 'dev.ts exit');
     expect(code).toBe(2);
-    expect(run.output()).toContain('EDGE_PORT: expected integer 1-65535, got "abc"');
+    expect(run.output()).toContain('EDGE_PORT: expected an integer from 1 to 65535, got "abc"');
   });
 });

@@ -12,6 +12,7 @@ import { EdgeConfigError, readEnvFile } from '../../scripts/stack/edge-env.ts';
 import { configErrorJudge } from '../../scripts/stack/edge-process.ts';
 import { freePort } from '../../scripts/stack/ports.ts';
 import { spawnService, waitForHttp } from '../../scripts/stack/processes.ts';
+import { formatConfigIssue } from '../../src/core/config/issue.ts';
 import { devPortsEnv, spawnDev, withTimeout } from '../fixtures/dev-run.ts';
 
 const EXIT_MS = 60_000;
@@ -59,7 +60,7 @@ describe('npm start refuses bad input before starting anything', () => {
     const out = run.output();
     expect(out).toContain('config: PACKAGER_ROOT: expected unset with SHIELD_UPSTREAMS');
     expect(out).toContain(
-      'config: SHIELD_UPSTREAMS[1]: expected an absolute http(s) URL, got "packager.example"',
+      'config: SHIELD_UPSTREAMS[1]: expected absolute http(s) URL without query or fragment, got "packager.example"',
     );
   });
 });
@@ -105,7 +106,7 @@ describe('npm start edge settings', () => {
           'SHIELD_URLS=http://127.0.0.1:1\nSHIELD_SHARED_SECRET=file-secret\nNOT_AN_EDGE_KEY=x\n',
       );
       const config = parseDevConfig({ CMSD_NODE: 'from-env', HOME: '/root' }, await readEnvFile(file), dir);
-      if (Array.isArray(config)) throw new Error(config.join('\n'));
+      if (Array.isArray(config)) throw new Error(config.map(formatConfigIssue).join('\n'));
       expect(config.edgeSettings).toEqual({
         GEO_RULES: '[{"prefix":"/vod/","deny":{"countries":["FR"]}}]',
         CMSD_NODE: 'from-env',
