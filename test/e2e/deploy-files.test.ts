@@ -194,6 +194,10 @@ describe('origin/deploy/edgeshield-shield.service', () => {
     });
     expect(String(bad.status)).toBe(u.RestartPreventExitStatus);
     expect(Number(u.TimeoutStopSec) * 1000).toBeGreaterThan(Number(SHIELD_DEFAULTS.SHIELD_SHUTDOWN_GRACE_MS));
+    // SIGTERM to the main process only, as `docker stop` does (the Dockerfile test stops it that way):
+    // with SHIELD_WORKERS > 1 the primary stops its workers.
+    expect(u.KillSignal).toBe('SIGTERM');
+    expect(u.KillMode).toBe('mixed');
   });
 
   it('gives the service the cache directory the env template puts the disk tier in', () => {
