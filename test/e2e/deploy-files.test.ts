@@ -198,6 +198,8 @@ describe('origin/deploy/edgeshield-shield.service', () => {
     // with SHIELD_WORKERS > 1 the primary stops its workers.
     expect(u.KillSignal).toBe('SIGTERM');
     expect(u.KillMode).toBe('mixed');
+    // `systemctl reload` is the shield's certificate reload.
+    expect(u.ExecReload).toBe('/bin/kill -HUP $MAINPID');
   });
 
   it('gives the service the cache directory the env template puts the disk tier in', () => {
