@@ -7,12 +7,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpsServer } from 'node:https';
 import { builtinModules } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createServer as createTlsServer } from 'node:tls';
 import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseShieldConfig, SHIELD_DEFAULTS } from '../../origin/config.ts';
@@ -63,6 +60,32 @@ function unit(): Record<string, string> {
 
 const sampleEnv = () =>
   parseEnv(readFileSync(path.join(DEPLOY, 'shield.env'), 'utf8')) as Record<string, string>;
+
+/** A shield process (`cmd` is the entry and its arguments), resolved once it logs "listening". */
+async function startShieldProcess(cmd: readonly string[], cwd: string, env: Record<string, string>) {
+  const [bin = '', ...args] = cmd;
+  const child = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 30_000;
+  while (!output.includes('"msg":"listening"')) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`shield did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    exited,
+    output: () => output,
+    kill: () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
 
 describe('origin/deploy/Dockerfile', () => {
   const image = dockerfile();
@@ -120,27 +143,16 @@ describe('origin/deploy/Dockerfile', () => {
       SHIELD_DISK_DIR: path.join(root, 'cache'),
     };
     const node = (args: string[]) => (args[0] === 'node' ? [process.execPath, ...args.slice(1)] : args);
-    const [cmd = '', ...cmdArgs] = node(image.cmd);
     const [hc = '', ...hcArgs] = node(image.healthcheck);
     const healthy = () => spawnSync(hc, hcArgs, { cwd: root, env, timeout: 10_000 }).status === 0;
-    const shield = spawn(cmd, cmdArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    shield.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    shield.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const exited = new Promise<number | null>((resolve) => shield.on('exit', (code) => resolve(code)));
+    const shield = await startShieldProcess(node(image.cmd), root, env);
     try {
-      const deadline = Date.now() + 30_000;
-      while (!output.includes('"msg":"listening"')) {
-        if (Date.now() > deadline || shield.exitCode !== null)
-          throw new Error(`shield did not start:\n${output}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
       expect(healthy()).toBe(true);
-      shield.kill(image.stopSignal);
-      expect(await exited, output).toBe(0);
+      shield.child.kill(image.stopSignal);
+      expect(await shield.exited, shield.output()).toBe(0);
       expect(healthy()).toBe(false);
     } finally {
-      if (shield.exitCode === null) shield.kill('SIGKILL');
+      shield.kill();
     }
   }, 60_000);
 
@@ -236,11 +248,9 @@ describe('origin/deploy/shield.env', () => {
   });
 });
 
-describe('origin/deploy/healthcheck.ts with TLS (stand-in listeners with a throwaway certificate)', () => {
+describe('origin/deploy/healthcheck.ts against a shield with TLS (throwaway certificate)', () => {
   const HEALTHCHECK = path.join(DEPLOY, 'healthcheck.ts');
   let dir: string;
-  let cert: Buffer;
-  let key: Buffer;
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'edgeshield-probe-'));
     const r = spawnSync(
@@ -258,59 +268,47 @@ describe('origin/deploy/healthcheck.ts with TLS (stand-in listeners with a throw
       { encoding: 'utf8', timeout: 30_000 },
     );
     expect(r.status, r.stderr).toBe(0);
-    cert = readFileSync(path.join(dir, 'cert.pem'));
-    key = readFileSync(path.join(dir, 'key.pem'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Runs the probe (async: the stand-in server answers on this event loop). */
-  const probe = (port: number, extra: Record<string, string>) =>
+  /** The shield's and the probe's environment: one process, TLS on, the given extra keys. */
+  const tlsEnv = (port: number, extra: Record<string, string>) => ({
+    PATH: process.env.PATH ?? '',
+    SHIELD_AUTH: 'off',
+    SHIELD_HOST: '127.0.0.1',
+    SHIELD_PORT: String(port),
+    SHIELD_WORKERS: '1',
+    SHIELD_UPSTREAMS: 'http://127.0.0.1:9',
+    SHIELD_TLS_CERT: path.join(dir, 'cert.pem'),
+    SHIELD_TLS_KEY: path.join(dir, 'key.pem'),
+    ...extra,
+  });
+  const probe = (env: Record<string, string>) =>
     new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, [HEALTHCHECK], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          SHIELD_AUTH: 'off',
-          SHIELD_PORT: String(port),
-          SHIELD_TLS_CERT: path.join(dir, 'cert.pem'),
-          SHIELD_TLS_KEY: path.join(dir, 'key.pem'),
-          ...extra,
-        },
-        stdio: 'ignore',
-      });
-      child.on('exit', (code) => resolve(code));
+      spawn(process.execPath, [HEALTHCHECK], { env, stdio: 'ignore' }).on('exit', (code) => resolve(code));
     });
 
-  it('GETs /healthz over HTTPS when SHIELD_TLS_CERT is set, and needs a 200', async () => {
-    let status = 200;
-    const server = createHttpsServer({ cert, key }, (req, res) => {
-      res.writeHead(req.url === '/healthz' ? status : 404).end();
+  const cases = [
+    ['HTTPS: GETs /healthz without checking the certificate', false],
+    // Without a client certificate the probe cannot speak HTTP: it checks the listener accepts connections.
+    ['mTLS (SHIELD_TLS_CLIENT_CA): checks that the listener accepts connections', true],
+  ] as const;
+  for (const [mode, clientCa] of cases) {
+    it(`${mode}; unhealthy once the shield is stopped`, async () => {
+      const env = tlsEnv(
+        await freePort(),
+        clientCa ? { SHIELD_TLS_CLIENT_CA: path.join(dir, 'cert.pem') } : {},
+      );
+      const main = [process.execPath, path.join(REPO_ROOT, 'origin', 'main.ts')];
+      const shield = await startShieldProcess(main, REPO_ROOT, env);
+      try {
+        expect(await probe(env)).toBe(0);
+        shield.child.kill('SIGTERM');
+        expect(await shield.exited, shield.output()).toBe(0);
+        expect(await probe(env)).toBe(1);
+      } finally {
+        shield.kill();
+      }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    try {
-      expect(await probe(port, {})).toBe(0);
-      status = 503;
-      expect(await probe(port, {})).toBe(1);
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
-    expect(await probe(port, {})).toBe(1);
-  });
-
-  it('with SHIELD_TLS_CLIENT_CA (mTLS), checks only that the listener accepts connections', async () => {
-    const server = createTlsServer(
-      { cert, key, ca: cert, requestCert: true, rejectUnauthorized: true },
-      (s) => s.destroy(),
-    );
-    server.on('tlsClientError', () => {});
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    const mtls = { SHIELD_TLS_CLIENT_CA: path.join(dir, 'cert.pem') };
-    try {
-      expect(await probe(port, mtls)).toBe(0);
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
-    expect(await probe(port, mtls)).toBe(1);
-  });
+  }
 });
