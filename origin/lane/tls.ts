@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { shown } from '../../src/core/config/issue.ts';
 import { type ConfigIssue, formatConfigIssue } from '../config.ts';
 import type { TlsFiles } from '../config-listener.ts';
 import { errorFields, type Logger } from '../log.ts';
@@ -44,7 +45,7 @@ export async function loadTlsMaterial(files: TlsFiles): Promise<TlsMaterial> {
       return await readFile(path);
     } catch (e) {
       const code = (e as { code?: unknown }).code;
-      issues.push({ key, expected: 'a readable PEM file', got: `${path} (${String(code ?? e)})` });
+      issues.push({ key, expected: 'a readable PEM file', got: `${shown(path)} (${String(code ?? e)})` });
       return undefined;
     }
   };

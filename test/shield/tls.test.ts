@@ -158,7 +158,7 @@ describe('shield over TLS', () => {
       SHIELD_TLS_CLIENT_CA: `${ca.dir}/missing-ca.pem`,
     });
     await expect(startShield(config, { logger: silentLogger })).rejects.toThrow(
-      /SHIELD_TLS_CERT: expected a readable PEM file, got ".*missing\.pem \(ENOENT\)".*SHIELD_TLS_CLIENT_CA: expected a readable PEM file/,
+      /SHIELD_TLS_CERT: expected a readable PEM file, got ".*missing\.pem" \(ENOENT\).*SHIELD_TLS_CLIENT_CA: expected a readable PEM file/,
     );
   });
 
