@@ -32,9 +32,10 @@ export interface EgressBatch {
 
 const INSERT = `INSERT OR IGNORE INTO egress_records (${LEDGER_COLUMNS.join(', ')}) VALUES (${LEDGER_COLUMNS.map(() => '?').join(', ')})`;
 
-/** The schema file as single statements (comments dropped), for prepare(). */
-export function schemaStatements(): string[] {
-  return LEDGER_SCHEMA.split('\n')
+/** A schema file (the ledger's by default) as single statements (comments dropped), for prepare(). */
+export function schemaStatements(schema: string = LEDGER_SCHEMA): string[] {
+  return schema
+    .split('\n')
     .filter((line) => !line.startsWith('--'))
     .join(' ')
     .split(';')
