@@ -9,6 +9,9 @@ import type { Hono } from 'hono';
 import { createApp, createConfigErrorApp } from './app.ts';
 import { type EdgeEnv, formatConfigIssue, parseEdgeConfig } from './config.ts';
 import type { EdgeHonoEnv } from './context.ts';
+import { API_PREFIX, apiUnavailable, createControlApi } from './control/api.ts';
+import type { ControlHonoEnv } from './control/context.ts';
+import { createSchemaGate } from './control/store.ts';
 import { egressSinks } from './egress/bindings.ts';
 import { createLedgerConsumer } from './egress/consumer.ts';
 import { createEgressWriter } from './egress/sinks.ts';
@@ -20,15 +23,32 @@ interface WorkerEnv extends EdgeEnv {
   readonly LEDGER?: D1Database;
   /** Purge records every isolate and colo reads (routes/purge.ts); absent: purge unavailable. */
   readonly PURGE_LOG?: KVNamespace;
+  /** The control-plane store (issue 15); absent: no operator API, wrangler.toml config only. */
+  readonly CONTROL?: D1Database;
 }
 
 // Per-isolate state: env is fixed for an isolate's lifetime, so parsing it once is safe.
 let app: Hono<EdgeHonoEnv> | undefined;
+/** The operator API: undefined without a CONTROL binding, or while configuration is invalid. */
+let api: Hono<ControlHonoEnv> | undefined;
+let configErrorApp: Hono<EdgeHonoEnv> | undefined;
 
 function appFor(env: WorkerEnv): Hono<EdgeHonoEnv> {
   if (app) return app;
-  const parsed = parseEdgeConfig(env);
+  const parsed = parseEdgeConfig(env, { controlStore: env.CONTROL !== undefined });
   if (parsed.ok) {
+    if (env.CONTROL) {
+      const schema = createSchemaGate(env.CONTROL);
+      api = createControlApi(
+        {
+          db: env.CONTROL,
+          config: parsed.value.control,
+          now: () => Date.now(),
+          tokenParam: parsed.value.auth.tokenParam,
+        },
+        schema,
+      );
+    }
     app = createApp({
       config: parsed.value,
       cache: caches.default,
@@ -45,7 +65,7 @@ function appFor(env: WorkerEnv): Hono<EdgeHonoEnv> {
         issues: parsed.error.map(formatConfigIssue),
       }),
     );
-    app = createConfigErrorApp();
+    app = configErrorApp = createConfigErrorApp();
   }
   return app;
 }
@@ -65,6 +85,10 @@ export default {
   },
   fetch(request, env, ctx) {
     // No env goes into hono: handlers get config through their factories, never raw bindings.
-    return appFor(env).fetch(request, {}, ctx);
+    const viewer = appFor(env);
+    // /api/ is the operator API's (control/api.ts); with bad config the viewer app's 500 answers it too.
+    if (new URL(request.url).pathname.startsWith(API_PREFIX) && viewer !== configErrorApp)
+      return api ? api.fetch(request, {}, ctx) : apiUnavailable();
+    return viewer.fetch(request, {}, ctx);
   },
 } satisfies ExportedHandler<WorkerEnv>;

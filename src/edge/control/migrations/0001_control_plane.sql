@@ -2,7 +2,7 @@
 -- policies, price tables, revocations and the audit log. Every time is whole seconds since the epoch.
 -- JSON columns hold the same formats as the wrangler.toml vars (GEO_RULES, MANIFEST_POLICIES, a
 -- --prices table), validated by the same parsers before they are written.
--- Keep identical to CONTROL_SCHEMA in src/edge/control/schema.ts.
+-- The Worker applies this file itself on first use (src/edge/control/store.ts): keep it idempotent.
 CREATE TABLE IF NOT EXISTS tenants (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
