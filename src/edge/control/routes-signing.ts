@@ -41,7 +41,7 @@ export function signingKeyRoutes(api: Hono<ControlHonoEnv>, deps: ControlDeps): 
     (
       await db
         .prepare(
-          'SELECT kid, alg, public_jwk, state, created_at, retired_at FROM signing_keys WHERE tenant_id = ? ORDER BY created_at, kid',
+          'SELECT kid, alg, public_jwk, state, created_at, retired_at FROM signing_keys WHERE tenant_id = ? ORDER BY created_at, rowid',
         )
         .bind(tenant)
         .all<KeyRow>()

@@ -136,7 +136,7 @@ export function tenantRoutes(api: Hono<ControlHonoEnv>, deps: ControlDeps): void
     authorize(c, 'keys:write', id);
     const rows = await db
       .prepare(
-        'SELECT id, scopes, label, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id',
+        'SELECT id, scopes, label, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, rowid',
       )
       .bind(id)
       .all<{ scopes: string }>();
