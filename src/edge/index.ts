@@ -11,6 +11,7 @@ import { type EdgeEnv, formatConfigIssue, parseEdgeConfig } from './config.ts';
 import type { EdgeHonoEnv } from './context.ts';
 import { API_PREFIX, apiUnavailable, createControlApi } from './control/api.ts';
 import type { ControlHonoEnv } from './control/context.ts';
+import { type ControlRuntime, createControlRuntime } from './control/runtime.ts';
 import { createSchemaGate } from './control/store.ts';
 import { egressSinks } from './egress/bindings.ts';
 import { createLedgerConsumer } from './egress/consumer.ts';
@@ -37,8 +38,16 @@ function appFor(env: WorkerEnv): Hono<EdgeHonoEnv> {
   if (app) return app;
   const parsed = parseEdgeConfig(env, { controlStore: env.CONTROL !== undefined });
   if (parsed.ok) {
+    let control: ControlRuntime | undefined;
     if (env.CONTROL) {
       const schema = createSchemaGate(env.CONTROL);
+      control = createControlRuntime({
+        db: env.CONTROL,
+        schema,
+        ttlS: parsed.value.control.cacheTtlS,
+        now: () => Date.now(),
+        staticGeoRules: parsed.value.geo.rules,
+      });
       api = createControlApi(
         {
           db: env.CONTROL,
@@ -56,6 +65,7 @@ function appFor(env: WorkerEnv): Hono<EdgeHonoEnv> {
       now: () => Date.now(),
       egressWriter: createEgressWriter(egressSinks(env, parsed.value.egress)),
       ...(env.PURGE_LOG === undefined ? {} : { purgeStore: env.PURGE_LOG }),
+      ...(control ? { control } : {}),
     });
   } else {
     console.error(

@@ -23,13 +23,21 @@ export function isValidPrefix(prefix: unknown): prefix is string {
   );
 }
 
-/** The owner of `path` (longest owned prefix), if any. */
-export function ownerOf(prefixes: readonly OwnedPrefix[], path: string): OwnedPrefix | undefined {
-  let best: OwnedPrefix | undefined;
-  for (const p of prefixes) {
+/** The item with the longest `prefix` that `path` starts with (the first on ties), if any. */
+export function longestPrefix<T extends { readonly prefix: string }>(
+  items: readonly T[],
+  path: string,
+): T | undefined {
+  let best: T | undefined;
+  for (const p of items) {
     if (path.startsWith(p.prefix) && (!best || p.prefix.length > best.prefix.length)) best = p;
   }
   return best;
+}
+
+/** The owner of `path` (longest owned prefix), if any. */
+export function ownerOf(prefixes: readonly OwnedPrefix[], path: string): OwnedPrefix | undefined {
+  return longestPrefix(prefixes, path);
 }
 
 /** An existing prefix of another tenant that `prefix` would nest with, if any. */
