@@ -56,6 +56,7 @@ function appFor(env: WorkerEnv): Hono<EdgeHonoEnv> {
           tokenParam: parsed.value.auth.tokenParam,
         },
         schema,
+        env.LEDGER,
       );
     }
     app = createApp({

@@ -4,7 +4,7 @@
  */
 import type { EdgeEnv } from '../../src/edge/config.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
-import { type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
+import { type EdgeWorker, type EdgeWorkerExtras, startEdgeWorker } from './edge-worker.ts';
 
 export const ADMIN_KEY = 'admin-test-key-0123456789abcdefghijklmnop';
 
@@ -23,11 +23,14 @@ export interface ControlStack {
 }
 
 /** A Worker whose CONTROL is a fresh D1, with `vars` on top of AUTH_MODE required and ADMIN_API_KEY. */
-export async function startControlStack(vars: Omit<EdgeEnv, 'SHIELD_URLS'> = {}): Promise<ControlStack> {
+export async function startControlStack(
+  vars: Omit<EdgeEnv, 'SHIELD_URLS'> = {},
+  extras: EdgeWorkerExtras = {},
+): Promise<ControlStack> {
   const shield = await startCountingUpstream();
   const edge = await startEdgeWorker(
     { ADMIN_API_KEY: ADMIN_KEY, SHIELD_URLS: shield.url, ...vars },
-    { bindings: { CONTROL: { type: 'd1', id: 'control' } } },
+    { ...extras, bindings: { CONTROL: { type: 'd1', id: 'control' }, ...extras.bindings } },
   );
   return {
     edge,

@@ -15,12 +15,18 @@ import { configRoutes } from './routes-config.ts';
 import { signingKeyRoutes } from './routes-signing.ts';
 import { tenantRoutes } from './routes-tenants.ts';
 import { SESSIONS_PATH, tokenRoutes } from './routes-tokens.ts';
+import { usageRoutes } from './routes-usage.ts';
 import type { SchemaGate } from './store.ts';
 
 export const API_PREFIX = '/api/';
 
 /** @example const api = createControlApi({ db: env.CONTROL, config: config.control, now: Date.now, tokenParam }, gate) */
-export function createControlApi(deps: ControlDeps, schema: SchemaGate): Hono<ControlHonoEnv> {
+export function createControlApi(
+  deps: ControlDeps,
+  schema: SchemaGate,
+  /** The egress ledger (LEDGER binding), for /usage. */
+  ledger?: D1Database,
+): Hono<ControlHonoEnv> {
   // Per isolate: approximate, see core/control/rate-limit.ts.
   const limiter = createRateLimiter({ perMinute: deps.config.ratePerMinute });
   const api = new Hono<ControlHonoEnv>().basePath('/api/v1');
@@ -39,6 +45,7 @@ export function createControlApi(deps: ControlDeps, schema: SchemaGate): Hono<Co
   signingKeyRoutes(api, deps);
   configRoutes(api, deps);
   tokenRoutes(api, deps, limiter);
+  usageRoutes(api, deps, ledger);
   return api;
 }
 

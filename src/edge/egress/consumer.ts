@@ -7,10 +7,11 @@
  */
 import { fromOurs } from '../../core/ledger/logpush.ts';
 import type { EgressRecord } from '../../core/ledger/record.ts';
-import { LEDGER_COLUMNS, LEDGER_SCHEMA } from './ledger-schema.ts';
+import { LEDGER_ADDED_COLUMNS, LEDGER_COLUMNS, LEDGER_SCHEMA, LEDGER_TENANT_INDEX } from './ledger-schema.ts';
 
 export interface LedgerStatement {
   bind(...values: unknown[]): LedgerStatement;
+  all<T>(): Promise<{ results: T[] }>;
 }
 
 /** The part of a D1Database we use. */
@@ -65,7 +66,22 @@ export function ledgerRow(rid: string, r: EgressRecord): unknown[] {
     r.durationMs,
     r.aborted ? 1 : 0,
     r.cmcd ? JSON.stringify(r.cmcd) : null,
+    r.tenant ?? null,
+    r.asn ?? null,
+    r.asOrganization ?? null,
   ];
+}
+
+/** 0001 as a batch, then the later columns this database lacks (ALTER TABLE is not idempotent). */
+async function applySchema(db: LedgerDb): Promise<void> {
+  await db.batch(schemaStatements().map((sql) => db.prepare(sql)));
+  const info = await db.prepare('PRAGMA table_info(egress_records)').all<{ name: string }>();
+  const have = new Set(info.results.map((c) => c.name));
+  const missing = LEDGER_ADDED_COLUMNS.filter(([name]) => !have.has(name));
+  await db.batch([
+    ...missing.map(([name, type]) => db.prepare(`ALTER TABLE egress_records ADD COLUMN ${name} ${type}`)),
+    db.prepare(LEDGER_TENANT_INDEX),
+  ]);
 }
 
 /**
@@ -94,7 +110,7 @@ export function createLedgerConsumer() {
         statements.push(db.prepare(INSERT).bind(...ledgerRow(message.id, record)));
       }
       try {
-        schemaReady ??= db.batch(schemaStatements().map((sql) => db.prepare(sql)));
+        schemaReady ??= applySchema(db);
         await schemaReady;
         if (statements.length > 0) await db.batch(statements);
       } catch (error) {

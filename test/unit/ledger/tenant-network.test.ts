@@ -1,0 +1,52 @@
+/**
+ * Billing fields of egress records (issue 15): the control-plane tenant and the viewer's network
+ * survive building, NDJSON round trips and Logpush's ClientASN.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseLedgerLine } from '../../../src/core/ledger/logpush.ts';
+import { buildEgressRecord } from '../../../src/core/ledger/record.ts';
+
+const base = {
+  ts: 1_796_000_000_000,
+  tier: 'edge',
+  status: 200,
+  bytes: 10,
+  headerBytes: 0,
+  path: '/acme/a.ts',
+  originBytes: 0,
+  durationMs: 1,
+} as const;
+
+describe('tenant and network in egress records', () => {
+  it('keeps tenant, AS number and AS organisation, and drops a nonsense AS number', () => {
+    const r = buildEgressRecord({
+      ...base,
+      tenant: 'acme',
+      network: { asn: 3320, asOrganization: 'Deutsche Telekom AG' },
+    });
+    expect(r).toMatchObject({ tenant: 'acme', asn: 3320, asOrganization: 'Deutsche Telekom AG' });
+    expect(buildEgressRecord({ ...base, network: { asn: -1 } }).asn).toBeUndefined();
+  });
+
+  it('round-trips through our NDJSON', () => {
+    const r = buildEgressRecord({
+      ...base,
+      tenant: 'acme',
+      network: { asn: 5089, asOrganization: 'Virgin Media' },
+    });
+    expect(parseLedgerLine(JSON.stringify(r))).toEqual(r);
+  });
+
+  it('reads the AS number of a Logpush record', () => {
+    const r = parseLedgerLine(
+      JSON.stringify({
+        EdgeStartTimestamp: 1,
+        EdgeResponseStatus: 200,
+        EdgeResponseBodyBytes: 5,
+        ClientRequestPath: '/a.ts',
+        ClientASN: 3320,
+      }),
+    );
+    expect(typeof r === 'object' && r.asn).toBe(3320);
+  });
+});
