@@ -18,7 +18,19 @@ import { billingMonthOf, priceBytes, tableRegionOf } from './pricing.ts';
 import { pricingRegionOf } from './pricing-regions.ts';
 import { type EgressRecord, isCacheHit } from './record.ts';
 
-export const DIMENSIONS = ['tier', 'region', 'country', 'day', 'session', 'content', 'kind', 'colo'] as const;
+export const DIMENSIONS = [
+  'tier',
+  'region',
+  'country',
+  'day',
+  'session',
+  'content',
+  'kind',
+  'colo',
+  // Issue 15: the control-plane tenant and the viewer's network (AS number and name).
+  'tenant',
+  'network',
+] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 export interface Row {
@@ -91,6 +103,12 @@ export function keyOf(record: EgressRecord, dimension: Dimension): string {
       return record.contentKind;
     case 'colo':
       return record.colo ?? 'unknown';
+    case 'tenant':
+      return record.tenant ?? '(none)';
+    case 'network':
+      return record.asn === undefined
+        ? 'unknown'
+        : `AS${record.asn}${record.asOrganization ? ` ${record.asOrganization}` : ''}`;
     default: {
       const unreachable: never = dimension;
       return String(unreachable);

@@ -3,7 +3,9 @@
  * survive building, NDJSON round trips and Logpush's ClientASN.
  */
 import { describe, expect, it } from 'vitest';
+import { aggregate } from '../../../src/core/ledger/aggregate.ts';
 import { parseLedgerLine } from '../../../src/core/ledger/logpush.ts';
+import { FLAT } from '../../../src/core/ledger/prices/flat.ts';
 import { buildEgressRecord } from '../../../src/core/ledger/record.ts';
 
 const base = {
@@ -48,5 +50,35 @@ describe('tenant and network in egress records', () => {
       }),
     );
     expect(typeof r === 'object' && r.asn).toBe(3320);
+  });
+});
+
+describe('report by tenant and network', () => {
+  it('groups bytes per tenant and per AS (npm run egress -- report --by tenant,network)', () => {
+    const records = [
+      buildEgressRecord({
+        ...base,
+        bytes: 100,
+        tenant: 'acme',
+        network: { asn: 3320, asOrganization: 'DTAG' },
+      }),
+      buildEgressRecord({ ...base, bytes: 50, tenant: 'acme', network: { asn: 5089 } }),
+      buildEgressRecord({ ...base, bytes: 7 }),
+    ];
+    const report = aggregate(records, FLAT, { by: ['tenant', 'network'] });
+    const pairs = (d: 'tenant' | 'network') => report.breakdowns[d]?.map((r) => [r.key, r.bytes]);
+    expect(pairs('tenant')).toEqual(
+      expect.arrayContaining([
+        ['acme', 150],
+        ['(none)', 7],
+      ]),
+    );
+    expect(pairs('network')).toEqual(
+      expect.arrayContaining([
+        ['AS3320 DTAG', 100],
+        ['AS5089', 50],
+        ['unknown', 7],
+      ]),
+    );
   });
 });
