@@ -192,4 +192,16 @@ describe('without a CONTROL binding or over the rate', () => {
       await limited.close();
     }
   });
+
+  it('keeps unrecognised keys in their own bucket, so they cannot lock out the admin key', async () => {
+    const limited = await startControlStack({ API_RATE_PER_MINUTE: '3' });
+    try {
+      const garbage: number[] = [];
+      for (let i = 0; i < 4; i++) garbage.push((await limited.call('GET', '/tenants', `guess-${i}`)).status);
+      expect(garbage).toEqual([401, 401, 401, 429]);
+      expect((await limited.call('GET', '/tenants', ADMIN_KEY)).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
 });
