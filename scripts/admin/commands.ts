@@ -116,6 +116,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       body: { prefix: a.prefix, policies: json(a.policies, 'policies') },
     }),
   },
+  'price-table get': {
+    args: ['tenant'],
+    build: (a) => ({ method: 'GET', path: `${t(a.tenant)}/price-table` }),
+  },
   'price-table put': {
     args: ['tenant', 'table'],
     build: (a) => ({ method: 'PUT', path: `${t(a.tenant)}/price-table`, body: json(a.table, 'table') }),

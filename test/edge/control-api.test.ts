@@ -176,9 +176,18 @@ describe('without a CONTROL binding or over the rate', () => {
     }
   });
 
-  it('answers 429 EDGE_ERR_API_RATE_LIMITED with Retry-After once a key exceeds its rate', async () => {
+  /** A fresh Worker whose keys get 3 requests per minute. */
+  async function withRateLimit(run: (limited: ControlStack) => Promise<void>): Promise<void> {
     const limited = await startControlStack({ API_RATE_PER_MINUTE: '3' });
     try {
+      await run(limited);
+    } finally {
+      await limited.close();
+    }
+  }
+
+  it('answers 429 EDGE_ERR_API_RATE_LIMITED with Retry-After once a key exceeds its rate', () =>
+    withRateLimit(async (limited) => {
       const statuses: number[] = [];
       let last: Awaited<ReturnType<ControlStack['call']>> | undefined;
       for (let i = 0; i < 4; i++) {
@@ -188,20 +197,13 @@ describe('without a CONTROL binding or over the rate', () => {
       expect(statuses).toEqual([200, 200, 200, 429]);
       expect(last?.body.code).toBe('EDGE_ERR_API_RATE_LIMITED');
       expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
-    } finally {
-      await limited.close();
-    }
-  });
+    }));
 
-  it('keeps unrecognised keys in their own bucket, so they cannot lock out the admin key', async () => {
-    const limited = await startControlStack({ API_RATE_PER_MINUTE: '3' });
-    try {
+  it('keeps unrecognised keys in their own bucket, so they cannot lock out the admin key', () =>
+    withRateLimit(async (limited) => {
       const garbage: number[] = [];
       for (let i = 0; i < 4; i++) garbage.push((await limited.call('GET', '/tenants', `guess-${i}`)).status);
       expect(garbage).toEqual([401, 401, 401, 429]);
       expect((await limited.call('GET', '/tenants', ADMIN_KEY)).status).toBe(200);
-    } finally {
-      await limited.close();
-    }
-  });
+    }));
 });
