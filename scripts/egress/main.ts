@@ -51,7 +51,11 @@ async function main(): Promise<number> {
       },
       err: (text) => process.stderr.write(`${text}\n`),
     });
-  const { args, errors } = parseReportArgs(process.argv.slice(2));
+  const { args, errors, help } = parseReportArgs(process.argv.slice(2));
+  if (help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (!args) {
     process.stderr.write(`${errors.join('\n')}\n${USAGE}\n`);
     return EX_USAGE;
@@ -74,7 +78,11 @@ async function main(): Promise<number> {
     process.stderr.write(`egress: skipped ${ledger.skipped.length} line(s):\n`);
     for (const line of ledger.skipped.slice(0, 20)) process.stderr.write(`  ${line}\n`);
   }
-  const report = aggregate(ledger.records, prices, { by: args.by, topContents: args.top });
+  const { sinceMs, untilMs } = args;
+  const records = ledger.records.filter(
+    (r) => (sinceMs === undefined || r.ts >= sinceMs) && (untilMs === undefined || r.ts < untilMs),
+  );
+  const report = aggregate(records, prices, { by: args.by, topContents: args.top });
   let text: string;
   if (args.format === 'csv') text = renderCsv(report);
   else if (args.format === 'html') {

@@ -133,3 +133,59 @@ describe('npm run egress -- statement', () => {
     expect(statement('--help').status).toBe(0);
   });
 });
+
+describe('npm run egress -- report, as finance runs it', () => {
+  function report(...args: string[]) {
+    return spawnSync(process.execPath, ['scripts/egress/main.ts', 'report', ...args], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+  }
+
+  it('exits 0 for --help with the usage on stdout', () => {
+    const run = report('--help');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('--since TIME');
+  });
+
+  it('keeps only the records of --since … --until (exclusive)', () => {
+    const run = report(
+      '--from',
+      ledger,
+      '--prices',
+      'flat',
+      '--format',
+      'csv',
+      '--since',
+      '2026-12-01',
+      '--until',
+      '2026-12-11',
+    );
+    expect(run.status, run.stderr).toBe(0);
+    // Only the 10 December edge records: acme's 2 GB and beta's 7 GB (the shield's 13 GB is not viewer-facing).
+    expect(run.stdout.split('\n')[1]?.split(',').slice(0, 6)).toEqual([
+      'total',
+      'all',
+      '2',
+      '2',
+      '1.0000',
+      String(9 * GB),
+    ]);
+  });
+
+  it('leads the table with the bytes viewers received, not the sum over tiers', () => {
+    const run = report(
+      '--from',
+      ledger,
+      '--prices',
+      'flat',
+      '--since',
+      '2026-12-01',
+      '--until',
+      '2026-12-11',
+    );
+    const lines = run.stdout.split('\n');
+    expect(lines[1]).toBe('delivered to viewers 9.00 GB in 2 requests, cost 0.090000 USD');
+    expect(run.stdout).toContain('all tiers (see by tier): 3 requests, 22.00 GB');
+  });
+});

@@ -2,6 +2,7 @@
  * `GET /api/v1/usage` query parsing (issue 15): period and grouping of delivered bytes. Pure: `nowMs`
  * comes in; the SQL that aggregates the ledger lives at the edge (control/routes-usage.ts).
  */
+import { parseInstant } from '../ledger/period.ts';
 import { err, ok, type Result } from '../result.ts';
 
 export const USAGE_DIMENSIONS = ['tenant', 'content', 'country', 'network', 'day'] as const;
@@ -19,14 +20,6 @@ export interface UsageQuery {
 export const MAX_USAGE_DAYS = 92;
 const DAY_MS = 86_400_000;
 
-/** `2026-12-01`, `2026-12-01T10:00:00Z` or ms since the epoch. */
-function timeOf(value: string): number | undefined {
-  if (/^\d{10,15}$/.test(value)) return Number(value);
-  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) return undefined;
-  const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
 /**
  * @example parseUsageQuery({ from: '2026-12-01', to: '2026-12-02', by: 'tenant,day' }, now)
  *   // { ok: true, value: { fromMs: 1796083200000, toMs: 1796169600000, by: ['tenant', 'day'] } }
@@ -40,9 +33,9 @@ export function parseUsageQuery(
   nowMs: number,
 ): Result<UsageQuery, readonly string[]> {
   const issues: string[] = [];
-  const toMs = params.to === undefined || params.to === '' ? nowMs : timeOf(params.to);
+  const toMs = params.to === undefined || params.to === '' ? nowMs : parseInstant(params.to);
   const fromMs =
-    params.from === undefined || params.from === '' ? (toMs ?? nowMs) - DAY_MS : timeOf(params.from);
+    params.from === undefined || params.from === '' ? (toMs ?? nowMs) - DAY_MS : parseInstant(params.from);
   if (toMs === undefined) issues.push('to: expected YYYY-MM-DD, an ISO 8601 time or epoch ms');
   if (fromMs === undefined) issues.push('from: expected YYYY-MM-DD, an ISO 8601 time or epoch ms');
   if (fromMs !== undefined && toMs !== undefined) {

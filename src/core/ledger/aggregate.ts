@@ -44,7 +44,10 @@ export interface Row {
   readonly cost: number;
   readonly sessions: number;
   readonly viewerHours: number;
-  /** hits / requests, or null with no requests. */
+  /**
+   * hits / the requests a cache saw, or null with none. Error answers no cache was asked for (a 401,
+   * 403 or 451 refused before the cache: x-cache BYPASS or none) are not cache misses and do not count.
+   */
   readonly hitRatio: number | null;
   /** 1 − originBytes / bytes, or null with no bytes. */
   readonly byteOffload: number | null;
@@ -56,7 +59,13 @@ export interface Row {
 export interface Report {
   readonly priceTable: string;
   readonly currency: string;
+  /** Every tier's records summed (what the ledger holds, not what viewers received). */
   readonly totals: Row;
+  /**
+   * The viewer-facing tier's records (edge, else shield, else origin): what finance bills. Its
+   * originBytes is the packager bytes, so offload and origin bytes saved match the summary.
+   */
+  readonly viewerTotals: Row;
   readonly breakdowns: Readonly<Partial<Record<Dimension, readonly Row[]>>>;
   /** The `limit` contents with most egress, descending. */
   readonly topContents: readonly Row[];
@@ -146,8 +155,14 @@ export function outermostTier(records: readonly EgressRecord[]): 'edge' | 'shiel
   return tiers.has('edge') ? 'edge' : tiers.has('shield') ? 'shield' : 'origin';
 }
 
+/** Statuses a cache never saw: refused or answered by the edge itself before any lookup. */
+function reachedCache(r: EgressRecord): boolean {
+  return r.status < 400 || (r.cacheStatus !== 'BYPASS' && r.cacheStatus !== 'NONE');
+}
+
 class Acc {
   requests = 0;
+  cacheable = 0;
   hits = 0;
   bytes = 0;
   headerBytes = 0;
@@ -157,6 +172,7 @@ class Acc {
 
   add(r: EgressRecord, cost: number): void {
     this.requests++;
+    if (reachedCache(r)) this.cacheable++;
     if (isCacheHit(r.cacheStatus)) this.hits++;
     this.bytes += r.bytes;
     this.headerBytes += r.headerBytes;
@@ -184,7 +200,7 @@ class Acc {
       cost: this.cost,
       sessions: this.sessions.size,
       viewerHours,
-      hitRatio: this.requests > 0 ? this.hits / this.requests : null,
+      hitRatio: this.cacheable > 0 ? this.hits / this.cacheable : null,
       byteOffload: this.bytes > 0 ? 1 - this.originBytes / this.bytes : null,
       originBytesSaved: Math.max(0, this.bytes - this.originBytes),
       costPerViewerHour: viewerHours > 0 ? this.cost / viewerHours : null,
@@ -230,9 +246,19 @@ export function aggregate(
     grouped(records, costs, () => 'all')
       .get('all')
       ?.row('all') ?? new Acc().row('all');
+  // Where viewers are (region, country, network) is known at the viewer-facing tier only; inner tiers'
+  // bytes went to our own tiers and would stack up as "unknown" beside them.
+  const outerIndexes = [...records.keys()].filter((i) => records[i]?.tier === outer);
+  const viewerRecords = outerIndexes.flatMap((i) => records[i] ?? []);
+  const viewerCosts = outerIndexes.map((i) => costs[i] ?? 0);
   const breakdowns: Partial<Record<Dimension, readonly Row[]>> = {};
   for (const dimension of options.by) {
-    const rows = rowsOf(grouped(records, costs, (r) => keyOf(r, dimension)));
+    const geographic = dimension === 'region' || dimension === 'country' || dimension === 'network';
+    const rows = rowsOf(
+      grouped(geographic ? viewerRecords : records, geographic ? viewerCosts : costs, (r) =>
+        keyOf(r, dimension),
+      ),
+    );
     // Time reads left to right; everything else biggest first.
     rows.sort((a, b) =>
       dimension === 'day' ? a.key.localeCompare(b.key) : b.bytes - a.bytes || a.key.localeCompare(b.key),
@@ -260,6 +286,16 @@ export function aggregate(
     ),
   );
   const sessionCost = sessionRows.reduce((n, r) => n + r.cost, 0);
+  const viewerAll =
+    grouped(viewerRecords, viewerCosts, () => 'all')
+      .get('all')
+      ?.row('all') ?? new Acc().row('all');
+  const viewerTotals: Row = {
+    ...viewerAll,
+    originBytes: packagerBytes,
+    byteOffload: deliveredBytes > 0 ? 1 - packagerBytes / deliveredBytes : null,
+    originBytesSaved: Math.max(0, deliveredBytes - packagerBytes),
+  };
   const tsList = records.map((r) => r.ts);
   const firstTs = tsList.length > 0 ? Math.min(...tsList) : null;
   const lastTs = tsList.length > 0 ? Math.max(...tsList) : null;
@@ -267,13 +303,14 @@ export function aggregate(
     priceTable: table.name,
     currency: table.currency,
     totals,
+    viewerTotals,
     breakdowns,
     topContents,
     deliveredBytes,
     packagerBytes,
     originBytesSaved: Math.max(0, deliveredBytes - packagerBytes),
     costPerSession: sessionRows.length > 0 ? sessionCost / sessionRows.length : null,
-    timeline: timelineOf(records, firstTs, lastTs),
+    timeline: timelineOf(viewerRecords, firstTs, lastTs),
     firstTs,
     lastTs,
   };

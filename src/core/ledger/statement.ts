@@ -8,6 +8,7 @@
  */
 import { err, ok, type Result } from '../result.ts';
 import { aggregate, type Row } from './aggregate.ts';
+import { monthRange } from './period.ts';
 import type { PriceTable } from './price-table.ts';
 import type { EgressRecord } from './record.ts';
 
@@ -34,15 +35,6 @@ export interface Statement {
   readonly byDay: readonly StatementLine[];
   readonly byNetwork: readonly StatementLine[];
   readonly byContent: readonly StatementLine[];
-}
-
-/** @example monthRange('2026-12') // { fromMs: Date.UTC(2026, 11, 1), toMs: Date.UTC(2027, 0, 1) } */
-export function monthRange(month: string): { fromMs: number; toMs: number } | undefined {
-  const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
-  if (!m) return undefined;
-  const year = Number(m[1]);
-  const index = Number(m[2]) - 1;
-  return { fromMs: Date.UTC(year, index, 1), toMs: Date.UTC(year, index + 1, 1) };
 }
 
 /**
