@@ -128,7 +128,8 @@ export function keyOf(record: EgressRecord, dimension: Dimension): string {
 /**
  * Per-record cost at its month-region average rate; the sum equals the tiered total. Only records of
  * `pricedTier` are priced (a CDN price table prices what leaves for viewers; bytes between our own
- * tiers are not billed at CDN rates) — the others cost 0 and add no volume to the tiers.
+ * tiers are not billed at CDN rates) — the others cost 0 and add no volume to the tiers. A priced
+ * record also carries its request fee when the table has `requestFeePer10k`.
  */
 export function recordCosts(
   records: readonly EgressRecord[],
@@ -146,7 +147,14 @@ export function recordCosts(
     const region = key.slice(key.indexOf(' ') + 1);
     rate.set(key, b > 0 ? priceBytes(table, region, b) / b : 0);
   }
-  return records.map((r, i) => (priced(r) ? r.bytes * (rate.get(keys[i] ?? '') ?? 0) : 0));
+  const fees = table.requestFeePer10k;
+  // Request fees (per 10,000 requests) on top of the bytes; a region without one pays the fallback's.
+  const feeOf = (key: string | undefined) => {
+    if (fees === undefined || key === undefined) return 0;
+    const region = key.slice(key.indexOf(' ') + 1);
+    return (fees[region] ?? fees[table.fallbackRegion] ?? 0) / 10_000;
+  };
+  return records.map((r, i) => (priced(r) ? r.bytes * (rate.get(keys[i] ?? '') ?? 0) + feeOf(keys[i]) : 0));
 }
 
 /** The viewer-facing tier present in a ledger: edge, else shield, else origin. */

@@ -83,3 +83,29 @@ describe('periods', () => {
     expect(parseInstant('2026-12-01T10:00:00')).toBeUndefined();
   });
 });
+
+describe('request fees', () => {
+  const table = {
+    name: 'with-fees',
+    currency: 'USD',
+    bytesPerGB: 1e9,
+    fallbackRegion: 'all',
+    regions: { all: [{ upToGB: null, perGB: 0.01 }] },
+    requestFeePer10k: { all: 0.5 },
+  };
+
+  it('adds the per-10,000-requests fee of the region to the bytes’ cost', async () => {
+    const { validatePriceTable } = await import('../../../src/core/ledger/price-table.ts');
+    const valid = validatePriceTable(table);
+    if (!valid.ok) throw new Error('table refused');
+    const records = Array.from({ length: 20_000 }, () => rec({ bytes: 50_000, cacheStatus: 'HIT' }));
+    // 1e9 bytes at $0.01/GB + 20,000 requests at $0.50 per 10,000.
+    expect(aggregate(records, valid.value, { by: [] }).totals.cost).toBeCloseTo(0.01 + 1.0, 9);
+  });
+
+  it('names a fee that is not a non-negative number', async () => {
+    const { validatePriceTable } = await import('../../../src/core/ledger/price-table.ts');
+    const bad = validatePriceTable({ ...table, requestFeePer10k: { all: -1 } });
+    expect(bad.ok ? [] : bad.error.map((i) => i.path)).toEqual(['requestFeePer10k.all']);
+  });
+});
