@@ -45,6 +45,7 @@ const KEYS: Readonly<Record<keyof EdgeEnv, true>> = {
   ADMIN_API_KEY: true,
   API_RATE_PER_MINUTE: true,
   CONTROL_CACHE_TTL_S: true,
+  CONTROL_KEY_SECRET: true,
 };
 
 /**

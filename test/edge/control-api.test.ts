@@ -207,3 +207,23 @@ describe('without a CONTROL binding or over the rate', () => {
       expect((await limited.call('GET', '/tenants', ADMIN_KEY)).status).toBe(200);
     }));
 });
+
+describe('private signing keys at rest', () => {
+  it('seals them with CONTROL_KEY_SECRET, and still mints tokens the edge accepts', async () => {
+    const sealed = await startControlStack({ CONTROL_KEY_SECRET: 'k'.repeat(40) });
+    try {
+      const key = await seedTenant(sealed, 'acme', '/acme/');
+      const db = await sealed.edge.mf.getD1Database('CONTROL');
+      const row = await db.prepare('SELECT private_jwk FROM signing_keys').first<{ private_jwk: string }>();
+      expect(JSON.parse(row?.private_jwk ?? '{}')).toMatchObject({ enc: 'A256GCM' });
+      expect(row?.private_jwk).not.toContain('"d"');
+      sealed.shield.route('/acme/a/seg.ts', { body: 'segment', headers: { 'content-type': 'video/mp2t' } });
+      const minted = await sealed.call('POST', '/tokens', key, { path: '/acme/a/seg.ts', ttl: 60 });
+      expect(minted.status).toBe(201);
+      const url = new URL(minted.body.url);
+      expect((await sealed.edge.fetch(`${url.pathname}${url.search}`)).status).toBe(200);
+    } finally {
+      await sealed.close();
+    }
+  });
+});

@@ -14,17 +14,20 @@ export interface ControlEnv {
   readonly API_RATE_PER_MINUTE?: string;
   /** Seconds the viewer path may use a loaded copy of tenant keys, rules and revocations (1-30). Default 30. */
   readonly CONTROL_CACHE_TTL_S?: string;
+  /** Secret: seals private signing keys in the store (AES-256-GCM). Unset: stored as plain JWKs. */
+  readonly CONTROL_KEY_SECRET?: string;
 }
 
 export interface ControlConfig {
   readonly adminApiKey: string | undefined;
   readonly ratePerMinute: number;
   readonly cacheTtlS: number;
+  readonly keySecret: string | undefined;
 }
 
 export const CONTROL_DEFAULTS = { API_RATE_PER_MINUTE: '600', CONTROL_CACHE_TTL_S: '30' } as const;
 
-/** Shortest admin key: the bootstrap key guards everything, so it must not be guessable. */
+/** Shortest admin key and key secret: each guards everything, so it must not be guessable. */
 const MIN_ADMIN_KEY_LENGTH = 32;
 
 /** @example parseControlConfig({ CONTROL_CACHE_TTL_S: '5' }, issues).cacheTtlS // 5 */
@@ -32,8 +35,11 @@ export function parseControlConfig(env: ControlEnv, issues: IssueSink<keyof Cont
   const admin = env.ADMIN_API_KEY;
   // Sent as a Bearer header value, and it guards everything: header-safe and not guessable.
   checkSecret('ADMIN_API_KEY', admin, MIN_ADMIN_KEY_LENGTH, issues);
+  const keySecret = env.CONTROL_KEY_SECRET;
+  checkSecret('CONTROL_KEY_SECRET', keySecret, MIN_ADMIN_KEY_LENGTH, issues);
   return Object.freeze({
     adminApiKey: admin === undefined || admin === '' ? undefined : admin,
+    keySecret: keySecret === undefined || keySecret === '' ? undefined : keySecret,
     ratePerMinute: readInteger(
       env.API_RATE_PER_MINUTE ?? CONTROL_DEFAULTS.API_RATE_PER_MINUTE,
       { key: 'API_RATE_PER_MINUTE', min: 1, max: 1_000_000, unit: 'requests per minute' },

@@ -29,6 +29,7 @@ import {
   nowS,
   randomHex,
 } from './context.ts';
+import { openJwk } from './key-vault.ts';
 import { type KeyImports, kidOf, type TenantKey, verifyTenantJwt } from './tenant-jwt.ts';
 
 export const SESSIONS_PATH = '/api/v1/sessions';
@@ -69,7 +70,7 @@ export function tokenRoutes(api: Hono<ControlHonoEnv>, deps: ControlDeps, limite
       });
     const token = await signJwt(
       crypto.subtle,
-      { alg: key.alg, kid: key.kid, jwk: JSON.parse(key.private_jwk) },
+      { alg: key.alg, kid: key.kid, jwk: await openJwk(deps.config.keySecret, key.private_jwk) },
       claims,
     );
     const base = deps.publicBase ?? new URL(c.req.url).origin;
