@@ -36,7 +36,13 @@ export function parseControlConfig(env: ControlEnv, issues: IssueSink<keyof Cont
   // Sent as a Bearer header value, and it guards everything: header-safe and not guessable.
   checkSecret('ADMIN_API_KEY', admin, MIN_ADMIN_KEY_LENGTH, issues);
   const keySecret = env.CONTROL_KEY_SECRET;
-  checkSecret('CONTROL_KEY_SECRET', keySecret, MIN_ADMIN_KEY_LENGTH, issues);
+  if (keySecret !== undefined && keySecret !== '' && keySecret.length < MIN_ADMIN_KEY_LENGTH)
+    // Never echo the secret itself into logs.
+    issues.push({
+      key: 'CONTROL_KEY_SECRET',
+      expected: `at least ${MIN_ADMIN_KEY_LENGTH} characters`,
+      got: `a ${keySecret.length}-character value`,
+    });
   return Object.freeze({
     adminApiKey: admin === undefined || admin === '' ? undefined : admin,
     keySecret: keySecret === undefined || keySecret === '' ? undefined : keySecret,

@@ -41,7 +41,11 @@ export async function sealJwk(secret: string | undefined, jwk: JsonWebKey): Prom
   const plain = JSON.stringify(jwk);
   if (secret === undefined) return plain;
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await aesKey(secret), new TextEncoder().encode(plain));
+  const ct = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv },
+    await aesKey(secret),
+    new TextEncoder().encode(plain),
+  );
   const sealed: Sealed = { enc: 'A256GCM', iv: toBase64Url(iv), ct: toBase64Url(new Uint8Array(ct)) };
   return JSON.stringify(sealed);
 }
@@ -58,6 +62,8 @@ export async function openJwk(secret: string | undefined, text: string): Promise
     const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, await aesKey(secret), ct);
     return JSON.parse(new TextDecoder().decode(plain)) as Record<string, unknown>;
   } catch (error) {
-    throw new EdgeError('EDGE_ERR_API_UNAVAILABLE', 'signing key does not open with CONTROL_KEY_SECRET', { cause: error });
+    throw new EdgeError('EDGE_ERR_API_UNAVAILABLE', 'signing key does not open with CONTROL_KEY_SECRET', {
+      cause: error,
+    });
   }
 }

@@ -84,7 +84,15 @@ export function signingKeyRoutes(api: Hono<ControlHonoEnv>, deps: ControlDeps): 
           .prepare(
             'INSERT INTO signing_keys (kid, tenant_id, alg, public_jwk, private_jwk, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
           )
-          .bind(kid, tenant, alg, JSON.stringify(pair.publicJwk), await sealJwk(deps.config.keySecret, pair.privateJwk), state, at),
+          .bind(
+            kid,
+            tenant,
+            alg,
+            JSON.stringify(pair.publicJwk),
+            await sealJwk(deps.config.keySecret, pair.privateJwk),
+            state,
+            at,
+          ),
       ],
     );
     return c.json({ kid, alg, state, public_jwk: pair.publicJwk, created_at: at }, 201);
