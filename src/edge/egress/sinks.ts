@@ -56,6 +56,9 @@ export function analyticsPoint(r: EgressRecord): { blobs: string[]; doubles: num
       pricingRegionOf(r.country),
       r.cmcd?.ot ?? '',
       r.cmcd?.cid ?? '',
+      // Issue 15: control-plane tenant and the viewer's network name (new positions go last).
+      r.tenant ?? '',
+      r.asOrganization ?? '',
     ],
     doubles: [
       r.bytes,
@@ -68,6 +71,7 @@ export function analyticsPoint(r: EgressRecord): { blobs: string[]; doubles: num
       r.cmcd?.br ?? 0,
       r.cmcd?.bl ?? 0,
       r.cmcd?.mtp ?? 0,
+      r.asn ?? 0,
     ],
   };
 }
