@@ -16,7 +16,21 @@ import { parseGeoRules } from '../../core/geo/parse.ts';
 import type { GeoRule } from '../../core/geo/rules.ts';
 import type { PolicyTable } from '../../core/hls/policy.ts';
 import { parseManifestConfig } from '../config-manifest.ts';
-import type { SchemaGate } from './store.ts';
+
+/** Creates the store's tables once per isolate (store.ts); the loader waits for it. */
+export interface SchemaGate {
+  ready(): Promise<void>;
+}
+
+/** The part of a D1Database the loader uses (structural, so tests can count its reads). */
+export interface ControlDb {
+  prepare(sql: string): ControlStatement;
+  batch(statements: ControlStatement[]): Promise<{ results?: unknown[] }[]>;
+}
+
+export interface ControlStatement {
+  bind(...values: unknown[]): ControlStatement;
+}
 
 export interface ControlRuntime {
   /** A copy within the staleness bound (loading it when needed); undefined when none could be loaded. */
@@ -26,7 +40,7 @@ export interface ControlRuntime {
 }
 
 export interface ControlRuntimeOptions {
-  readonly db: D1Database;
+  readonly db: ControlDb;
   readonly schema: SchemaGate;
   readonly ttlS: number;
   /** Milliseconds since the epoch. */

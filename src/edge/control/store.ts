@@ -7,12 +7,11 @@
  */
 import { schemaStatements } from '../egress/consumer.ts';
 import MIGRATION_0001 from './migrations/0001_control_plane.sql';
+import type { SchemaGate } from './runtime.ts';
 
 const MIGRATIONS = [MIGRATION_0001] as const;
 
-export interface SchemaGate {
-  ready(): Promise<void>;
-}
+export type { SchemaGate };
 
 /** @example const gate = createSchemaGate(env.CONTROL); await gate.ready(); */
 export function createSchemaGate(db: D1Database): SchemaGate {
