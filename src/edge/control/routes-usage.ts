@@ -49,10 +49,16 @@ export function usageRoutes(
       query.value.toMs,
       ...(tenant !== undefined ? [tenant] : []),
     ];
-    const rows = await ledger
-      .prepare(sql)
-      .bind(...binds)
-      .all();
+    // The Queue consumer creates the table with its first batch: before that, nothing was delivered.
+    const table = await ledger
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'egress_records'")
+      .first();
+    const rows = table
+      ? await ledger
+          .prepare(sql)
+          .bind(...binds)
+          .all()
+      : { results: [] };
     return c.json({
       from: new Date(query.value.fromMs).toISOString(),
       to: new Date(query.value.toMs).toISOString(),
