@@ -210,8 +210,26 @@ function checkBindings(b: EdgeBindings, mode: 'local' | 'deploy', exists: (p: st
   const out: Finding[] = [];
   const parts: string[] = [];
   const ledger = b.d1.find((d) => d.binding === 'LEDGER');
-  for (const d of b.d1.filter((x) => x.binding !== 'LEDGER')) {
-    out.push(warn(`d1_databases ${d.binding}: the edge reads only LEDGER; this binding is unused`));
+  // CONTROL: the control plane's store (issue 15; src/edge/control), optional.
+  const control = b.d1.find((d) => d.binding === 'CONTROL');
+  for (const d of b.d1.filter((x) => x.binding !== 'LEDGER' && x.binding !== 'CONTROL')) {
+    out.push(
+      warn(`d1_databases ${d.binding}: the edge reads only LEDGER and CONTROL; this binding is unused`),
+    );
+  }
+  if (control) {
+    parts.push(`CONTROL → D1 ${control.databaseName ?? '?'} (operator API, tenants)`);
+    // The Worker applies its own migrations on first use; only `wrangler d1 migrations apply` needs the dir.
+    if (control.migrationsDir === undefined || !exists(control.migrationsDir)) {
+      out.push(
+        warn(
+          `d1_databases CONTROL: migrations_dir ${shown(control.migrationsDir)} not found (wrangler d1 migrations apply needs src/edge/control/migrations)`,
+        ),
+      );
+    }
+    if (mode === 'deploy' && isPlaceholderId(control.databaseId)) {
+      out.push(databaseIdIssue('CONTROL', control.databaseName, control.databaseId));
+    }
   }
   if (ledger) {
     parts.push(`LEDGER → D1 ${ledger.databaseName ?? '?'}`);
@@ -225,9 +243,8 @@ function checkBindings(b: EdgeBindings, mode: 'local' | 'deploy', exists: (p: st
       );
     }
     // The all-zero id in wrangler.toml is a local placeholder; a deploy needs the real database.
-    const id = ledger.databaseId ?? '';
-    if (mode === 'deploy' && (!/^[0-9a-f-]{36}$/.test(id) || /^[0-]+$/.test(id))) {
-      out.push(databaseIdIssue(ledger.databaseName, ledger.databaseId));
+    if (mode === 'deploy' && isPlaceholderId(ledger.databaseId)) {
+      out.push(databaseIdIssue('LEDGER', ledger.databaseName, ledger.databaseId));
     }
   }
   const producer = b.queueProducers.find((p) => p.binding === 'EGRESS_QUEUE');
@@ -282,10 +299,21 @@ function checkBindings(b: EdgeBindings, mode: 'local' | 'deploy', exists: (p: st
   return out;
 }
 
-function databaseIdIssue(name: string | undefined, id: string | undefined): Finding {
+/** Not a D1 id, or one of wrangler.toml's local placeholders (zeros, with at most a last digit). */
+function isPlaceholderId(databaseId: string | undefined): boolean {
+  const id = databaseId ?? '';
+  return !/^[0-9a-f-]{36}$/.test(id) || /^[0-]+[0-9]?$/.test(id);
+}
+
+function databaseIdIssue(
+  binding: 'LEDGER' | 'CONTROL',
+  name: string | undefined,
+  id: string | undefined,
+): Finding {
+  const fallback = binding === 'LEDGER' ? 'edgeshield-ledger' : 'edgeshield-control';
   return error({
-    key: 'd1_databases[LEDGER].database_id',
-    expected: `the id printed by \`npx wrangler d1 create ${name ?? 'edgeshield-ledger'}\``,
+    key: `d1_databases[${binding}].database_id`,
+    expected: `the id printed by \`npx wrangler d1 create ${name ?? fallback}\``,
     got: shown(id),
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Finance CLI entry: `npm run egress -- report --from FILE|DIR|d1 [--prices PRESET|FILE]
  * [--by …] [--format table|csv|html] [--out FILE]`. Loads records, prices them, renders.
+ * `npm run egress -- statement …`: a tenant's monthly statement (statement.ts).
  *
  * Exit codes: 0 report written, 1 I/O failure, 64 bad usage, 65 bad price table.
  */
@@ -19,6 +20,7 @@ import { loadLedger } from './read-ledger.ts';
 import { renderCsv } from './render-csv.ts';
 import { renderHtml } from './render-html.ts';
 import { renderTable } from './render-table.ts';
+import { runStatement } from './statement.ts';
 
 const EX_USAGE = 64;
 const EX_DATAERR = 65;
@@ -39,7 +41,21 @@ async function loadPrices(spec: string): Promise<PriceTable | string[]> {
 }
 
 async function main(): Promise<number> {
-  const { args, errors } = parseReportArgs(process.argv.slice(2));
+  if (process.argv[2] === 'statement')
+    return runStatement(process.argv.slice(2), {
+      loadPrices,
+      loadLedger,
+      write: async (text, out) => {
+        if (out) await writeFile(out, text);
+        else process.stdout.write(text);
+      },
+      err: (text) => process.stderr.write(`${text}\n`),
+    });
+  const { args, errors, help } = parseReportArgs(process.argv.slice(2));
+  if (help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (!args) {
     process.stderr.write(`${errors.join('\n')}\n${USAGE}\n`);
     return EX_USAGE;
@@ -62,7 +78,11 @@ async function main(): Promise<number> {
     process.stderr.write(`egress: skipped ${ledger.skipped.length} line(s):\n`);
     for (const line of ledger.skipped.slice(0, 20)) process.stderr.write(`  ${line}\n`);
   }
-  const report = aggregate(ledger.records, prices, { by: args.by, topContents: args.top });
+  const { sinceMs, untilMs } = args;
+  const records = ledger.records.filter(
+    (r) => (sinceMs === undefined || r.ts >= sinceMs) && (untilMs === undefined || r.ts < untilMs),
+  );
+  const report = aggregate(records, prices, { by: args.by, topContents: args.top });
   let text: string;
   if (args.format === 'csv') text = renderCsv(report);
   else if (args.format === 'html') {

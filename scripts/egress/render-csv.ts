@@ -1,6 +1,6 @@
 /**
  * CSV output of the finance report: one row per group, long format (`dimension,key,…`), the
- * totals row first, then each `--by` dimension in order, then the top contents. RFC 4180 quoting.
+ * viewer-facing totals row first, then each `--by` dimension in order, then the top contents. RFC 4180 quoting.
  * Pure.
  */
 import type { Report, Row } from '../../src/core/ledger/aggregate.ts';
@@ -53,7 +53,9 @@ function line(dimension: string, row: Row, currency: string): string {
 
 /** @example renderCsv(aggregate(records, FLAT, { by: ['tier'] })) */
 export function renderCsv(report: Report): string {
-  const lines = [CSV_COLUMNS.join(','), line('total', report.totals, report.currency)];
+  // The total row is what viewers received (the viewer-facing tier), with the packager bytes as its
+  // origin bytes: the same numbers as the table's summary. Per-tier sums are the `tier` breakdown.
+  const lines = [CSV_COLUMNS.join(','), line('total', report.viewerTotals, report.currency)];
   for (const [dimension, rows] of Object.entries(report.breakdowns)) {
     for (const row of rows ?? []) lines.push(line(dimension, row, report.currency));
   }

@@ -43,6 +43,11 @@ function tableHtml(title: string, rows: readonly Row[], currency: string): strin
 export function renderHtml(report: Report, chartJsSource: string): string {
   const c = report.currency;
   const t = report.totals;
+  const v = report.viewerTotals;
+  const period =
+    report.firstTs === null || report.lastTs === null
+      ? 'no records'
+      : `${new Date(report.firstTs).toISOString()} .. ${new Date(report.lastTs).toISOString()}`;
   const tiers = report.breakdowns.tier ?? [];
   const data = {
     timeline: report.timeline,
@@ -63,14 +68,14 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:f
 </head><body>
 <h1>Egress report</h1>
 <table class="kpi">
+<tr><th>period</th><td>${esc(period)}</td></tr>
 <tr><th>price table</th><td>${esc(report.priceTable)} (${esc(c)})</td></tr>
-<tr><th>requests</th><td>${t.requests}</td></tr>
-<tr><th>bytes (all tiers)</th><td>${humanBytes(t.bytes)}</td></tr>
-<tr><th>cost</th><td>${esc(money(t.cost, c))}</td></tr>
-<tr><th>request hit ratio / byte offload</th><td>${pct(t.hitRatio)} / ${pct(t.byteOffload)}</td></tr>
-<tr><th>delivered to viewers / fetched from packager</th><td>${humanBytes(report.deliveredBytes)} / ${humanBytes(report.packagerBytes)}</td></tr>
-<tr><th>origin bytes saved</th><td>${humanBytes(report.originBytesSaved)}</td></tr>
+<tr><th>delivered to viewers</th><td>${humanBytes(report.deliveredBytes)} in ${v.requests} requests</td></tr>
+<tr><th>cost</th><td>${esc(money(v.cost, c))}</td></tr>
+<tr><th>request hit ratio / byte offload</th><td>${pct(v.hitRatio)} / ${pct(v.byteOffload)}</td></tr>
+<tr><th>fetched from packager / origin bytes saved</th><td>${humanBytes(report.packagerBytes)} / ${humanBytes(report.originBytesSaved)}</td></tr>
 <tr><th>cost per viewer-hour / per session</th><td>${esc(money(t.costPerViewerHour, c))} / ${esc(money(report.costPerSession, c))}</td></tr>
+<tr><th>all tiers (see by tier)</th><td>${t.requests} requests, ${humanBytes(t.bytes)}</td></tr>
 </table>
 <div class="charts">
 <div><h2>Egress by region over time</h2><canvas id="timeline"></canvas></div>

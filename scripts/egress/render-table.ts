@@ -53,16 +53,19 @@ function table(title: string, rows: readonly Row[], currency: string): string {
 export function renderTable(report: Report): string {
   const c = report.currency;
   const t = report.totals;
+  const v = report.viewerTotals;
   const period =
     report.firstTs === null || report.lastTs === null
       ? 'no records'
       : `${new Date(report.firstTs).toISOString()} .. ${new Date(report.lastTs).toISOString()}`;
   const summary = [
     `egress report (${report.priceTable}, ${c}) ${period}`,
-    `requests ${t.requests}, bytes ${humanBytes(t.bytes)}, cost ${money(t.cost, c)}`,
-    `request hit ratio ${pct(t.hitRatio)}, byte offload ${pct(t.byteOffload)}`,
-    `delivered to viewers ${humanBytes(report.deliveredBytes)}, fetched from packager ${humanBytes(report.packagerBytes)}, origin bytes saved ${humanBytes(report.originBytesSaved)}`,
+    // Lead with what viewers received and what it cost; the ledger's all-tier sums come last.
+    `delivered to viewers ${humanBytes(report.deliveredBytes)} in ${v.requests} requests, cost ${money(v.cost, c)}`,
+    `request hit ratio ${pct(v.hitRatio)}, byte offload ${pct(v.byteOffload)}`,
+    `fetched from packager ${humanBytes(report.packagerBytes)}, origin bytes saved ${humanBytes(report.originBytesSaved)}`,
     `sessions ${t.sessions}, viewer-hours ${t.viewerHours.toFixed(3)}, cost/viewer-hour ${money(t.costPerViewerHour, c)}, cost/session ${money(report.costPerSession, c)}`,
+    `all tiers (see by tier): ${t.requests} requests, ${humanBytes(t.bytes)}`,
   ].join('\n');
   const sections = Object.entries(report.breakdowns).map(([d, rows]) => table(`by ${d}`, rows ?? [], c));
   sections.push(table('top contents by egress', report.topContents, c));

@@ -17,6 +17,9 @@ import { createVerifiers } from './auth/verifiers.ts';
 import { createCoalescer } from './coalesce.ts';
 import type { EdgeConfig } from './config.ts';
 import type { EdgeHonoEnv } from './context.ts';
+import type { ControlRuntime } from './control/runtime.ts';
+import { controlSnapshot } from './control/snapshot-middleware.ts';
+import { withTenantKeys } from './control/tenant-verifier.ts';
 import { createEgressWriter, type EgressWriter, stdoutSink } from './egress/sinks.ts';
 import { EdgeError, edgeErrorBody, edgeErrorResponse } from './errors.ts';
 import { createParseMemo } from './manifest/parse-memo.ts';
@@ -52,6 +55,8 @@ export interface AppDeps {
   readonly egressWriter?: EgressWriter;
   /** The PURGE_LOG KV namespace: shared purge records (absent: `POST /purge` answers 503). */
   readonly purgeStore?: PurgeStore;
+  /** The control store's per-isolate copy (issue 15): tenant keys, rules, policies, revocations. */
+  readonly control?: ControlRuntime;
 }
 
 export const HEALTH_PATH = '/healthz';
@@ -141,7 +146,9 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
   app.use(methodGuard(config.corsOrigins));
   app.use(viewerGeo(deps.getGeo ?? (config.geo.trustClientCountry ? geoFromClientHeader : geoFromCf)));
   // Auth then geo: after the path is canonical, before anything touches the cache or the shield.
-  const verifiers = createVerifiers(config.auth, { subtle: crypto.subtle, fetch: deps.fetch });
+  const configured = createVerifiers(config.auth, { subtle: crypto.subtle, fetch: deps.fetch });
+  const verifiers = deps.control ? withTenantKeys(configured, deps.control) : configured;
+  if (deps.control) app.use(controlSnapshot(deps.control));
   app.use(auth({ config: config.auth, verifiers, now: deps.now, publicPaths: [HEALTH_PATH] }));
   app.use(geoGate(config.geo.rules));
 

@@ -91,7 +91,12 @@ const KTY_FOR: Record<JwtAlg, (k: Record<string, unknown>) => boolean> = {
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** @example parseAuthConfig({ AUTH_MODE: 'off' }, issues).mode // 'off' */
-export function parseAuthConfig(env: AuthEnv, issues: IssueSink): AuthConfig {
+export function parseAuthConfig(
+  env: AuthEnv,
+  issues: IssueSink,
+  /** keysFromStore: tenant signing keys come from the control store (issue 15), so none here is fine. */
+  options: { readonly keysFromStore?: boolean } = {},
+): AuthConfig {
   const mode = readOneOf(
     env.AUTH_MODE ?? AUTH_DEFAULTS.AUTH_MODE,
     { key: 'AUTH_MODE', allowed: ['required', 'off'] },
@@ -142,7 +147,7 @@ export function parseAuthConfig(env: AuthEnv, issues: IssueSink): AuthConfig {
   }
   const verifiers = env.AUTH_VERIFIERS?.trim() ? parseVerifiers(env.AUTH_VERIFIERS, issues) : [];
   const hasJwt = (jwks?.keys.length ?? 0) > 0 || jwksUrl !== undefined;
-  if (mode === 'required' && !hasJwt && verifiers.length === 0)
+  if (mode === 'required' && !hasJwt && verifiers.length === 0 && options.keysFromStore !== true)
     issues.push({
       key: 'AUTH_MODE',
       expected: 'AUTH_JWKS, AUTH_JWKS_URL or AUTH_VERIFIERS when auth is required (or AUTH_MODE=off)',

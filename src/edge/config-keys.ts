@@ -42,6 +42,10 @@ const KEYS: Readonly<Record<keyof EdgeEnv, true>> = {
   CMSD_NODE: true,
   EDGE_PURGE_SECRET: true,
   PURGE_POLL_S: true,
+  ADMIN_API_KEY: true,
+  API_RATE_PER_MINUTE: true,
+  CONTROL_CACHE_TTL_S: true,
+  CONTROL_KEY_SECRET: true,
 };
 
 /**

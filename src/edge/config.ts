@@ -16,9 +16,10 @@ import { type GeoConfig, type GeoEnv, parseGeoConfig } from './config-geo.ts';
 import { type ManifestConfig, type ManifestEnv, parseManifestConfig } from './config-manifest.ts';
 import { type PurgeConfig, type PurgeEnv, parsePurgeConfig } from './config-purge.ts';
 import { checkSecret } from './config-secret.ts';
+import { type ControlConfig, type ControlEnv, parseControlConfig } from './control/config.ts';
 
 /** The string bindings the edge reads (wrangler.toml [vars] plus the SHIELD_SHARED_SECRET secret). */
-export interface EdgeEnv extends CacheEnv, AuthEnv, GeoEnv, ManifestEnv, EgressEnv, PurgeEnv {
+export interface EdgeEnv extends CacheEnv, AuthEnv, GeoEnv, ManifestEnv, EgressEnv, PurgeEnv, ControlEnv {
   readonly SHIELD_URLS?: string;
   readonly SHIELD_SHARED_SECRET?: string;
   readonly CORS_ORIGINS?: string;
@@ -48,6 +49,8 @@ export interface EdgeConfig {
   readonly inflightBytes: number;
   /** `POST /purge` credential and purge-log polling (config-purge.ts). */
   readonly purge: PurgeConfig;
+  /** Operator API and runtime store settings (control/config.ts); used only with a CONTROL binding. */
+  readonly control: ControlConfig;
 }
 
 /** Issue keys name the binding and, inside a list or JSON value, the element: `AUTH_JWKS[0].alg`. */
@@ -76,7 +79,11 @@ const MAX_INFLIGHT_BYTES = 128 * 2 ** 20;
  *   const r = parseEdgeConfig({ SHIELD_URLS: 'not a url' });
  *   // r.ok === false; r.error[0] → { key: 'SHIELD_URLS[0]', expected: 'absolute http(s) URL…', got: '"not a url"' }
  */
-export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly EdgeConfigIssue[]> {
+export function parseEdgeConfig(
+  env: EdgeEnv,
+  /** Platform facts index.ts knows: a CONTROL store supplies tenant keys, so AUTH_JWKS may be empty. */
+  facts: { readonly controlStore?: boolean } = {},
+): Result<EdgeConfig, readonly EdgeConfigIssue[]> {
   const issues: EdgeConfigIssue[] = [];
   const shieldUrls = readList(
     env.SHIELD_URLS ?? EDGE_CONFIG_DEFAULTS.SHIELD_URLS,
@@ -100,7 +107,7 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly EdgeC
   );
   const cache = parseCacheConfig(env);
   issues.push(...cache.issues);
-  const auth = parseAuthConfig(env, issues);
+  const auth = parseAuthConfig(env, issues, { keysFromStore: facts.controlStore === true });
   const geo = parseGeoConfig(env, issues);
   const manifest = parseManifestConfig(env, issues);
   const egress = parseEgressConfig(env, issues);
@@ -108,6 +115,7 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly EdgeC
   checkSecret('SHIELD_SHARED_SECRET', secret, 1, issues);
   const sharedSecret = secret === undefined || secret === '' ? undefined : secret;
   const purge = parsePurgeConfig(env, sharedSecret, issues);
+  const control = parseControlConfig(env, issues);
   if (issues.length > 0) return err(issues);
   return ok(
     Object.freeze({
@@ -123,6 +131,7 @@ export function parseEdgeConfig(env: EdgeEnv): Result<EdgeConfig, readonly EdgeC
       egress,
       inflightBytes,
       purge,
+      control,
     }),
   );
 }

@@ -5,6 +5,7 @@
  * config to factories as arguments, so no handler can reach a raw binding.
  */
 import type { GeoClaim } from '../core/auth/types.ts';
+import type { ControlSnapshot } from '../core/control/snapshot.ts';
 
 /** Where a viewer token arrived; playlist rewriting writes it back in the same form. */
 export type TokenSource = 'path' | 'query' | 'cookie' | 'header';
@@ -46,6 +47,8 @@ export interface EdgeVariables {
   viewer: ViewerAuth | undefined;
   /** Viewer location (set before auth/geo run); undefined when the platform gives none. */
   geo: ViewerGeo | undefined;
+  /** The control store's copy for this request (issue 15); undefined without a CONTROL store. */
+  control: ControlSnapshot | undefined;
 }
 
 export interface EdgeHonoEnv {

@@ -29,6 +29,14 @@ export const EDGE_ERROR_CODES = [
   'EDGE_ERR_PURGE_UNAVAILABLE',
   'EDGE_ERR_PURGE_LOG_FULL',
   'EDGE_ERR_PURGE_INCOMPLETE',
+  // Operator API (issue 15; src/edge/control).
+  'EDGE_ERR_API_UNAUTHORIZED',
+  'EDGE_ERR_API_FORBIDDEN',
+  'EDGE_ERR_API_BAD_REQUEST',
+  'EDGE_ERR_API_NOT_FOUND',
+  'EDGE_ERR_API_CONFLICT',
+  'EDGE_ERR_API_RATE_LIMITED',
+  'EDGE_ERR_API_UNAVAILABLE',
 ] as const;
 export type EdgeErrorCode = (typeof EDGE_ERROR_CODES)[number];
 
@@ -37,14 +45,24 @@ export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
 
 /** An infrastructure or request failure with a stable code (match on `code`, not the message). */
 export class EdgeError extends CodedError<EdgeErrorCode> {
-  constructor(code: EdgeErrorCode, message: string, options?: { cause?: unknown }) {
+  /** Client-safe detail for the body (API validation issues, never secrets), and a Retry-After. */
+  readonly detail: ErrorDetail | undefined;
+
+  constructor(code: EdgeErrorCode, message: string, options?: { cause?: unknown; detail?: ErrorDetail }) {
     super(code, message, options);
     this.name = 'EdgeError';
+    this.detail = options?.detail;
   }
 }
 
+export interface ErrorDetail {
+  /** What was wrong with an API request, one line per field (operator-facing, no secrets). */
+  readonly issues?: readonly string[];
+  readonly retryAfterS?: number;
+}
+
 interface ErrorMapping {
-  readonly status: 400 | 401 | 403 | 404 | 405 | 500 | 502 | 503 | 504;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 429 | 500 | 502 | 503 | 504;
   /** Client-safe text: never the thrown message, which may name a shield or carry a cause. */
   readonly message: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -95,6 +113,20 @@ export function edgeErrorMapping(code: EdgeErrorCode): ErrorMapping {
     // Some shield did not confirm: it may still hold the old bytes and refill the edge. Retry.
     case 'EDGE_ERR_PURGE_INCOMPLETE':
       return { status: 502, message: 'not every shield confirmed the purge; retry' };
+    case 'EDGE_ERR_API_UNAUTHORIZED':
+      return { status: 401, message: 'API key required', headers: { 'www-authenticate': 'Bearer' } };
+    case 'EDGE_ERR_API_FORBIDDEN':
+      return { status: 403, message: 'not allowed for this key' };
+    case 'EDGE_ERR_API_BAD_REQUEST':
+      return { status: 400, message: 'invalid request' };
+    case 'EDGE_ERR_API_NOT_FOUND':
+      return { status: 404, message: 'no such resource' };
+    case 'EDGE_ERR_API_CONFLICT':
+      return { status: 409, message: 'conflicts with the current state' };
+    case 'EDGE_ERR_API_RATE_LIMITED':
+      return { status: 429, message: 'too many requests for this key' };
+    case 'EDGE_ERR_API_UNAVAILABLE':
+      return { status: 503, message: 'control plane not configured' };
     default: {
       const unreachable: never = code;
       return unreachable;
@@ -103,9 +135,13 @@ export function edgeErrorMapping(code: EdgeErrorCode): ErrorMapping {
 }
 
 /** The JSON error response for a code. Uncached: an error must never outlive its cause. */
-export function edgeErrorBody(code: EdgeErrorCode): Response {
+export function edgeErrorBody(code: EdgeErrorCode, detail?: ErrorDetail): Response {
   const { status, message, headers } = edgeErrorMapping(code);
-  return new Response(errorBodyText(code, message), {
+  const body =
+    detail?.issues === undefined
+      ? errorBodyText(code, message)
+      : `${JSON.stringify({ code, message, issues: detail.issues })}\n`;
+  return new Response(body, {
     status,
     // x-cache on every response (issue 5): an error never comes from a cache.
     headers: {
@@ -113,29 +149,38 @@ export function edgeErrorBody(code: EdgeErrorCode): Response {
       'cache-control': 'no-store',
       [X_CACHE]: 'BYPASS' satisfies CacheStatus,
       ...headers,
+      ...(detail?.retryAfterS !== undefined ? { 'retry-after': String(detail.retryAfterS) } : {}),
     },
   });
 }
 
 /**
+ * What the error mapping reads from a hono context: the viewer app's and the operator API's
+ * (control/api.ts) both fit, so both go through this one mapping.
+ */
+type ErrorContext = Pick<Context<EdgeHonoEnv>, 'req'> & {
+  readonly var: { readonly path?: string | undefined };
+};
+
+/**
  * hono `onError` handler: the only place a thrown error becomes a response. Anything that is not an
  * `EdgeError` is a bug and answers EDGE_ERR_INTERNAL; client mistakes (4xx) are not logged as errors.
  */
-export function edgeErrorResponse(error: Error, c: Context<EdgeHonoEnv>): Response {
+export function edgeErrorResponse(error: Error, c: ErrorContext): Response {
   const code = error instanceof EdgeError ? error.code : 'EDGE_ERR_INTERNAL';
   const { status } = edgeErrorMapping(code);
   // Bad config was logged once, with its issues, when it was parsed; one line per request is noise.
   if (status >= 500 && code !== 'EDGE_ERR_CONFIG') {
     logEdgeError(code, error, c.req.method, loggedPath(c));
   }
-  return edgeErrorBody(code);
+  return edgeErrorBody(code, error instanceof EdgeError ? error.detail : undefined);
 }
 
 /**
  * The path a log line names: the path guard's token-free `c.var.path`, never the raw URL, whose
  * `/~t/<token>/…` prefix is a live credential. Before the guard ran, the raw path with any token cut.
  */
-function loggedPath(c: Context<EdgeHonoEnv>): string {
+function loggedPath(c: ErrorContext): string {
   const path: string | undefined = c.var.path;
   if (path !== undefined) return path;
   const raw = new URL(c.req.url).pathname;

@@ -9,6 +9,10 @@ import type { Hono } from 'hono';
 import { createApp, createConfigErrorApp } from './app.ts';
 import { type EdgeEnv, formatConfigIssue, parseEdgeConfig } from './config.ts';
 import type { EdgeHonoEnv } from './context.ts';
+import { API_PREFIX, apiUnavailable, createControlApi } from './control/api.ts';
+import type { ControlHonoEnv } from './control/context.ts';
+import { type ControlRuntime, createControlRuntime } from './control/runtime.ts';
+import { createSchemaGate } from './control/store.ts';
 import { egressSinks } from './egress/bindings.ts';
 import { createLedgerConsumer } from './egress/consumer.ts';
 import { createEgressWriter } from './egress/sinks.ts';
@@ -20,15 +24,41 @@ interface WorkerEnv extends EdgeEnv {
   readonly LEDGER?: D1Database;
   /** Purge records every isolate and colo reads (routes/purge.ts); absent: purge unavailable. */
   readonly PURGE_LOG?: KVNamespace;
+  /** The control-plane store (issue 15); absent: no operator API, wrangler.toml config only. */
+  readonly CONTROL?: D1Database;
 }
 
 // Per-isolate state: env is fixed for an isolate's lifetime, so parsing it once is safe.
 let app: Hono<EdgeHonoEnv> | undefined;
+/** The operator API: undefined without a CONTROL binding, or while configuration is invalid. */
+let api: Hono<ControlHonoEnv> | undefined;
+let configErrorApp: Hono<EdgeHonoEnv> | undefined;
 
 function appFor(env: WorkerEnv): Hono<EdgeHonoEnv> {
   if (app) return app;
-  const parsed = parseEdgeConfig(env);
+  const parsed = parseEdgeConfig(env, { controlStore: env.CONTROL !== undefined });
   if (parsed.ok) {
+    let control: ControlRuntime | undefined;
+    if (env.CONTROL) {
+      const schema = createSchemaGate(env.CONTROL);
+      control = createControlRuntime({
+        db: env.CONTROL,
+        schema,
+        ttlS: parsed.value.control.cacheTtlS,
+        now: () => Date.now(),
+        staticGeoRules: parsed.value.geo.rules,
+      });
+      api = createControlApi(
+        {
+          db: env.CONTROL,
+          config: parsed.value.control,
+          now: () => Date.now(),
+          tokenParam: parsed.value.auth.tokenParam,
+        },
+        schema,
+        env.LEDGER,
+      );
+    }
     app = createApp({
       config: parsed.value,
       cache: caches.default,
@@ -36,6 +66,7 @@ function appFor(env: WorkerEnv): Hono<EdgeHonoEnv> {
       now: () => Date.now(),
       egressWriter: createEgressWriter(egressSinks(env, parsed.value.egress)),
       ...(env.PURGE_LOG === undefined ? {} : { purgeStore: env.PURGE_LOG }),
+      ...(control ? { control } : {}),
     });
   } else {
     console.error(
@@ -45,7 +76,7 @@ function appFor(env: WorkerEnv): Hono<EdgeHonoEnv> {
         issues: parsed.error.map(formatConfigIssue),
       }),
     );
-    app = createConfigErrorApp();
+    app = configErrorApp = createConfigErrorApp();
   }
   return app;
 }
@@ -65,6 +96,10 @@ export default {
   },
   fetch(request, env, ctx) {
     // No env goes into hono: handlers get config through their factories, never raw bindings.
-    return appFor(env).fetch(request, {}, ctx);
+    const viewer = appFor(env);
+    // /api/ is the operator API's (control/api.ts); with bad config the viewer app's 500 answers it too.
+    if (new URL(request.url).pathname.startsWith(API_PREFIX) && viewer !== configErrorApp)
+      return api ? api.fetch(request, {}, ctx) : apiUnavailable();
+    return viewer.fetch(request, {}, ctx);
   },
 } satisfies ExportedHandler<WorkerEnv>;

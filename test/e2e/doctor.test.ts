@@ -44,6 +44,7 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'edgeshield-doctor-'));
   cpSync(path.join(REPO_ROOT, 'wrangler.toml'), path.join(dir, 'wrangler.toml'));
   mkdirSync(path.join(dir, 'src', 'edge', 'egress', 'migrations'), { recursive: true });
+  mkdirSync(path.join(dir, 'src', 'edge', 'control', 'migrations'), { recursive: true });
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -44,6 +44,7 @@ const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 const COMMANDS = readmeCommands(README);
 const COMMAND_TIMEOUT_MS = 60_000;
 const PURGE_SECRET = 'readme-purge-secret-0123456789';
+const ADMIN_API_KEY = 'readme-admin-api-key-0123456789abcdef';
 
 type Entry = { readonly id: string; readonly match: RegExp } & (
   | { readonly skip: string; readonly coveredBy?: readonly string[] }
@@ -258,6 +259,19 @@ const README_COMMANDS: readonly Entry[] = [
     rewrite: [[/ DIR /, (ctx) => ` ${ctx.stack.persistDir} `]],
     check: (r) => expect(r.stdout).toMatch(/^dimension,key,requests,/),
   },
+  // Control plane (issue 15): the stack's edge has ADMIN_API_KEY and a local CONTROL store.
+  {
+    id: 'control API curl',
+    match: /^curl -sf (-XPOST )?-H "authorization: Bearer \$ADMIN_API_KEY" /,
+    check: (r) => expect(() => JSON.parse(r.stdout)).not.toThrow(),
+  },
+  { id: 'admin CLI', match: /^npm run admin -- /, check: exitsZero },
+  {
+    id: 'egress statement',
+    match: /^npm run egress -- statement --from d1 --d1-persist-to DIR /,
+    rewrite: [[/ DIR /, (ctx) => ` ${ctx.stack.persistDir} `]],
+    check: exitsZero,
+  },
 ];
 
 function entryFor(cmd: ReadmeCommand): Entry | undefined {
@@ -315,7 +329,7 @@ describe.skipIf(!ffmpegAvailable)('README commands against a started stack', () 
       mediaDir,
       sharedSecret: secret,
       egressDir: join(scratch.dir, '.egress'),
-      edgeVars: { EDGE_PURGE_SECRET: PURGE_SECRET },
+      edgeVars: { EDGE_PURGE_SECRET: PURGE_SECRET, ADMIN_API_KEY },
     });
     ctx = { stack, scratch: scratch.dir, shieldSecret: secret, mediaDir };
   }, 240_000);
@@ -366,5 +380,9 @@ function commandEnv(ctx: RunContext): NodeJS.ProcessEnv {
     PACKAGER_PORT: port(ctx.stack.packagerUrl),
     PACKAGER_ROOT: ctx.mediaDir,
     EDGE_PURGE_SECRET: PURGE_SECRET,
+    // The control plane's README commands (curl, npm run admin).
+    ADMIN_API_KEY,
+    EDGESHIELD_API_KEY: ADMIN_API_KEY,
+    EDGESHIELD_API_URL: ctx.stack.edgeUrl,
   };
 }

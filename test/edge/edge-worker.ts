@@ -36,6 +36,8 @@ export function bundleEdgeWorker(): Promise<string> {
         conditions: ['workerd', 'worker', 'browser'],
         target: 'es2023',
         outfile,
+        // As wrangler's default module rules do: D1 migrations (*.sql) import as text.
+        loader: { '.sql': 'text' },
         logLevel: 'silent',
       });
       return await readFile(outfile, 'utf8');

@@ -111,13 +111,16 @@ describe('Analytics Engine data point', () => {
     durationMs: 17,
     aborted: true,
     cmcd: { ot: 'v', cid: 'title-9', br: 3200, bl: 8000, mtp: 25_400 },
+    tenant: 'acme',
+    asn: 3320,
+    asOrganization: 'Deutsche Telekom AG',
   };
 
   it('puts contentId in index1 and every field at its documented blob and double position', () => {
     const point = analyticsPoint(record);
     expect(point.indexes).toEqual(['vod']);
-    // blob1…12: tier, cacheStatus, country, region, colo, kind, path, sessionId, viewer, pricing
-    // region, CMCD ot, CMCD cid.
+    // blob1…14: tier, cacheStatus, country, region, colo, kind, path, sessionId, viewer, pricing
+    // region, CMCD ot, CMCD cid, tenant, AS organisation.
     expect(point.blobs).toEqual([
       'edge',
       'HIT',
@@ -131,9 +134,11 @@ describe('Analytics Engine data point', () => {
       'europe',
       'v',
       'title-9',
+      'acme',
+      'Deutsche Telekom AG',
     ]);
-    // double1…10: bytes, headerBytes, originBytes, durationMs, status, ts, aborted, br, bl, mtp.
-    expect(point.doubles).toEqual([4096, 321, 512, 17, 206, 1_760_000_000_123, 1, 3200, 8000, 25_400]);
+    // double1…11: bytes, headerBytes, originBytes, durationMs, status, ts, aborted, br, bl, mtp, asn.
+    expect(point.doubles).toEqual([4096, 321, 512, 17, 206, 1_760_000_000_123, 1, 3200, 8000, 25_400, 3320]);
   });
 
   it('writes absent values as empty blobs and zero doubles, keeping every position', () => {
@@ -145,12 +150,25 @@ describe('Analytics Engine data point', () => {
       viewer: _v,
       aborted: _a,
       cmcd: _m,
+      tenant: _t,
+      asn: _n,
+      asOrganization: _g,
       ...bare
     } = record;
     const point = analyticsPoint(bare);
-    expect(point.blobs).toHaveLength(12);
-    expect([2, 3, 4, 7, 8, 10, 11].map((i) => point.blobs[i])).toEqual(['', '', '', '', '', '', '']);
-    expect(point.doubles).toHaveLength(10);
-    expect([6, 7, 8, 9].map((i) => point.doubles[i])).toEqual([0, 0, 0, 0]);
+    expect(point.blobs).toHaveLength(14);
+    expect([2, 3, 4, 7, 8, 10, 11, 12, 13].map((i) => point.blobs[i])).toEqual([
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+      '',
+    ]);
+    expect(point.doubles).toHaveLength(11);
+    expect([6, 7, 8, 9, 10].map((i) => point.doubles[i])).toEqual([0, 0, 0, 0, 0]);
   });
 });

@@ -42,7 +42,9 @@ export type TokenFailure =
   | { readonly reason: 'issued-in-future'; readonly iat: number; readonly now: number }
   | { readonly reason: 'acl'; readonly path: string }
   | { readonly reason: 'ip'; readonly clientIp: string | undefined }
-  | { readonly reason: 'key-unavailable'; readonly detail: string };
+  | { readonly reason: 'key-unavailable'; readonly detail: string }
+  /** Revoked through the control plane (issue 15) by token id, session or viewer. */
+  | { readonly reason: 'revoked'; readonly by: 'jti' | 'sid' | 'sub' };
 
 /** The request facts a verifier may bind a token to. */
 export interface TokenRequest {

@@ -18,7 +18,19 @@ import { billingMonthOf, priceBytes, tableRegionOf } from './pricing.ts';
 import { pricingRegionOf } from './pricing-regions.ts';
 import { type EgressRecord, isCacheHit } from './record.ts';
 
-export const DIMENSIONS = ['tier', 'region', 'country', 'day', 'session', 'content', 'kind', 'colo'] as const;
+export const DIMENSIONS = [
+  'tier',
+  'region',
+  'country',
+  'day',
+  'session',
+  'content',
+  'kind',
+  'colo',
+  // Issue 15: the control-plane tenant and the viewer's network (AS number and name).
+  'tenant',
+  'network',
+] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 export interface Row {
@@ -32,7 +44,10 @@ export interface Row {
   readonly cost: number;
   readonly sessions: number;
   readonly viewerHours: number;
-  /** hits / requests, or null with no requests. */
+  /**
+   * hits / the requests a cache saw, or null with none. Error answers no cache was asked for (a 401,
+   * 403 or 451 refused before the cache: x-cache BYPASS or none) are not cache misses and do not count.
+   */
   readonly hitRatio: number | null;
   /** 1 − originBytes / bytes, or null with no bytes. */
   readonly byteOffload: number | null;
@@ -44,7 +59,13 @@ export interface Row {
 export interface Report {
   readonly priceTable: string;
   readonly currency: string;
+  /** Every tier's records summed (what the ledger holds, not what viewers received). */
   readonly totals: Row;
+  /**
+   * The viewer-facing tier's records (edge, else shield, else origin): what finance bills. Its
+   * originBytes is the packager bytes, so offload and origin bytes saved match the summary.
+   */
+  readonly viewerTotals: Row;
   readonly breakdowns: Readonly<Partial<Record<Dimension, readonly Row[]>>>;
   /** The `limit` contents with most egress, descending. */
   readonly topContents: readonly Row[];
@@ -91,6 +112,12 @@ export function keyOf(record: EgressRecord, dimension: Dimension): string {
       return record.contentKind;
     case 'colo':
       return record.colo ?? 'unknown';
+    case 'tenant':
+      return record.tenant ?? '(none)';
+    case 'network':
+      return record.asn === undefined
+        ? 'unknown'
+        : `AS${record.asn}${record.asOrganization ? ` ${record.asOrganization}` : ''}`;
     default: {
       const unreachable: never = dimension;
       return String(unreachable);
@@ -101,7 +128,8 @@ export function keyOf(record: EgressRecord, dimension: Dimension): string {
 /**
  * Per-record cost at its month-region average rate; the sum equals the tiered total. Only records of
  * `pricedTier` are priced (a CDN price table prices what leaves for viewers; bytes between our own
- * tiers are not billed at CDN rates) — the others cost 0 and add no volume to the tiers.
+ * tiers are not billed at CDN rates) — the others cost 0 and add no volume to the tiers. A priced
+ * record also carries its request fee when the table has `requestFeePer10k`.
  */
 export function recordCosts(
   records: readonly EgressRecord[],
@@ -119,7 +147,14 @@ export function recordCosts(
     const region = key.slice(key.indexOf(' ') + 1);
     rate.set(key, b > 0 ? priceBytes(table, region, b) / b : 0);
   }
-  return records.map((r, i) => (priced(r) ? r.bytes * (rate.get(keys[i] ?? '') ?? 0) : 0));
+  const fees = table.requestFeePer10k;
+  // Request fees (per 10,000 requests) on top of the bytes; a region without one pays the fallback's.
+  const feeOf = (key: string | undefined) => {
+    if (fees === undefined || key === undefined) return 0;
+    const region = key.slice(key.indexOf(' ') + 1);
+    return (fees[region] ?? fees[table.fallbackRegion] ?? 0) / 10_000;
+  };
+  return records.map((r, i) => (priced(r) ? r.bytes * (rate.get(keys[i] ?? '') ?? 0) + feeOf(keys[i]) : 0));
 }
 
 /** The viewer-facing tier present in a ledger: edge, else shield, else origin. */
@@ -128,8 +163,14 @@ export function outermostTier(records: readonly EgressRecord[]): 'edge' | 'shiel
   return tiers.has('edge') ? 'edge' : tiers.has('shield') ? 'shield' : 'origin';
 }
 
+/** Statuses a cache never saw: refused or answered by the edge itself before any lookup. */
+function reachedCache(r: EgressRecord): boolean {
+  return r.status < 400 || (r.cacheStatus !== 'BYPASS' && r.cacheStatus !== 'NONE');
+}
+
 class Acc {
   requests = 0;
+  cacheable = 0;
   hits = 0;
   bytes = 0;
   headerBytes = 0;
@@ -139,6 +180,7 @@ class Acc {
 
   add(r: EgressRecord, cost: number): void {
     this.requests++;
+    if (reachedCache(r)) this.cacheable++;
     if (isCacheHit(r.cacheStatus)) this.hits++;
     this.bytes += r.bytes;
     this.headerBytes += r.headerBytes;
@@ -166,7 +208,7 @@ class Acc {
       cost: this.cost,
       sessions: this.sessions.size,
       viewerHours,
-      hitRatio: this.requests > 0 ? this.hits / this.requests : null,
+      hitRatio: this.cacheable > 0 ? this.hits / this.cacheable : null,
       byteOffload: this.bytes > 0 ? 1 - this.originBytes / this.bytes : null,
       originBytesSaved: Math.max(0, this.bytes - this.originBytes),
       costPerViewerHour: viewerHours > 0 ? this.cost / viewerHours : null,
@@ -212,9 +254,19 @@ export function aggregate(
     grouped(records, costs, () => 'all')
       .get('all')
       ?.row('all') ?? new Acc().row('all');
+  // Where viewers are (region, country, network) is known at the viewer-facing tier only; inner tiers'
+  // bytes went to our own tiers and would stack up as "unknown" beside them.
+  const outerIndexes = [...records.keys()].filter((i) => records[i]?.tier === outer);
+  const viewerRecords = outerIndexes.flatMap((i) => records[i] ?? []);
+  const viewerCosts = outerIndexes.map((i) => costs[i] ?? 0);
   const breakdowns: Partial<Record<Dimension, readonly Row[]>> = {};
   for (const dimension of options.by) {
-    const rows = rowsOf(grouped(records, costs, (r) => keyOf(r, dimension)));
+    const geographic = dimension === 'region' || dimension === 'country' || dimension === 'network';
+    const rows = rowsOf(
+      grouped(geographic ? viewerRecords : records, geographic ? viewerCosts : costs, (r) =>
+        keyOf(r, dimension),
+      ),
+    );
     // Time reads left to right; everything else biggest first.
     rows.sort((a, b) =>
       dimension === 'day' ? a.key.localeCompare(b.key) : b.bytes - a.bytes || a.key.localeCompare(b.key),
@@ -242,6 +294,16 @@ export function aggregate(
     ),
   );
   const sessionCost = sessionRows.reduce((n, r) => n + r.cost, 0);
+  const viewerAll =
+    grouped(viewerRecords, viewerCosts, () => 'all')
+      .get('all')
+      ?.row('all') ?? new Acc().row('all');
+  const viewerTotals: Row = {
+    ...viewerAll,
+    originBytes: packagerBytes,
+    byteOffload: deliveredBytes > 0 ? 1 - packagerBytes / deliveredBytes : null,
+    originBytesSaved: Math.max(0, deliveredBytes - packagerBytes),
+  };
   const tsList = records.map((r) => r.ts);
   const firstTs = tsList.length > 0 ? Math.min(...tsList) : null;
   const lastTs = tsList.length > 0 ? Math.max(...tsList) : null;
@@ -249,13 +311,14 @@ export function aggregate(
     priceTable: table.name,
     currency: table.currency,
     totals,
+    viewerTotals,
     breakdowns,
     topContents,
     deliveredBytes,
     packagerBytes,
     originBytesSaved: Math.max(0, deliveredBytes - packagerBytes),
     costPerSession: sessionRows.length > 0 ? sessionCost / sessionRows.length : null,
-    timeline: timelineOf(records, firstTs, lastTs),
+    timeline: timelineOf(viewerRecords, firstTs, lastTs),
     firstTs,
     lastTs,
   };

@@ -75,6 +75,7 @@ export function fromLogpush(o: Record<string, unknown>): EgressRecord | string {
   const country = str(o.ClientCountry);
   const region = str(o.ClientRegionCode);
   const colo = str(o.EdgeColoCode);
+  const asn = num(o.ClientASN);
   return buildEgressRecord({
     ts,
     tier: 'edge',
@@ -92,6 +93,7 @@ export function fromLogpush(o: Record<string, unknown>): EgressRecord | string {
     // OriginResponseBytes is deprecated and often absent: a miss then fetched the whole body.
     originBytes: origin ?? (miss ? body : 0),
     durationMs: end !== undefined ? end - ts : 0,
+    ...(asn !== undefined ? { network: { asn } } : {}),
   });
 }
 
@@ -111,6 +113,9 @@ export function fromOurs(o: Record<string, unknown>): EgressRecord | string {
   const colo = str(o.colo);
   const sessionId = str(o.sessionId);
   const viewer = str(o.viewer);
+  const tenant = str(o.tenant);
+  const asn = num(o.asn);
+  const asOrganization = str(o.asOrganization);
   const record = buildEgressRecord({
     ts,
     tier: o.tier as Tier,
@@ -130,6 +135,8 @@ export function fromOurs(o: Record<string, unknown>): EgressRecord | string {
     durationMs: num(o.durationMs) ?? 0,
     aborted: o.aborted === true,
     cmcd: cmcdFactsFrom(cmcd),
+    ...(tenant ? { tenant } : {}),
+    network: { ...(asn !== undefined ? { asn } : {}), ...(asOrganization ? { asOrganization } : {}) },
   });
   // The writer already chose contentId (its depth is configurable): keep it rather than re-derive.
   return { ...record, contentId: str(o.contentId) ?? record.contentId };

@@ -26,6 +26,11 @@ export interface PriceTable {
   readonly fallbackRegion: string;
   /** Where the numbers come from; shown in reports. */
   readonly source?: string;
+  /**
+   * Request fees: price per 10,000 requests per pricing region (as CDN price lists quote them);
+   * regions not listed pay the `fallbackRegion` fee, or none when that has no fee. Optional.
+   */
+  readonly requestFeePer10k?: Readonly<Record<string, number>>;
 }
 
 export interface PriceTableIssue {
@@ -63,7 +68,7 @@ export function validatePriceTable(input: unknown): Result<PriceTable, readonly 
     add('(root)', 'an object with name, currency, bytesPerGB, regions, fallbackRegion', input);
     return err(issues);
   }
-  const { name, currency, bytesPerGB, regions, fallbackRegion, source } = input;
+  const { name, currency, bytesPerGB, regions, fallbackRegion, source, requestFeePer10k } = input;
   if (typeof name !== 'string' || name.trim() === '') add('name', 'a non-empty string', name);
   if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
     add('currency', 'an ISO 4217 code like "USD"', currency);
@@ -84,6 +89,16 @@ export function validatePriceTable(input: unknown): Result<PriceTable, readonly 
   if (typeof fallbackRegion !== 'string' || !(isRecord(regions) && fallbackRegion in regions)) {
     add('fallbackRegion', 'the name of one of the regions', fallbackRegion);
   }
+  const fees: Record<string, number> = {};
+  if (requestFeePer10k !== undefined && !isRecord(requestFeePer10k)) {
+    add('requestFeePer10k', 'an object of region name → price per 10,000 requests', requestFeePer10k);
+  } else if (requestFeePer10k !== undefined) {
+    for (const [region, fee] of Object.entries(requestFeePer10k)) {
+      if (typeof fee !== 'number' || !Number.isFinite(fee) || fee < 0)
+        add(`requestFeePer10k.${region}`, 'a non-negative number', fee);
+      else fees[region] = fee;
+    }
+  }
   if (issues.length > 0) return err(issues);
   return ok(
     Object.freeze({
@@ -93,6 +108,7 @@ export function validatePriceTable(input: unknown): Result<PriceTable, readonly 
       regions: Object.freeze(outRegions),
       fallbackRegion: String(fallbackRegion),
       ...(typeof source === 'string' ? { source } : {}),
+      ...(requestFeePer10k !== undefined ? { requestFeePer10k: Object.freeze(fees) } : {}),
     }),
   );
 }

@@ -49,6 +49,12 @@ export interface EgressRecord {
   /** True when the client went away before the body was complete; `bytes` is what was sent. */
   readonly aborted?: boolean;
   readonly cmcd?: LedgerCmcd;
+  /** Control-plane tenant owning the path (issue 15), when one does. */
+  readonly tenant?: string;
+  /** The viewer's network: autonomous system number (request.cf.asn; Logpush ClientASN). */
+  readonly asn?: number;
+  /** The AS's organisation name (request.cf.asOrganization). */
+  readonly asOrganization?: string;
 }
 
 /** Raw facts an adapter measured for one response. */
@@ -72,6 +78,8 @@ export interface EgressFacts {
   readonly aborted?: boolean;
   /** Directory segments that name a content item (default 1: `/vod/ts/720p/a.ts` → `vod`). */
   readonly contentDepth?: number;
+  readonly tenant?: string;
+  readonly network?: { readonly asn?: number; readonly asOrganization?: string };
 }
 
 /** Cache statuses that mean "served without going upstream for this request". */
@@ -171,6 +179,11 @@ export function buildEgressRecord(facts: EgressFacts): EgressRecord {
     durationMs: Math.max(0, Math.round(facts.durationMs)),
     ...(facts.aborted ? { aborted: true } : {}),
     ...(Object.keys(cmcd).length > 0 ? { cmcd } : {}),
+    ...(facts.tenant ? { tenant: facts.tenant } : {}),
+    ...(facts.network?.asn !== undefined && Number.isSafeInteger(facts.network.asn) && facts.network.asn > 0
+      ? { asn: facts.network.asn }
+      : {}),
+    ...(facts.network?.asOrganization ? { asOrganization: facts.network.asOrganization } : {}),
   };
 }
 

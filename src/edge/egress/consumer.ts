@@ -7,10 +7,11 @@
  */
 import { fromOurs } from '../../core/ledger/logpush.ts';
 import type { EgressRecord } from '../../core/ledger/record.ts';
-import { LEDGER_COLUMNS, LEDGER_SCHEMA } from './ledger-schema.ts';
+import { LEDGER_ADDED_COLUMNS, LEDGER_COLUMNS, LEDGER_SCHEMA, LEDGER_TENANT_INDEX } from './ledger-schema.ts';
 
 export interface LedgerStatement {
   bind(...values: unknown[]): LedgerStatement;
+  all<T>(): Promise<{ results: T[] }>;
 }
 
 /** The part of a D1Database we use. */
@@ -32,9 +33,10 @@ export interface EgressBatch {
 
 const INSERT = `INSERT OR IGNORE INTO egress_records (${LEDGER_COLUMNS.join(', ')}) VALUES (${LEDGER_COLUMNS.map(() => '?').join(', ')})`;
 
-/** The schema file as single statements (comments dropped), for prepare(). */
-export function schemaStatements(): string[] {
-  return LEDGER_SCHEMA.split('\n')
+/** A schema file (the ledger's by default) as single statements (comments dropped), for prepare(). */
+export function schemaStatements(schema: string = LEDGER_SCHEMA): string[] {
+  return schema
+    .split('\n')
     .filter((line) => !line.startsWith('--'))
     .join(' ')
     .split(';')
@@ -64,7 +66,22 @@ export function ledgerRow(rid: string, r: EgressRecord): unknown[] {
     r.durationMs,
     r.aborted ? 1 : 0,
     r.cmcd ? JSON.stringify(r.cmcd) : null,
+    r.tenant ?? null,
+    r.asn ?? null,
+    r.asOrganization ?? null,
   ];
+}
+
+/** 0001 as a batch, then the later columns this database lacks (ALTER TABLE is not idempotent). */
+async function applySchema(db: LedgerDb): Promise<void> {
+  await db.batch(schemaStatements().map((sql) => db.prepare(sql)));
+  const info = await db.prepare('PRAGMA table_info(egress_records)').all<{ name: string }>();
+  const have = new Set(info.results.map((c) => c.name));
+  const missing = LEDGER_ADDED_COLUMNS.filter(([name]) => !have.has(name));
+  await db.batch([
+    ...missing.map(([name, type]) => db.prepare(`ALTER TABLE egress_records ADD COLUMN ${name} ${type}`)),
+    db.prepare(LEDGER_TENANT_INDEX),
+  ]);
 }
 
 /**
@@ -93,7 +110,7 @@ export function createLedgerConsumer() {
         statements.push(db.prepare(INSERT).bind(...ledgerRow(message.id, record)));
       }
       try {
-        schemaReady ??= db.batch(schemaStatements().map((sql) => db.prepare(sql)));
+        schemaReady ??= applySchema(db);
         await schemaReady;
         if (statements.length > 0) await db.batch(statements);
       } catch (error) {

@@ -52,4 +52,19 @@ export const LEDGER_COLUMNS = [
   'durationMs',
   'aborted',
   'cmcd',
+  'tenant',
+  'asn',
+  'asOrganization',
 ] as const;
+
+/**
+ * Columns added after 0001 (migrations/0002_tenant_network.sql, a test compares them), with their
+ * SQL type; the consumer adds the ones a database lacks, then creates LEDGER_TENANT_INDEX.
+ */
+export const LEDGER_ADDED_COLUMNS = [
+  ['tenant', 'TEXT'],
+  ['asn', 'INTEGER'],
+  ['asOrganization', 'TEXT'],
+] as const;
+export const LEDGER_TENANT_INDEX =
+  'CREATE INDEX IF NOT EXISTS egress_records_tenant ON egress_records (tenant, ts)';

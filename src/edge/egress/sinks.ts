@@ -35,9 +35,10 @@ export function stdoutSink(log: (line: string) => void = (line) => console.log(l
  *   index1  contentId (the sampling key: sampling keeps whole titles together)
  *   blob1 tier · blob2 cacheStatus · blob3 country · blob4 region (ISO 3166-2) · blob5 colo
  *   blob6 contentKind · blob7 path (≤ 256 chars) · blob8 sessionId · blob9 viewer (hashed)
- *   blob10 pricing region · blob11 CMCD ot · blob12 CMCD cid
+ *   blob10 pricing region · blob11 CMCD ot · blob12 CMCD cid · blob13 tenant · blob14 asOrganization
  *   double1 bytes · double2 headerBytes · double3 originBytes · double4 durationMs · double5 status
  *   double6 ts (ms) · double7 aborted (0|1) · double8 CMCD br · double9 CMCD bl · double10 CMCD mtp
+ *   double11 asn
  * Absent values are '' / 0. Sum bytes as `SUM(_sample_interval * double1)`.
  */
 export function analyticsPoint(r: EgressRecord): { blobs: string[]; doubles: number[]; indexes: string[] } {
@@ -56,6 +57,9 @@ export function analyticsPoint(r: EgressRecord): { blobs: string[]; doubles: num
       pricingRegionOf(r.country),
       r.cmcd?.ot ?? '',
       r.cmcd?.cid ?? '',
+      // Issue 15: control-plane tenant and the viewer's network name (new positions go last).
+      r.tenant ?? '',
+      r.asOrganization ?? '',
     ],
     doubles: [
       r.bytes,
@@ -68,6 +72,7 @@ export function analyticsPoint(r: EgressRecord): { blobs: string[]; doubles: num
       r.cmcd?.br ?? 0,
       r.cmcd?.bl ?? 0,
       r.cmcd?.mtp ?? 0,
+      r.asn ?? 0,
     ],
   };
 }

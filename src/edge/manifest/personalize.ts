@@ -29,7 +29,9 @@ export async function personalizePlaylist(
   memo: ParseMemo,
 ): Promise<Response> {
   if (response.status !== 200) return response;
-  const match = selectPolicy(config.policies, c.var.geo);
+  // A tenant's policies for this path (control store, issue 15) replace the configured table.
+  const policies = c.var.control?.policiesFor(c.var.path) ?? config.policies;
+  const match = selectPolicy(policies, c.var.geo);
   const token = tokenPlacement(c.var.viewer, config);
   const regional =
     match !== undefined && (match.policy.origin !== undefined || hasRenditionRules(match.policy));
@@ -37,7 +39,7 @@ export async function personalizePlaylist(
     // Nothing to personalise: the shared object, still streaming. But where any region policy exists,
     // this answer was also a per-region decision (the US gets the full master because only IN is
     // capped), and a shared cache after us keys by URL, not country: keep it out of those caches.
-    if (!hasAnyPolicy(config.policies)) return response;
+    if (!hasAnyPolicy(policies)) return response;
     const headers = new Headers(response.headers);
     headers.set('cache-control', privateCacheControl(headers.get('cache-control')));
     return new Response(response.body, { status: response.status, headers });
@@ -67,8 +69,7 @@ export async function personalizePlaylist(
       throw new EdgeError('EDGE_ERR_BAD_PLAYLIST', `cannot parse ${c.var.path}`);
     const passed = new Headers(response.headers);
     // Unrewritten, but still the answer for a viewer whose region has a policy (see above).
-    if (hasAnyPolicy(config.policies))
-      passed.set('cache-control', privateCacheControl(passed.get('cache-control')));
+    if (hasAnyPolicy(policies)) passed.set('cache-control', privateCacheControl(passed.get('cache-control')));
     return new Response(text, { status: 200, headers: passed });
   }
   const body = new TextEncoder().encode(result.text);

@@ -164,6 +164,9 @@ function settle(
   const path = recordPath(c);
   const geo = c.var.geo;
   const viewer = c.var.viewer;
+  // Billing (issue 15): the tenant owning the path (control store copy) and the viewer's network.
+  const tenant = c.var.control?.ownerOf(path);
+  const network = networkOf(c.req.raw);
   let resolve: (value: { bytes: number; aborted: boolean }) => void = () => {};
   const done = new Promise<{ bytes: number; aborted: boolean }>((r) => {
     resolve = r;
@@ -186,6 +189,8 @@ function settle(
         durationMs: deps.now() - start,
         aborted,
         contentDepth: deps.config.contentDepth,
+        ...(tenant !== undefined ? { tenant } : {}),
+        ...(network ? { network } : {}),
       });
       await deps.writer.write(record);
     } catch (error) {
@@ -198,6 +203,18 @@ function settle(
     if (settled) return;
     settled = true;
     resolve({ bytes, aborted });
+  };
+}
+
+/** request.cf.asn / asOrganization, when the platform gives them. */
+function networkOf(request: Request): { asn?: number; asOrganization?: string } | undefined {
+  const cf = (request as { cf?: { asn?: unknown; asOrganization?: unknown } }).cf;
+  if (!cf) return undefined;
+  return {
+    ...(typeof cf.asn === 'number' ? { asn: cf.asn } : {}),
+    ...(typeof cf.asOrganization === 'string' && cf.asOrganization !== ''
+      ? { asOrganization: cf.asOrganization }
+      : {}),
   };
 }
 

@@ -13,8 +13,10 @@ import { EdgeError, edgeErrorBody } from '../errors.ts';
 import { privateCacheControl } from '../manifest/personalize.ts';
 
 /** @example app.use(geoGate(config.geo.rules)) */
-export function geoGate(rules: readonly GeoRule[]): MiddlewareHandler<EdgeHonoEnv> {
+export function geoGate(configured: readonly GeoRule[]): MiddlewareHandler<EdgeHonoEnv> {
   return async function geoGate(c, next) {
+    // The control store's copy holds tenant rules plus the configured ones (issue 15).
+    const rules = c.var.control?.geoRules ?? configured;
     const claim = c.var.viewer?.geo;
     if (rules.length === 0 && !claim) {
       await next();

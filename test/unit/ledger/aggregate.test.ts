@@ -68,12 +68,16 @@ describe('aggregate', () => {
     expect(shield).toMatchObject({ hitRatio: 0, byteOffload: 0 });
   });
 
-  it('groups by pricing region, with no-country records under unknown', () => {
+  it('groups by pricing region the bytes viewers received; inner tiers are no region (issue 15)', () => {
     expect(report.breakdowns.region?.map((r) => [r.key, r.bytes])).toEqual([
       ['europe', 2 * GB],
       ['north-america', 2 * GB],
-      ['unknown', GB],
     ]);
+  });
+
+  it('puts viewer-facing records without a country under unknown', () => {
+    const r = aggregate([...LEDGER, rec({ bytes: GB, cacheStatus: 'HIT' })], FLAT, { by: ['region'] });
+    expect(r.breakdowns.region?.find((row) => row.key === 'unknown')?.bytes).toBe(GB);
   });
 
   it('counts origin bytes saved as delivered (edge) bytes minus packager (shield origin) bytes', () => {
