@@ -111,6 +111,23 @@ describe('a two-worker host', () => {
     expect(upstream.count('/hot/seg.ts')).toBe(1);
   });
 
+  it('serves repeat hits of a 1 MB object on the worker that does not own it from its local copy, with no further peer requests', async () => {
+    const body = bytes(MiB, 5);
+    upstream.route('/copy/seg.ts', { body, headers: IMMUTABLE, delayMs: 100 });
+    // Twenty connections at once: both workers get some, the one that does not own the key asks its sibling.
+    await storm(host.url, '/copy/seg.ts', 20);
+    const peerBefore = metric(await scrape(host.url), 'shield_peer_requests_total');
+    const later = [];
+    for (let i = 0; i < 20; i++) later.push(await get(host.url, '/copy/seg.ts'));
+    expect(later.map((r) => r.header('x-cache'))).toEqual(Array(20).fill('HIT'));
+    expect(later.every((r) => r.body.equals(body))).toBe(true);
+    expect(metric(await scrape(host.url), 'shield_peer_requests_total')).toBe(peerBefore);
+    expect(upstream.count('/copy/seg.ts')).toBe(1);
+    // Both workers hold the object: the owner's copy and the other worker's local one.
+    const purged = await send(host.url, '/purge?url=/copy/seg.ts', { method: 'POST', headers: AUTH });
+    expect(purged.json()).toEqual({ purged: 2, fills: 0 });
+  });
+
   it('keeps the cache of the whole host within SHIELD_CACHE_BYTES', async () => {
     for (let i = 0; i < 30; i++) {
       upstream.route(`/fill/${i}.ts`, { body: bytes(200_000, i), headers: IMMUTABLE });
