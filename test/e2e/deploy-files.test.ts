@@ -168,7 +168,12 @@ describe('origin/deploy/Dockerfile', () => {
         file,
       ).toBe(true);
       const text = readFileSync(file, 'utf8');
-      for (const [, spec] of text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm)) {
+      // Static imports, dynamic `import('…')` (main.ts loads each role's modules that way) and `require('…')`.
+      const specs = [
+        ...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm),
+        ...text.matchAll(/\b(?:import|require)\(\s*'([^']+)'\s*\)/g),
+      ];
+      for (const [, spec] of specs) {
         if (spec === undefined) continue;
         if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec));
         else bare.add(spec);
