@@ -112,6 +112,55 @@ describe('token source precedence', () => {
   });
 });
 
+describe('one token per request: no first-value-wins', () => {
+  it('skips an empty ?token= and serves the real one after it', async () => {
+    route('/vod/empty/seg.ts');
+    const t = await jwt({ acl: ['/vod/empty/'] });
+    expect(await statusOf(`/vod/empty/seg.ts?token=&token=${t}`)).toBe(200);
+  });
+
+  it('refuses two non-empty ?token= values as ambiguous, even when both are valid', async () => {
+    route('/vod/two/seg.ts');
+    const a = await jwt({ acl: ['/vod/two/'], sub: 'a' });
+    const b = await jwt({ acl: ['/vod/two/'], sub: 'b' });
+    expect(await statusOf(`/vod/two/seg.ts?token=${a}&token=${b}`)).toBe(403);
+    expect(shield.count('/vod/two/seg.ts')).toBe(0);
+  });
+
+  it('CloudFront query: serves the signer order, refuses reordered or repeated fields', async () => {
+    route('/cf/q/seg.ts');
+    const fields = await cloudFrontFields(`${EDGE}/cf/q/*`);
+    const pairs = [...fields].map(([n, v]) => `${n}=${encodeURIComponent(v)}`);
+    const [policy = '', signature = '', keyPair = ''] = pairs;
+    expect(await statusOf(`/cf/q/seg.ts?${pairs.join('&')}`)).toBe(200);
+    for (const query of [
+      [signature, policy, keyPair],
+      [policy, signature, signature, keyPair],
+      [policy, signature, 'Signature=AAAA', keyPair],
+      [policy, 'Signature=AAAA', signature, keyPair],
+    ])
+      expect(await statusOf(`/cf/q/seg.ts?${query.join('&')}`), query.join('&').slice(0, 60)).toBe(403);
+  });
+
+  it('CloudFront cookies: refuses a repeated CloudFront-Signature', async () => {
+    route('/cf/dup/seg.ts');
+    const fields = await cloudFrontFields(`${EDGE}/cf/dup/*`);
+    const cookie = cloudFrontCookies(fields);
+    expect(await statusOf('/cf/dup/seg.ts', { cookie })).toBe(200);
+    expect(await statusOf('/cf/dup/seg.ts', { cookie: `${cookie}; CloudFront-Signature=AAAA` })).toBe(403);
+    expect(await statusOf('/cf/dup/seg.ts', { cookie: `CloudFront-Signature=AAAA; ${cookie}` })).toBe(403);
+  });
+
+  it('EdgeAuth query: refuses a repeated native parameter', async () => {
+    route('/ea/dup/seg.ts');
+    const token = encodeURIComponent(
+      await signEdgeAuth(crypto.subtle, { key: EDGEAUTH_KEY, exp: now() + 600, acl: ['/ea/*'] }),
+    );
+    expect(await statusOf(`/ea/dup/seg.ts?${EDGEAUTH_PARAM}=${token}`)).toBe(200);
+    expect(await statusOf(`/ea/dup/seg.ts?${EDGEAUTH_PARAM}=${token}&${EDGEAUTH_PARAM}=x`)).toBe(403);
+  });
+});
+
 describe('CloudFront signed cookies', () => {
   it('accepts CloudFront-Policy/-Signature/-Key-Pair-Id cookies under the CloudFront prefix', async () => {
     route('/cf/show/seg.ts');

@@ -78,6 +78,19 @@ export function fromBase64Any(text: string): Uint8Array<ArrayBuffer> | undefined
   return Uint8Array.from(out);
 }
 
+/**
+ * Strict RFC 4648 §5 base64url without padding, as JWS uses it (RFC 7515 §2): only `A-Za-z0-9-_`, and
+ * only the one canonical spelling (zero unused bits in the last character). Undefined on anything
+ * else. Unlike fromBase64Any, a trailing `_` is data (63), never CloudFront padding.
+ */
+export function fromBase64UrlStrict(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
+  // Standard alphabet first, so that a final `_` (63) cannot be read as CloudFront's `_` padding.
+  const standard = text.replace(/-/g, '+').replace(/_/g, '/');
+  const bytes = fromBase64Any(`${standard}${'='.repeat((4 - (text.length % 4)) % 4)}`);
+  return bytes && toBase64Url(bytes) === text ? bytes : undefined;
+}
+
 /** UTF-8 decode; undefined on invalid sequences (fatal decoding, like TextDecoder({ fatal: true })). */
 export function utf8Decode(bytes: Uint8Array): string | undefined {
   let s = '';

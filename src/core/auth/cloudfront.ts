@@ -7,7 +7,7 @@
 import { err, ok, type Result } from '../result.ts';
 import { globMatches } from './acl.ts';
 import { fromBase64Any, toBase64, utf8, utf8Decode } from './bytes.ts';
-import { parseFields } from './query-string.ts';
+import { fieldsInOrder, parseFields } from './query-string.ts';
 import { type AlgorithmParams, importKey, pemToDer, type SubtleLike } from './subtle.ts';
 import { type Claims, MAX_TOKEN_LENGTH, type TokenFailure, type TokenVerifier } from './types.ts';
 
@@ -15,6 +15,9 @@ const RSA_SHA1: AlgorithmParams = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-1' };
 
 /** Query parameters (and, prefixed `CloudFront-`, cookie names) a CloudFront token uses. */
 export const CLOUDFRONT_FIELDS = ['Expires', 'Policy', 'Signature', 'Key-Pair-Id'] as const;
+
+const CANNED_ORDER = ['Expires', 'Signature', 'Key-Pair-Id'] as const;
+const CUSTOM_ORDER = ['Policy', 'Signature', 'Key-Pair-Id'] as const;
 
 export interface CloudFrontOptions {
   /** Key-Pair-Id (public key id) → SPKI PEM public key. */
@@ -54,7 +57,11 @@ export function createCloudFrontVerifier(options: CloudFrontOptions): TokenVerif
     looksLike: (token) => token.includes('Signature=') && token.includes('Key-Pair-Id='),
     async verify(token, request): Promise<Result<Claims, TokenFailure>> {
       if (token.length > MAX_TOKEN_LENGTH) return err({ reason: 'malformed', detail: 'too long' });
-      const f = parseFields(token);
+      const parsed = parseFields(token);
+      // The order CloudFront's signers emit; a repeated field already made parseFields refuse.
+      const f =
+        parsed &&
+        (fieldsInOrder(parsed, CANNED_ORDER) || fieldsInOrder(parsed, CUSTOM_ORDER) ? parsed : undefined);
       const signatureText = f?.get('Signature') ?? '';
       const decoded = fromBase64Any(signatureText);
       // Canonical encoding only (CloudFront's alphabet, `_` padding as AWS emits it): no malleable spellings.

@@ -4,6 +4,7 @@
  * produces tokens that jose accepts (RFC 7515 §7.1, RFC 7518 §3 signature encodings).
  */
 import { toBase64Url, utf8 } from './bytes.ts';
+import { toLowS } from './jws-canonical.ts';
 import { type AlgorithmParams, importKey, type SubtleLike } from './subtle.ts';
 
 export const JWT_ALGS = ['ES256', 'RS256', 'EdDSA', 'HS256'] as const;
@@ -56,6 +57,7 @@ export async function signJwt(
   const cryptoKey = await importKey(subtle, 'jwk', jwk, params.importAs, ['sign']);
   const header = { alg: key.alg, typ: 'JWT', ...(key.kid !== undefined ? { kid: key.kid } : {}) };
   const input = `${toBase64Url(utf8(JSON.stringify(header)))}.${toBase64Url(utf8(JSON.stringify(claims)))}`;
-  const signature = new Uint8Array(await subtle.sign(params.sign, cryptoKey, utf8(input)));
+  // The edge refuses high-S ECDSA (jws-canonical.ts); Web Crypto draws either half, so fold it low.
+  const signature = toLowS(key.alg, new Uint8Array(await subtle.sign(params.sign, cryptoKey, utf8(input))));
   return `${input}.${toBase64Url(signature)}`;
 }

@@ -24,6 +24,15 @@ export function parseFields(text: string): Map<string, string> | undefined {
   return out;
 }
 
+/**
+ * True when the fields are exactly `names`, in that order: a multi-field token has one spelling, so
+ * reordered, extra or missing fields never verify (anything keyed on the token string stays sound).
+ */
+export function fieldsInOrder(fields: ReadonlyMap<string, string>, names: readonly string[]): boolean {
+  const keys = [...fields.keys()];
+  return keys.length === names.length && keys.every((k, i) => k === names[i]);
+}
+
 /** `a=1&b=2` with values percent-encoded; the inverse of parseFields. */
 export function buildFields(fields: readonly (readonly [string, string])[]): string {
   return fields.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');

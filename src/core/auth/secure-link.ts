@@ -8,7 +8,7 @@
 import { err, ok, type Result } from '../result.ts';
 import { fromBase64Any, timingSafeEqual, toBase64Url, utf8 } from './bytes.ts';
 import { md5 } from './md5.ts';
-import { parseFields } from './query-string.ts';
+import { fieldsInOrder, parseFields } from './query-string.ts';
 import { type Claims, MAX_TOKEN_LENGTH, type TokenFailure, type TokenVerifier } from './types.ts';
 
 /** nginx's example expression; `$secret` stands for the configured secret. */
@@ -51,7 +51,9 @@ export function createSecureLinkVerifier(options: SecureLinkOptions): TokenVerif
     looksLike: (token) => token.includes('md5='),
     async verify(token, request): Promise<Result<Claims, TokenFailure>> {
       if (token.length > MAX_TOKEN_LENGTH) return err({ reason: 'malformed', detail: 'too long' });
-      const fields = parseFields(token);
+      const parsed = parseFields(token);
+      // `md5=…&expires=…` only: repeated (parseFields) or reordered fields are other spellings.
+      const fields = parsed && fieldsInOrder(parsed, ['md5', 'expires']) ? parsed : undefined;
       const md5Text = fields?.get('md5') ?? '';
       const decoded = fromBase64Any(md5Text);
       // Canonical base64url only: the last character's unused bits would give one hash 4 spellings.

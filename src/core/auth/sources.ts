@@ -24,9 +24,18 @@ export function splitPathToken(path: string): { token: string; rest: string } | 
   return { token, rest: path.slice(end) };
 }
 
-/** One cookie's value from a Cookie header (RFC 6265 §5.4), or undefined. */
+/** One cookie's value from a Cookie header (RFC 6265 §5.4: the first one sent), or undefined. */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
+  return cookieValues(header, name)[0];
+}
+
+/**
+ * Every value sent for one cookie name, in header order: a signed cookie set whose field repeats is
+ * ambiguous, and its verifier must see both spellings to refuse it.
+ */
+export function cookieValues(header: string | undefined, name: string): string[] {
+  if (!header) return [];
+  const out: string[] = [];
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
@@ -35,12 +44,12 @@ export function cookieValue(header: string | undefined, name: string): string | 
       .trim()
       .replace(/^"(.*)"$/, '$1');
     try {
-      return decodeURIComponent(value);
+      out.push(decodeURIComponent(value));
     } catch {
-      return value;
+      out.push(value);
     }
   }
-  return undefined;
+  return out;
 }
 
 /** The token of `Authorization: Bearer <token>` (RFC 6750 §2.1), or undefined. */

@@ -3,7 +3,8 @@
  * (each key pinned to its `alg`) and/or a JWKS URL held by our own cache (jwks-cache.ts: rotation by
  * `kid`, an unknown `kid` refetches at most once per AUTH_JWKS_REFRESH_S, the request's clock drives
  * it). `none` and algorithm confusion are refused by construction: only listed algorithms are
- * accepted, and every key is pinned to one algorithm. Only the signature is checked here;
+ * accepted, and every key is pinned to one algorithm. Non-canonical spellings (high-S ECDSA, stray
+ * base64url bits) are refused before jose by core's `checkJwsCanonical`. Only the signature is checked here;
  * exp/nbf/iat/acl/ip are core's `checkClaims`.
  */
 import {
@@ -14,6 +15,7 @@ import {
   type JSONWebKeySet,
 } from 'jose';
 import { claimsFromJson } from '../../core/auth/claims.ts';
+import { checkJwsCanonical } from '../../core/auth/jws-canonical.ts';
 import type { JwtAlg } from '../../core/auth/jwt-sign.ts';
 import { MAX_TOKEN_LENGTH, type TokenVerifier } from '../../core/auth/types.ts';
 import { err } from '../../core/result.ts';
@@ -93,6 +95,9 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     async verify(token, request) {
       if (token.length > MAX_TOKEN_LENGTH) return err({ reason: 'malformed', detail: 'too long' });
       if (!JWT_SHAPE.test(token)) return err({ reason: 'malformed', detail: 'not a compact JWS' });
+      // One token string per signed message: jose accepts high-S ECDSA and stray base64url bits.
+      const canonical = checkJwsCanonical(token);
+      if (!canonical.ok) return canonical;
       let payload: Uint8Array;
       try {
         payload = (

@@ -12,15 +12,26 @@ import type { TokenVerifier } from '../../core/auth/types.ts';
 import type { AuthConfig } from '../config-auth.ts';
 import { createJwtVerifier } from './jwt-verifier.ts';
 
-type Lookup = (name: string) => string | null | undefined;
+/** Every value sent for one cookie name, in header order. */
+type CookieLookup = (name: string) => readonly string[];
 
 /** A verifier, the paths it guards, and how to read its format's own query/cookie fields. */
 export interface ScopedVerifier {
   readonly prefix: string;
   readonly verifier: TokenVerifier;
-  /** Query parameter names the native form uses (removed from the canned-policy resource URL). */
+  /**
+   * Query parameter names the native form uses (removed from the canned-policy resource URL). One
+   * of them sent twice is refused by the auth middleware: no first-value-wins.
+   */
   readonly nativeParams: readonly string[];
-  native(query: Lookup, cookie: Lookup): { token: string; source: 'query' | 'cookie' } | undefined;
+  /**
+   * The native token as `name=value&…` with the fields in the order the request sent them (query)
+   * and every repeat kept, so the verifier's canonical-form check sees reordered or repeated fields.
+   */
+  native(
+    query: URLSearchParams,
+    cookie: CookieLookup,
+  ): { token: string; source: 'query' | 'cookie' } | undefined;
 }
 
 const none = () => undefined;
@@ -58,10 +69,11 @@ export function createVerifiers(
           verifier: createCloudFrontVerifier({ keys: spec.keys, subtle: deps.subtle }),
           nativeParams: CLOUDFRONT_FIELDS,
           native: (query, cookie) => {
-            const q = fields(CLOUDFRONT_FIELDS, query);
-            if (q) return { token: q, source: 'query' };
-            const c = fields(CLOUDFRONT_FIELDS, (n) => cookie(`CloudFront-${n}`));
-            return c ? { token: c, source: 'cookie' } : undefined;
+            const q = [...query].filter(([n]) => CLOUDFRONT_FIELDS.some((f) => f === n));
+            if (hasSignature(q)) return { token: buildFields(q), source: 'query' };
+            // Browsers order cookies themselves (RFC 6265 §5.4), so cookie fields take the canonical order.
+            const c = CLOUDFRONT_FIELDS.flatMap((n) => cookie(`CloudFront-${n}`).map((v) => [n, v] as const));
+            return hasSignature(c) ? { token: buildFields(c), source: 'cookie' } : undefined;
           },
         });
         break;
@@ -75,16 +87,11 @@ export function createVerifiers(
           }),
           nativeParams: names,
           native: (query) => {
-            const md5 = query(names[0]);
-            const expires = query(names[1]);
-            if (md5 == null || expires == null) return undefined;
-            return {
-              token: buildFields([
-                ['md5', md5],
-                ['expires', expires],
-              ]),
-              source: 'query',
-            };
+            const q = [...query].flatMap(([n, v]): [string, string][] =>
+              n === names[0] ? [['md5', v]] : n === names[1] ? [['expires', v]] : [],
+            );
+            if (!q.some(([n]) => n === 'md5') || !q.some(([n]) => n === 'expires')) return undefined;
+            return { token: buildFields(q), source: 'query' };
           },
         });
         break;
@@ -98,18 +105,13 @@ export function createVerifiers(
   return out;
 }
 
-function fromOne(name: string, query: Lookup, cookie: Lookup) {
-  const q = query(name);
+function fromOne(name: string, query: URLSearchParams, cookie: CookieLookup) {
+  const q = query.get(name);
   if (q != null && q !== '') return { token: q, source: 'query' as const };
-  const c = cookie(name);
+  const c = cookie(name)[0];
   return c != null && c !== '' ? { token: c, source: 'cookie' as const } : undefined;
 }
 
-/** `Name=value&…` of the fields present, when a Signature is among them. */
-function fields(names: readonly string[], get: Lookup): string | undefined {
-  const present = names.flatMap((n) => {
-    const v = get(n);
-    return v == null ? [] : [[n, v] as const];
-  });
-  return present.some(([n]) => n === 'Signature') ? buildFields(present) : undefined;
+function hasSignature(fields: readonly (readonly [string, string])[]): boolean {
+  return fields.some(([n]) => n === 'Signature');
 }

@@ -9,7 +9,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { checkClaims } from '../../core/auth/claims.ts';
-import { bearerToken, cookieValue } from '../../core/auth/sources.ts';
+import { bearerToken, cookieValue, cookieValues } from '../../core/auth/sources.ts';
 import type { TokenFailure, TokenRequest } from '../../core/auth/types.ts';
 import type { ScopedVerifier } from '../auth/verifiers.ts';
 import type { AuthConfig } from '../config-auth.ts';
@@ -42,15 +42,20 @@ export function auth(options: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
     const scoped = verifiers.filter((v) => path.startsWith(v.prefix));
     let found: { token: string; source: TokenSource } | undefined =
       pathToken !== undefined ? { token: pathToken, source: 'path' } : undefined;
-    const queryToken = url.searchParams.get(config.tokenParam);
-    if (!found && queryToken) found = { token: queryToken, source: 'query' };
+    // `?token=&token=X`: empty values are skipped; two real values are ambiguous, never first-wins.
+    const queryTokens = url.searchParams.getAll(config.tokenParam).filter((t) => t !== '');
+    if (!found && queryTokens.length > 1)
+      refuse('unknown', 'query', path, { reason: 'malformed', detail: 'token repeated' });
+    if (!found && queryTokens[0] !== undefined) found = { token: queryTokens[0], source: 'query' };
     const cookieToken = cookie(config.cookieName);
     if (!found && cookieToken) found = { token: cookieToken, source: 'cookie' };
     const bearer = bearerToken(c.req.header('authorization'));
     if (!found && bearer) found = { token: bearer, source: 'header' };
     for (const v of scoped) {
       if (found) break;
-      found = v.native((n) => url.searchParams.get(n), cookie);
+      if (v.nativeParams.some((n) => url.searchParams.getAll(n).length > 1))
+        refuse(v.verifier.format, 'query', path, { reason: 'malformed', detail: 'native field repeated' });
+      found = v.native(url.searchParams, (n) => cookieValues(cookieHeader, n));
     }
     if (!found) throw new EdgeError('EDGE_ERR_TOKEN_MISSING', `no token for ${path}`);
 
@@ -69,20 +74,7 @@ export function auth(options: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
     const result: Verified = chosen
       ? await verifyOrFailure(chosen, token, request, config.skewS)
       : { ok: false, error: { reason: 'malformed', detail: 'no verifier for this token shape' } };
-    if (!result.ok) {
-      console.warn(
-        JSON.stringify({
-          level: 'warn',
-          event: 'token-refused',
-          code: 'EDGE_ERR_TOKEN_INVALID',
-          format: chosen?.verifier.format ?? 'unknown',
-          source: found.source,
-          path,
-          ...result.error,
-        }),
-      );
-      throw new EdgeError('EDGE_ERR_TOKEN_INVALID', 'token refused');
-    }
+    if (!result.ok) refuse(chosen?.verifier.format ?? 'unknown', found.source, path, result.error);
     const claims = result.value;
     c.set('viewer', {
       token,
@@ -94,6 +86,22 @@ export function auth(options: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
     });
     await next();
   };
+}
+
+/** One structured log line with the reason, then the generic 403 (the reason never reaches the client). */
+function refuse(format: string, source: TokenSource, path: string, failure: TokenFailure): never {
+  console.warn(
+    JSON.stringify({
+      level: 'warn',
+      event: 'token-refused',
+      code: 'EDGE_ERR_TOKEN_INVALID',
+      format,
+      source,
+      path,
+      ...failure,
+    }),
+  );
+  throw new EdgeError('EDGE_ERR_TOKEN_INVALID', 'token refused');
 }
 
 type Verified = Awaited<ReturnType<ScopedVerifier['verifier']['verify']>>;

@@ -11,15 +11,8 @@ import { signJwt } from '../../../src/core/auth/jwt-sign.ts';
 import { createSecureLinkVerifier, signSecureLink } from '../../../src/core/auth/secure-link.ts';
 import type { TokenVerifier } from '../../../src/core/auth/types.ts';
 import { createJwtVerifier } from '../../../src/edge/auth/jwt-verifier.ts';
-import { makeKey } from './test-keys.ts';
+import { makeKey, NOW, REQ } from './test-keys.ts';
 
-const NOW = 1_800_000_000;
-const REQ = {
-  path: '/vod/ts/a.ts',
-  url: 'https://e.example/vod/ts/a.ts',
-  clientIp: '198.51.100.4',
-  now: NOW,
-};
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~=&%+/!*:"{}[] \u0000é😀';
 const ROUNDS = 1500;
 

@@ -1,5 +1,6 @@
 /**
- * Test key material made with Web Crypto at test time (no keys in the repo). Test helper: no assertions.
+ * Test key material made with Web Crypto at test time (no keys in the repo), and the fixed request the
+ * auth unit tests verify against. Test helper: no assertions.
  */
 import type { JwtAlg, JwtSigningKey } from '../../../src/core/auth/jwt-sign.ts';
 
@@ -42,6 +43,15 @@ export async function makeKey(alg: JwtAlg, kid: string): Promise<TestKeyPair> {
   delete secret.ext;
   return { signing: { alg, kid, jwk: secret }, publicJwk: { ...secret, kid, alg } };
 }
+
+/** A fixed clock (seconds) and the request facts the auth unit tests verify against. */
+export const NOW = 1_800_000_000;
+export const REQ = {
+  path: '/vod/ts/a.ts',
+  url: 'https://e.example/vod/ts/a.ts',
+  clientIp: '198.51.100.4',
+  now: NOW,
+} as const;
 
 /** `{"keys":[…]}` text for AUTH_JWKS. */
 export function jwksText(...keys: TestKeyPair[]): string {
