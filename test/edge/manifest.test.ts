@@ -141,4 +141,20 @@ describe('per-viewer tokens on one cached, untokenized playlist', () => {
     const stored = await caches.default.match('https://edge.test/t/index.m3u8');
     expect(await stored?.text()).toBe(MEDIA);
   });
+
+  it('ignores Range on a playlist: the whole personalised 200, on a miss and on a hit', async () => {
+    shield.route('/r/index.m3u8', { body: MEDIA, headers: HEADERS });
+    const t = await sign('viewer-r');
+    for (const range of ['bytes=0-', 'bytes=0-10', 'bytes=-5']) {
+      const res = await tokened.fetch(`/r/index.m3u8?token=${t}`, { ...from('DE'), headers: { range } });
+      const text = await res.text();
+      expect(res.status, range).toBe(200);
+      expect(res.headers.get('content-range')).toBeNull();
+      expect(res.headers.get('accept-ranges')).toBe('none');
+      expect(text).toContain(`https://eu.edge.test/r/s0.ts?token=${t}`);
+      expect(res.headers.get('cache-control')).toBe('private, max-age=300');
+      await waitUntilCached(tokened, '/r/index.m3u8');
+    }
+    expect(shield.count('/r/index.m3u8')).toBe(1);
+  });
 });

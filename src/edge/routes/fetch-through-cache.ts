@@ -76,12 +76,21 @@ export function objectAddress(c: Context<EdgeHonoEnv>, keyParams: readonly strin
   };
 }
 
+export interface FetchOptions {
+  /** false: the viewer's Range is ignored and the whole object returned (playlists are rewritten after). */
+  readonly ranges?: boolean;
+}
+
 /** @example app.get('*', (c) => fetchThroughCache(c, deps)) */
-export async function fetchThroughCache(c: Context<EdgeHonoEnv>, deps: CachedFetchDeps): Promise<Response> {
+export async function fetchThroughCache(
+  c: Context<EdgeHonoEnv>,
+  deps: CachedFetchDeps,
+  options: FetchOptions = {},
+): Promise<Response> {
   const policy = deps.policy ?? DEFAULT_POLICY;
   const address = objectAddress(c, policy.keyParams);
   const isHead = c.req.method === 'HEAD';
-  const range = isHead ? undefined : c.req.header('range');
+  const range = isHead || options.ranges === false ? undefined : c.req.header('range');
   // Always a GET on the key: the Cache API matches only GET, and no viewer header selects an entry
   // except Range, which the cache applies to the stored whole object itself, so a byte-range hit
   // never copies the object into the isolate. Only a 206 is taken from that lookup; anything else
