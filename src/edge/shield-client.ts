@@ -49,7 +49,9 @@ export interface ShieldClient {
   /**
    * GET from the first shield that answers 2xx or 4xx other than 401/403. Throws
    * EDGE_ERR_SHIELD_TIMEOUT when the last attempt ran out of time, EDGE_ERR_SHIELD_UNREACHABLE
-   * otherwise. The returned body is still bound to the attempt's deadline.
+   * otherwise. The returned body is still bound to the attempt's deadline, and a read that fails
+   * mid-body rejects with an EdgeError too: EDGE_ERR_SHIELD_TIMEOUT when the deadline fired,
+   * EDGE_ERR_SHIELD_UNREACHABLE when the shield cut the body.
    */
   get(request: ShieldRequest): Promise<Response>;
 }
@@ -116,7 +118,7 @@ export function createShieldClient(options: ShieldClientOptions): ShieldClient {
         const redirected = response.status >= 300 && response.status < 400;
         if (response.status < 500 && !refused && !redirected) {
           failedUntil.delete(shield);
-          return response;
+          return withCodedBodyErrors(response, signal, shield, options.timeoutMs);
         }
         await response.body?.cancel();
         // 401/403 means the edge's credentials are wrong (SHIELD_SHARED_SECRET mismatch), not that
@@ -134,4 +136,51 @@ export function createShieldClient(options: ShieldClientOptions): ShieldClient {
       throw lastFailure ?? new EdgeError('EDGE_ERR_SHIELD_UNREACHABLE', 'no shield configured');
     },
   };
+}
+
+/**
+ * The shield's response with its body errors given our codes: the runtime rejects a read past the
+ * deadline with a bare TimeoutError and a cut connection with a TypeError, which callers would log
+ * as EDGE_ERR_INTERNAL. Chunks pass through untouched, one read per pull.
+ */
+function withCodedBodyErrors(
+  response: Response,
+  signal: AbortSignal,
+  shield: string,
+  timeoutMs: number,
+): Response {
+  if (response.body === null) return response;
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch (cause) {
+          controller.error(
+            signal.aborted
+              ? new EdgeError(
+                  'EDGE_ERR_SHIELD_TIMEOUT',
+                  `shield ${shield} stalled mid-body past ${timeoutMs} ms`,
+                  {
+                    cause,
+                  },
+                )
+              : new EdgeError('EDGE_ERR_SHIELD_UNREACHABLE', `shield ${shield} cut the body`, { cause }),
+          );
+          return;
+        }
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }

@@ -19,7 +19,7 @@ import { hashViewer, type Sha256 } from '../../core/ledger/viewer-hash.ts';
 import type { EgressConfig } from '../config-egress.ts';
 import type { EdgeHonoEnv } from '../context.ts';
 import type { EgressWriter } from '../egress/sinks.ts';
-import { edgeErrorBody, logEdgeError } from '../errors.ts';
+import { EdgeError, type EdgeErrorCode, edgeErrorBody, logEdgeError } from '../errors.ts';
 
 export interface EgressDeps {
   readonly config: EgressConfig;
@@ -85,8 +85,10 @@ async function bufferGenerated(
   try {
     buffered = await res.arrayBuffer();
   } catch (error) {
-    logEdgeError('EDGE_ERR_SHIELD_UNREACHABLE', error, c.req.method, recordPath(c));
-    const replacement = brokenBodyResponse(res);
+    // The shield client codes its body failures (timeout vs cut); anything else is a cut upstream.
+    const code = error instanceof EdgeError ? error.code : 'EDGE_ERR_SHIELD_UNREACHABLE';
+    logEdgeError(code, error, c.req.method, recordPath(c));
+    const replacement = brokenBodyResponse(res, code);
     // The record describes what the client got (the 502 and its body); aborted marks the cut upstream.
     const sent = await replacement.arrayBuffer();
     settle(c, deps, start, cmcd, replacement)(sent.byteLength, true);
@@ -99,9 +101,9 @@ async function bufferGenerated(
 /** Headers the outer middlewares (cors, timing) already decided; they stay on the replacement error. */
 const KEPT_ON_ERROR = /^(access-control-.*|vary|timing-allow-origin|server-timing|x-cache-shield)$/i;
 
-/** The 502 sent instead of a generated body that could not be read, keeping CORS so players can read it. */
-function brokenBodyResponse(res: Response): Response {
-  const replacement = edgeErrorBody('EDGE_ERR_SHIELD_UNREACHABLE');
+/** The 502/504 sent instead of a generated body that could not be read, keeping CORS so players can read it. */
+function brokenBodyResponse(res: Response, code: EdgeErrorCode): Response {
+  const replacement = edgeErrorBody(code);
   for (const [name, value] of res.headers) {
     if (KEPT_ON_ERROR.test(name)) replacement.headers.set(name, value);
   }
