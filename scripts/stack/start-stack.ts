@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { type SignerKeys, type SignUrlOptions, signUrl } from '../../src/core/auth/signer.ts';
 import { ensureDevKeys } from '../sign/dev-keys.ts';
 import { EdgeConfigError, edgeConfigIssues, readWranglerVars } from './edge-env.ts';
+import { startEdgeFront } from './edge-front.ts';
 import { startEdgeProcess } from './edge-process.ts';
 import { freePort } from './ports.ts';
 import { type ManagedProcess, spawnService, waitForHttp } from './processes.ts';
@@ -99,6 +100,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const packagerPort = options.packagerPort || (await freePort());
   const shieldPort = options.shieldPort || (await freePort());
   const edgePort = options.edgePort || (await freePort());
+  // wrangler dev listens inside; clients reach it through the front (edge-front.ts: no MF-*/CF-* spoofing).
+  const workerPort = await freePort();
   const inspectorPort = options.inspectorPort || (await freePort());
   const secret = options.sharedSecret ?? crypto.randomUUID();
   const echo = options.echo ?? false;
@@ -131,7 +134,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     onLine ? { onStdoutLine: (line: string) => onLine(service, line) } : {};
   const persistDir = mkdtempSync(join(tmpdir(), 'edgeshield-wrangler-'));
   const started: ManagedProcess[] = [];
+  let front: Awaited<ReturnType<typeof startEdgeFront>> | undefined;
   const stop = async () => {
+    await front?.close();
     await Promise.all(started.map((p) => p.stop()));
     if (edgeLedger) await new Promise<void>((r) => edgeLedger.end(r));
     rmSync(persistDir, { recursive: true, force: true });
@@ -168,7 +173,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await startEdgeProcess(
       {
         repoRoot: REPO_ROOT,
-        port: edgePort,
+        port: workerPort,
         inspectorPort,
         persistDir,
         vars,
@@ -180,6 +185,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
       (edge) => started.push(edge),
     );
+    front = await startEdgeFront(edgePort, `http://127.0.0.1:${workerPort}`);
   } catch (error) {
     await stop();
     throw error;

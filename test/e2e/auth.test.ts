@@ -1,7 +1,8 @@
 /**
  * Auth and geo end to end through real processes (packager → shield → wrangler dev): the URL printed
  * by `npm run sign` works, an expired one gets 403 on the master playlist, an unsigned one 401, and
- * the simulated country (cf.json via CLOUDFLARE_CF_FETCH_PATH) drives a 451 geo rule.
+ * the simulated country (cf.json via CLOUDFLARE_CF_FETCH_PATH) drives a 451 geo rule, and headers only
+ * the platform may set (Miniflare's `MF-CF-Blob`, `CF-Connecting-IP`) cannot be forged by a client.
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -89,5 +90,44 @@ describe.skipIf(!ffmpegAvailable)('auth and geo through the local stack', () => 
     expect(res.status).toBe(451);
     expect(res.headers.get('link')).toBe('<https://rights.example/>; rel="blocked-by"');
     await res.arrayBuffer();
+  });
+
+  describe('client headers only the platform may set (scripts/stack/edge-front.ts)', () => {
+    const forgedDe = { 'mf-cf-blob': JSON.stringify({ country: 'DE', regionCode: 'BE', colo: 'DEV' }) };
+
+    it('a forged MF-CF-Blob country does not pass a geo rule', async () => {
+      const res = await fetch(await stack.sign('/vod/fmp4/master.m3u8'), { headers: forgedDe });
+      expect(res.status).toBe(451);
+      await res.arrayBuffer();
+    });
+
+    it("a forged MF-CF-Blob country does not satisfy a token's geo claim", async () => {
+      const url = await stack.sign('/vod/ts/master.m3u8', { allowCountries: ['DE'] });
+      const res = await fetch(url, { headers: forgedDe });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { code: string }).code).toBe('EDGE_ERR_GEO_BLOCKED');
+    });
+
+    it('an invalid MF-CF-Blob is ignored, not a 500', async () => {
+      const res = await fetch(await stack.sign('/vod/ts/master.m3u8'), {
+        headers: { 'mf-cf-blob': '{not json' },
+      });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    });
+
+    it('a client CF-Connecting-IP does not satisfy an IP-bound token; the real peer address does', async () => {
+      const spoofed = { 'cf-connecting-ip': '203.0.113.7' };
+      const elsewhere = await fetch(await stack.sign('/vod/ts/master.m3u8', { ip: '203.0.113.7' }), {
+        headers: spoofed,
+      });
+      expect(elsewhere.status).toBe(403);
+      await elsewhere.arrayBuffer();
+      const mine = await fetch(await stack.sign('/vod/ts/master.m3u8', { ip: '127.0.0.1' }), {
+        headers: spoofed,
+      });
+      expect(mine.status).toBe(200);
+      await mine.arrayBuffer();
+    });
   });
 });
