@@ -7,6 +7,7 @@
  *   shield        the origin shield on real sockets against a counting fake packager
  *   e2e           real processes: packager → shield → wrangler dev, read by ffprobe/ffmpeg
  *   playback      Chromium + hls.js through the edge
+ *   adversarial   the bounded slice of `npm run test:adversarial` (test/adversarial/)
  */
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
@@ -46,6 +47,16 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 180_000,
           hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'adversarial',
+          include: ['test/adversarial/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
           fileParallelism: false,
         },
       },

@@ -1,0 +1,37 @@
+/**
+ * The adversarial categories, each at two scales: `full` (npm run test:adversarial, the published
+ * table) and `slice` (inside npm test: the same code on fewer seeded inputs, seconds per category).
+ * Test helper: runs the adversaries and returns rows; asserts nothing.
+ */
+import { fuzzPlaylists } from './playlists.ts';
+import type { Row } from './report.ts';
+import { fuzzTokens, targetedForgeries } from './tokens.ts';
+
+export type Scale = 'full' | 'slice';
+
+export interface Category {
+  readonly key: string;
+  run(scale: Scale, seed: number): Promise<readonly Row[]>;
+}
+
+export const CATEGORIES: readonly Category[] = [
+  { key: 'tokens', run: (scale, seed) => fuzzTokens(seed, scale === 'full' ? 3000 : 300) },
+  { key: 'forgeries', run: async (_scale, seed) => [await targetedForgeries(seed)] },
+  { key: 'playlists', run: async (scale, seed) => [fuzzPlaylists(seed, scale === 'full' ? 12_000 : 1000)] },
+];
+
+/** Runs `categories` one after another (they share two cores with whatever else runs). */
+export async function runCategories(
+  categories: readonly Category[],
+  scale: Scale,
+  seed: number,
+  onDone: (key: string, ms: number) => void = () => undefined,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const c of categories) {
+    const started = performance.now();
+    rows.push(...(await c.run(scale, seed)));
+    onDone(c.key, performance.now() - started);
+  }
+  return rows;
+}

@@ -1,0 +1,35 @@
+/**
+ * One row per adversarial category and the table they make (README "Security and reliability").
+ * Test helper: formats only; no I/O, no assertions.
+ */
+
+export interface Row {
+  /** What was tried, e.g. "tokens fuzzed: jwt". */
+  readonly category: string;
+  /** How many inputs (tokens, requests, playlists, connections…) were tried. */
+  readonly tried: number;
+  /** What counts against us, e.g. "accepted", "poisoned", "desyncs". */
+  readonly badLabel: string;
+  /** How many of them happened; the goal is always 0. */
+  readonly bad: number;
+  /** Extra facts worth a reader's time (what "tried" consisted of). */
+  readonly note?: string;
+}
+
+/** Rows whose bad count missed the goal of 0. */
+export function failures(rows: readonly Row[]): Row[] {
+  return rows.filter((r) => r.bad !== 0);
+}
+
+/** A Markdown table, one line per row, with the seed that reproduces it. */
+export function formatTable(rows: readonly Row[], seed: number): string {
+  const lines = [
+    `| category | tried | outcome (goal 0) | result |`,
+    `| --- | ---: | --- | --- |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.category} | ${r.tried.toLocaleString('en-US')} | ${r.bad} ${r.badLabel}${r.note ? ` (${r.note})` : ''} | ${r.bad === 0 ? 'pass' : '**FAIL**'} |`,
+    ),
+  ];
+  return `${lines.join('\n')}\n\nseed ${seed}\n`;
+}
