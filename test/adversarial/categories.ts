@@ -5,7 +5,9 @@
  */
 import { fuzzPlaylists } from './playlists.ts';
 import type { Row } from './report.ts';
+import { SMUGGLING_VARIANTS, smugglingVariants } from './smuggling.ts';
 import { fuzzTokens, targetedForgeries } from './tokens.ts';
+import { TRAVERSAL_TARGETS, traversalProbes } from './traversal.ts';
 
 export type Scale = 'full' | 'slice';
 
@@ -17,6 +19,8 @@ export interface Category {
 export const CATEGORIES: readonly Category[] = [
   { key: 'tokens', run: (scale, seed) => fuzzTokens(seed, scale === 'full' ? 3000 : 300) },
   { key: 'forgeries', run: async (_scale, seed) => [await targetedForgeries(seed)] },
+  { key: 'traversal', run: (scale) => traversalProbes(scale === 'full' ? TRAVERSAL_TARGETS.length : 12) },
+  { key: 'smuggling', run: (scale) => smugglingVariants(scale === 'full' ? SMUGGLING_VARIANTS : 8) },
   { key: 'playlists', run: async (scale, seed) => [fuzzPlaylists(seed, scale === 'full' ? 12_000 : 1000)] },
 ];
 
