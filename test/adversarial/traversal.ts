@@ -137,13 +137,7 @@ async function probeShield(
         ),
       );
     }
-    const escaped = pair.upstream.requests.filter((r) => escapes(r.url)).length;
-    return {
-      category: 'traversal/SSRF probes: shield',
-      tried,
-      badLabel: 'escaped',
-      bad: escaped + (decoyHits() - before),
-    };
+    return outcome('shield', tried, pair.upstream.requests, decoyHits() - before);
   } finally {
     await pair.close();
   }
@@ -169,15 +163,15 @@ async function probeEdge(targets: readonly string[], decoyHits: () => number): P
         // A URL the client library refuses never reached the edge: not a success for the attacker.
       }
     }
-    const escaped = shield.requests.filter((r) => escapes(r.url)).length;
-    return {
-      category: 'traversal/SSRF probes: edge',
-      tried,
-      badLabel: 'escaped',
-      bad: escaped + (decoyHits() - before),
-    };
+    return outcome('edge', tried, shield.requests, decoyHits() - before);
   } finally {
     await edge.dispose();
     await shield.close();
   }
+}
+
+/** A tier's row: upstream requests whose path escaped, plus anything that reached the decoy. */
+function outcome(tier: string, tried: number, upstream: readonly { url: string }[], decoyHits: number): Row {
+  const bad = upstream.filter((r) => escapes(r.url)).length + decoyHits;
+  return { category: `traversal/SSRF probes: ${tier}`, tried, badLabel: 'escaped', bad };
 }
