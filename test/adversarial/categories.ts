@@ -5,6 +5,7 @@
  */
 import { fuzzPlaylists } from './playlists.ts';
 import type { Row } from './report.ts';
+import { slowClientSurvival } from './slow-clients.ts';
 import { SMUGGLING_VARIANTS, smugglingVariants } from './smuggling.ts';
 import { fuzzTokens, targetedForgeries } from './tokens.ts';
 import { TRAVERSAL_TARGETS, traversalProbes } from './traversal.ts';
@@ -21,6 +22,16 @@ export const CATEGORIES: readonly Category[] = [
   { key: 'forgeries', run: async (_scale, seed) => [await targetedForgeries(seed)] },
   { key: 'traversal', run: (scale) => traversalProbes(scale === 'full' ? TRAVERSAL_TARGETS.length : 12) },
   { key: 'smuggling', run: (scale) => smugglingVariants(scale === 'full' ? SMUGGLING_VARIANTS : 8) },
+  {
+    key: 'slow-clients',
+    run: async (scale) => [
+      await slowClientSurvival(
+        scale === 'full'
+          ? { idle: 2000, slowloris: 200, requests: 200, intervalMs: 50 }
+          : { idle: 300, slowloris: 30, requests: 30, intervalMs: 50 },
+      ),
+    ],
+  },
   { key: 'playlists', run: async (scale, seed) => [fuzzPlaylists(seed, scale === 'full' ? 12_000 : 1000)] },
 ];
 
