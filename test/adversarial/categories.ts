@@ -3,6 +3,7 @@
  * table) and `slice` (inside npm test: the same code on fewer seeded inputs, seconds per category).
  * Test helper: runs the adversaries and returns rows; asserts nothing.
  */
+import { faultInjection } from './faults.ts';
 import { fuzzPlaylists } from './playlists.ts';
 import type { Row } from './report.ts';
 import { slowClientSurvival } from './slow-clients.ts';
@@ -29,6 +30,16 @@ export const CATEGORIES: readonly Category[] = [
         scale === 'full'
           ? { idle: 2000, slowloris: 200, requests: 200, intervalMs: 50 }
           : { idle: 300, slowloris: 30, requests: 30, intervalMs: 50 },
+      ),
+    ],
+  },
+  {
+    key: 'faults',
+    run: async (scale) => [
+      await faultInjection(
+        scale === 'full'
+          ? { objectBytes: 16 * 1024 * 1024, linkBytesPerS: 4 * 1024 * 1024 }
+          : { objectBytes: 6 * 1024 * 1024, linkBytesPerS: 6 * 1024 * 1024 },
       ),
     ],
   },
