@@ -5,6 +5,7 @@
  */
 import { faultInjection } from './faults.ts';
 import { fuzzPlaylists } from './playlists.ts';
+import { ATTACKS, cachePoisoning } from './poisoning.ts';
 import type { Row } from './report.ts';
 import { slowClientSurvival } from './slow-clients.ts';
 import { SMUGGLING_VARIANTS, smugglingVariants } from './smuggling.ts';
@@ -21,6 +22,10 @@ export interface Category {
 export const CATEGORIES: readonly Category[] = [
   { key: 'tokens', run: (scale, seed) => fuzzTokens(seed, scale === 'full' ? 3000 : 300) },
   { key: 'forgeries', run: async (_scale, seed) => [await targetedForgeries(seed)] },
+  {
+    key: 'poisoning',
+    run: async (scale) => [await cachePoisoning(scale === 'full' ? ATTACKS : ATTACKS.slice(0, 6))],
+  },
   { key: 'traversal', run: (scale) => traversalProbes(scale === 'full' ? TRAVERSAL_TARGETS.length : 12) },
   { key: 'smuggling', run: (scale) => smugglingVariants(scale === 'full' ? SMUGGLING_VARIANTS : 8) },
   {
