@@ -130,6 +130,9 @@ export async function fuzzTokens(seed: number, rounds: number): Promise<Row[]> {
   const { targets } = await tokenTargets();
   const rows: Row[] = [];
   for (const t of targets) {
+    // Control: the unmutated token opens the request, so a refusal below means something.
+    if (!(await accepted(t.verifier, t.valid)))
+      throw new Error(`token fuzz: the valid ${t.format} token was refused`);
     const rand = createRandom(seed ^ t.format.length);
     let tried = 0;
     let bad = 0;
@@ -340,6 +343,9 @@ async function fieldForgeries(keys: Keys): Promise<Map<FuzzTarget['format'], str
 /** Row "targeted forgeries": every forgery against the verifier of its format. */
 export async function targetedForgeries(seed: number): Promise<Row> {
   const keys = await tokenTargets();
+  for (const t of keys.targets)
+    if (!(await accepted(t.verifier, t.valid)))
+      throw new Error(`forgeries: the valid ${t.format} token was refused`);
   const rand = createRandom(seed);
   const jwt = keys.targets.find((t) => t.format === 'jwt');
   const batches: [TokenVerifier | undefined, string[]][] = [[jwt?.verifier, await jwtForgeries(keys, rand)]];
