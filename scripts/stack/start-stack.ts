@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { type SignerKeys, type SignUrlOptions, signUrl } from '../../src/core/auth/signer.ts';
 import { ensureDevKeys } from '../sign/dev-keys.ts';
 import { EdgeConfigError, edgeConfigIssues, readWranglerVars } from './edge-env.ts';
-import { startEdgeFront } from './edge-front.ts';
 import { startEdgeProcess } from './edge-process.ts';
 import { freePort } from './ports.ts';
 import { type ManagedProcess, spawnService, waitForHttp } from './processes.ts';
@@ -100,7 +99,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const packagerPort = options.packagerPort || (await freePort());
   const shieldPort = options.shieldPort || (await freePort());
   const edgePort = options.edgePort || (await freePort());
-  // wrangler dev listens inside; clients reach it through the front (edge-front.ts: no MF-*/CF-* spoofing).
+  // wrangler dev listens inside; clients reach it through the front process (edge-front.ts: no MF-*/CF-* spoofing).
   const workerPort = await freePort();
   const inspectorPort = options.inspectorPort || (await freePort());
   const secret = options.sharedSecret ?? crypto.randomUUID();
@@ -134,9 +133,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     onLine ? { onStdoutLine: (line: string) => onLine(service, line) } : {};
   const persistDir = mkdtempSync(join(tmpdir(), 'edgeshield-wrangler-'));
   const started: ManagedProcess[] = [];
-  let front: Awaited<ReturnType<typeof startEdgeFront>> | undefined;
   const stop = async () => {
-    await front?.close();
     await Promise.all(started.map((p) => p.stop()));
     if (edgeLedger) await new Promise<void>((r) => edgeLedger.end(r));
     rmSync(persistDir, { recursive: true, force: true });
@@ -185,7 +182,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
       (edge) => started.push(edge),
     );
-    front = await startEdgeFront(edgePort, `http://127.0.0.1:${workerPort}`);
+    const front = spawnService(
+      'edge-front',
+      process.execPath,
+      ['scripts/stack/edge-front-main.ts', String(edgePort), `http://127.0.0.1:${workerPort}`],
+      { cwd: REPO_ROOT, echo },
+    );
+    started.push(front);
+    await waitForHttp(`${edgeUrl}/healthz`, front, READY_TIMEOUT_MS);
   } catch (error) {
     await stop();
     throw error;

@@ -92,7 +92,8 @@ describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('npm start (sc
 
   it('exits 0 on SIGTERM to dev.ts alone and leaves no process or listening port of the stack', async () => {
     if (!run) throw new Error('dev.ts did not start');
-    expect(serviceGroups.size).toBe(3); // packager, shield, wrangler (whose group holds workerd)
+    // packager, shield, wrangler (whose group holds workerd), and the edge front on the edge port
+    expect(serviceGroups.size).toBe(4);
     expect(persistDir).toMatch(/edgeshield-wrangler-/);
     const isOurs = (p: ProcEntry) =>
       serviceGroups.has(p.pgid) ||
