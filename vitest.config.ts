@@ -53,6 +53,8 @@ export default defineConfig({
       {
         test: {
           name: 'adversarial',
+          // Last and alone: it runs processes and holds 2,000-odd sockets; its liveness bounds stay honest.
+          sequence: { groupOrder: 3 },
           include: ['test/adversarial/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
