@@ -77,8 +77,14 @@ async function until(check: () => boolean, timeoutMs: number): Promise<void> {
 }
 
 /** Reads one response whole: its status and body hash, or undefined when it failed or was cut. */
+/** A response from fetch (undici) or Miniflare: only what readWhole needs. */
+interface AnyResponse {
+  readonly status: number;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
 async function readWhole(
-  fetchIt: () => Promise<Response>,
+  fetchIt: () => Promise<AnyResponse>,
 ): Promise<{ status: number; hash: string } | undefined> {
   try {
     const res = await fetchIt();
@@ -114,11 +120,16 @@ export async function faultInjection(options: FaultOptions): Promise<Row> {
   let correct = 0;
   const stalls: string[] = [];
   try {
-    shield = await startShieldTier(link.url, env);
-    edge = await startEdgeWorker({ AUTH_MODE: 'off', SHIELD_URLS: shield.url, SHIELD_TIMEOUT_MS: '30000' });
-    const viaEdge = (path: string) => () =>
-      (edge as EdgeWorker).mf.dispatchFetch(`http://edge.test${path}`) as unknown as Promise<Response>;
-    const viaShield = (path: string) => () => fetch(`${(shield as Tier).url}${path}`);
+    const shieldTier = await startShieldTier(link.url, env);
+    shield = shieldTier;
+    const worker = await startEdgeWorker({
+      AUTH_MODE: 'off',
+      SHIELD_URLS: shieldTier.url,
+      SHIELD_TIMEOUT_MS: '30000',
+    });
+    edge = worker;
+    const viaEdge = (path: string) => () => worker.mf.dispatchFetch(`http://edge.test${path}`);
+    const viaShield = (path: string) => () => fetch(`${shieldTier.url}${path}`);
     /** Every complete 200 must carry the file's bytes. */
     const verify = (path: string, read: { status: number; hash: string } | undefined) => {
       checked++;
@@ -135,7 +146,7 @@ export async function faultInjection(options: FaultOptions): Promise<Row> {
         verify(path, await readWhole(read));
     };
     /** Starts a read through the edge and waits until a third of the object crossed the link. */
-    const inFlight = async (read: () => Promise<Response>) => {
+    const inFlight = async (read: () => Promise<AnyResponse>) => {
       link.reset();
       const first = readWhole(read);
       await until(() => link.forwarded() >= options.objectBytes / 3, 30_000);
@@ -168,10 +179,10 @@ export async function faultInjection(options: FaultOptions): Promise<Row> {
     await recovered();
     verify('/vod/f/disk-warm.ts', await readWhole(viaShield('/vod/f/disk-warm.ts')));
     const cut = await inFlight(viaShield('/vod/f/disk-cut.ts'));
-    shield.signal('SIGKILL');
+    shieldTier.signal('SIGKILL');
     stallNote('shield killed', link.forwarded());
     verify('/vod/f/disk-cut.ts', await cut.first);
-    await shield.restart();
+    await shieldTier.restart();
     await recovered();
     for (const path of ['/vod/f/disk-warm.ts', '/vod/f/disk-cut.ts']) await reread(path);
   } finally {
