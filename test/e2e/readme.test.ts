@@ -242,7 +242,7 @@ const README_COMMANDS: readonly Entry[] = [
     match: /^npm run egress -- report --from \.egress$/,
     check: (r) =>
       expect(r.stdout).toMatch(
-        /^egress report \(cloudfront-on-demand, USD\) .*\nrequests \d+, bytes .*\nrequest hit ratio /,
+        /^egress report \(cloudfront-on-demand, USD\) .*\ndelivered to viewers .* in \d+ requests, cost .*\nrequest hit ratio /,
       ),
   },
   {
