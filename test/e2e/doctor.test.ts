@@ -39,6 +39,13 @@ function readmeProductionBlock(): string {
     .join('\n');
 }
 
+/** The README's block with the ids `wrangler d1 create` / `kv namespace create` would print filled in. */
+function filledProductionBlock(block = readmeProductionBlock()): string {
+  return block
+    .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
+    .replace(/<the id printed by wrangler kv namespace create>/, KV_ID);
+}
+
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'edgeshield-doctor-'));
@@ -165,11 +172,7 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
   });
 
   it("accepts the README's [env.production] block once the database id is filled in", async () => {
-    appendProduction(
-      readmeProductionBlock()
-        .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
-        .replace(/<the id printed by wrangler kv namespace create>/, KV_ID),
-    );
+    appendProduction(filledProductionBlock());
     secretsFile();
     write('shield.env', goodShieldEnv());
     const r = await doctor(
@@ -188,10 +191,7 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
   });
 
   it('says which secrets it cannot verify offline, and how to set them, without failing', async () => {
-    const block = readmeProductionBlock()
-      .replace(/^secrets = .*$/m, '')
-      .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
-      .replace(/<the id printed by wrangler kv namespace create>/, KV_ID);
+    const block = filledProductionBlock(readmeProductionBlock().replace(/^secrets = .*$/m, ''));
     appendProduction(block);
     const r = await doctor('--env', 'production');
     expect(r.out).toContain(
@@ -230,10 +230,9 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
   ];
   for (const [what, line, named] of broken) {
     it(`exits 1 naming the key for ${what}`, async () => {
-      const block = readmeProductionBlock()
-        .replace('[env.production.vars]\n', `[env.production.vars]\n${line}\n`)
-        .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
-        .replace(/<the id printed by wrangler kv namespace create>/, KV_ID);
+      const block = filledProductionBlock(
+        readmeProductionBlock().replace('[env.production.vars]\n', `[env.production.vars]\n${line}\n`),
+      );
       appendProduction(block);
       secretsFile();
       const r = await doctor('--env', 'production', '--secrets-file', 'prod.secrets');
@@ -243,13 +242,12 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
   }
 
   it('exits 1 naming the shield that Cloudflare cannot reach among several', async () => {
-    const block = readmeProductionBlock()
-      .replace(
+    const block = filledProductionBlock(
+      readmeProductionBlock().replace(
         /^SHIELD_URLS = .*$/m,
         'SHIELD_URLS = "https://shield-1.example.com,https://10.0.0.5:8443,http://[::1]:8081,http://localhost:8081"',
-      )
-      .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
-      .replace(/<the id printed by wrangler kv namespace create>/, KV_ID);
+      ),
+    );
     appendProduction(block);
     secretsFile();
     const r = await doctor('--env', 'production', '--secrets-file', 'prod.secrets');
@@ -260,11 +258,7 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
   });
 
   it('exits 1 naming the key inside a bad secret from the secrets file, never printing the secret', async () => {
-    appendProduction(
-      readmeProductionBlock()
-        .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
-        .replace(/<the id printed by wrangler kv namespace create>/, KV_ID),
-    );
+    appendProduction(filledProductionBlock());
     write(
       'prod.secrets',
       `SHIELD_SHARED_SECRET=${SECRET}\nAUTH_JWKS='{"keys":[{"kty":"EC","kid":"k1","alg":"ES256","d":"private"}]}'\n`,
@@ -276,11 +270,7 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
   });
 
   it('with --online but no Cloudflare credentials, says it could not list the secrets', async () => {
-    appendProduction(
-      readmeProductionBlock()
-        .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
-        .replace(/<the id printed by wrangler kv namespace create>/, KV_ID),
-    );
+    appendProduction(filledProductionBlock());
     secretsFile();
     const r = await doctor('--env', 'production', '--secrets-file', 'prod.secrets', '--online');
     expect(r.out).toContain('--online: could not list secrets');
