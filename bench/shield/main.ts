@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type LoadGenerator, loadGeneratorLabel, measureHits, runLoad } from './hits.ts';
 import { type BenchOrigin, EXPIRED_MAX_AGE_SEC, startBenchOrigin } from './origin.ts';
 import { measureProduction } from './production.ts';
@@ -36,8 +36,14 @@ import { wrkVersion } from './wrk.ts';
 const HERE = resolve(fileURLToPath(new URL('.', import.meta.url)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const { values } = parseArgs({
+const USAGE = `usage: npm run bench:shield [-- --duration MS --rounds N --connections N --prod-connections N
+                            --clients N --no-production --no-nginx --out DIR]
+  Shield vs nginx proxy_cache vs bare Node (and Varnish for the storm); writes DIR/latest.{json,md}.
+  Exit 0 all goals met, 99 a goal missed (README "npm run bench:shield"), 64 bad usage.`;
+
+const { values } = parseCliArgs({
   options: {
+    help: { type: 'boolean', default: false },
     duration: { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
@@ -49,6 +55,20 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(HERE, 'results') },
   },
 });
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+/** parseArgs, but bad usage prints the problem and the usage (exit 64) instead of a stack. */
+function parseCliArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    process.stderr.write(`bench:shield: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
+    process.exit(64);
+  }
+}
 const durationMs = Number(values.duration);
 const connections = Number(values.connections);
 const clients = Number(values.clients);
