@@ -16,13 +16,25 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '30' },
     vod: { type: 'string', default: '6' },
     live: { type: 'string', default: '6' },
+    // A small shield cache, so the run reaches the cache bound early: after that, shield memory that
+    // still grows is a leak, not the cache filling (the default bound is 4 GiB and live segments are
+    // new objects forever).
+    'shield-cache-mib': { type: 'string', default: '256' },
   },
 });
 const minutes = Number(values.minutes);
 const vodViewers = Number(values.vod);
 const liveViewers = Number(values.live);
-if (!(minutes > 0) || !Number.isInteger(vodViewers) || !Number.isInteger(liveViewers))
-  throw new TypeError(`expected --minutes > 0 and integer --vod/--live, got ${JSON.stringify(values)}`);
+const shieldCacheMiB = Number(values['shield-cache-mib']);
+if (
+  !(minutes > 0) ||
+  !Number.isInteger(vodViewers) ||
+  !Number.isInteger(liveViewers) ||
+  !(Number.isInteger(shieldCacheMiB) && shieldCacheMiB > 0)
+)
+  throw new TypeError(
+    `expected --minutes > 0 and integer --vod/--live/--shield-cache-mib, got ${JSON.stringify(values)}`,
+  );
 
 /** Resident set of every process in a process group (a tier and its children, e.g. wrangler + workerd), MiB. */
 function groupRssMiB(pgid: number): number {
@@ -82,7 +94,14 @@ async function viewer(masterUrl: string, live: boolean, until: number, index: nu
   }
 }
 
-const stack: Stack = await startStack({ mediaDir: (await ensureMedia(resolve(REPO_ROOT, '.media'))).dir });
+// Ctrl-C or SIGTERM: exit through process.exit so the launcher's exit hook stops every tier's process
+// group (a signal's default action would leave wrangler, workerd and the shield running).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+const stack: Stack = await startStack({
+  mediaDir: (await ensureMedia(resolve(REPO_ROOT, '.media'))).dir,
+  shieldEnv: { SHIELD_CACHE_BYTES: String(shieldCacheMiB * 1024 * 1024) },
+});
 try {
   const tiers = stack.processes.map((p) => ({ name: p.name, pid: p.pid }));
   const samples: { minute: number; ok: number; failed: number; rss: number[] }[] = [];
