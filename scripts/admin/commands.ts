@@ -188,7 +188,7 @@ export class UsageError extends Error {
 }
 
 export const ADMIN_USAGE = `usage: npm run admin -- <resource> <verb> [args] [--flag value]…
-  env: EDGESHIELD_API_URL (default http://127.0.0.1:8787), EDGESHIELD_API_KEY (or --key)
+  env: EDGESHIELD_API_URL (default http://127.0.0.1:8787), EDGESHIELD_API_KEY (or --key-file FILE)
 ${Object.entries(COMMANDS)
   .map(
     ([name, c]) =>
@@ -200,7 +200,7 @@ ${Object.entries(COMMANDS)
 /**
  * @example parseCommand(['tenant', 'create', 'acme', '--name', 'Acme']) // { method: 'POST', path: '/tenants', body: … }
  */
-export function parseCommand(argv: readonly string[]): { request: ApiRequest; key?: string } {
+export function parseCommand(argv: readonly string[]): { request: ApiRequest; keyFile?: string } {
   const [resource, verb, ...rest] = argv;
   const command = COMMANDS[`${resource ?? ''} ${verb ?? ''}`];
   if (!command)
@@ -214,7 +214,12 @@ export function parseCommand(argv: readonly string[]): { request: ApiRequest; ke
       continue;
     }
     const [name, inline] = item.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (name !== 'key' && !(command.flags ?? []).includes(name))
+    // A key on argv is readable by every local user (ps, /proc) and lands in shell history.
+    if (name === 'key')
+      throw new UsageError(
+        '--key is not accepted (a key on the command line shows in ps and shell history): set EDGESHIELD_API_KEY or pass --key-file FILE',
+      );
+    if (name !== 'key-file' && !(command.flags ?? []).includes(name))
       throw new UsageError(`unknown option --${name}`);
     const value = inline ?? rest[++i];
     if (value === undefined) throw new UsageError(`--${name}: expected a value`);
@@ -223,6 +228,6 @@ export function parseCommand(argv: readonly string[]): { request: ApiRequest; ke
   if (positionals.length !== command.args.length)
     throw new UsageError(`expected ${command.args.map((a) => `<${a}>`).join(' ') || 'no arguments'}`);
   const args = Object.fromEntries(command.args.map((name, i) => [name, positionals[i] ?? '']));
-  const { key, ...rest2 } = flags;
-  return { request: command.build(args, rest2), ...(key ? { key } : {}) };
+  const { 'key-file': keyFile, ...rest2 } = flags;
+  return { request: command.build(args, rest2), ...(keyFile ? { keyFile } : {}) };
 }

@@ -1,20 +1,35 @@
 /**
  * `npm run admin` (scripts/admin) against the real Worker with a real D1 store: a tenant set up,
- * a URL minted that plays, a token revoked; usage errors and API refusals have their exit codes.
+ * a URL minted that plays, a token revoked; usage errors and API refusals have their exit codes; the
+ * key never comes from argv; a non-JSON reply or a refused connection is reported without a stack.
  */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AdminIo, runAdmin } from '../../scripts/admin/cli.ts';
+import { freePort } from '../../scripts/stack/ports.ts';
 import { ADMIN_KEY, type ControlStack, startControlStack } from './control-api.ts';
 
 let stack: ControlStack;
 
-async function admin(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+type Result = { code: number; out: string; err: string; requests: number };
+
+async function admin(...argv: string[]): Promise<Result> {
+  return adminWith({}, ...argv);
+}
+
+async function adminWith(over: Partial<AdminIo>, ...argv: string[]): Promise<Result> {
   let out = '';
   let err = '';
-  const io: AdminIo = {
+  let requests = 0;
+  const base: AdminIo = {
     env: { EDGESHIELD_API_URL: 'http://edge.test', EDGESHIELD_API_KEY: ADMIN_KEY },
-    fetch: async (url, init) =>
-      (await stack.edge.mf.dispatchFetch(url, init as never)) as unknown as Response,
+    fetch: async (url, init) => {
+      requests++;
+      return (await stack.edge.mf.dispatchFetch(url, init as never)) as unknown as Response;
+    },
     readFile: async () => '[]',
     out: (t) => {
       out += t;
@@ -23,8 +38,9 @@ async function admin(...argv: string[]): Promise<{ code: number; out: string; er
       err += t;
     },
   };
+  const io: AdminIo = { ...base, ...over };
   const code = await runAdmin(argv, io);
-  return { code, out, err };
+  return { code, out, err, requests };
 }
 
 beforeAll(async () => {
@@ -63,5 +79,74 @@ describe('npm run admin', () => {
     const help = await admin('--help');
     expect(help.code).toBe(0);
     expect(help.out).toContain('token mint <tenant> <path>');
+  });
+
+  it('refuses --key on argv (exit 64, nothing sent) and takes the key from --key-file', async () => {
+    const refused = await adminWith(
+      { env: { EDGESHIELD_API_URL: 'http://edge.test' } },
+      'tenant',
+      'list',
+      '--key',
+      ADMIN_KEY,
+    );
+    expect(refused.code).toBe(64);
+    expect(refused.err).toMatch(/--key is not accepted.*EDGESHIELD_API_KEY.*--key-file/);
+    expect(refused.requests).toBe(0);
+    const dir = await mkdtemp(join(tmpdir(), 'admin-key-'));
+    try {
+      const file = join(dir, 'key');
+      await writeFile(file, `${ADMIN_KEY}\n`, { mode: 0o600 });
+      const withFile = await adminWith(
+        { env: { EDGESHIELD_API_URL: 'http://edge.test' }, readFile: (p) => readFile(p, 'utf8') },
+        'tenant',
+        'list',
+        '--key-file',
+        file,
+      );
+      expect(withFile.code).toBe(0);
+      expect(JSON.parse(withFile.out)).toMatchObject({ tenants: [{ id: 'acme' }] });
+      const missing = await adminWith(
+        { env: { EDGESHIELD_API_URL: 'http://edge.test' }, readFile: (p) => readFile(p, 'utf8') },
+        'tenant',
+        'list',
+        '--key-file',
+        join(dir, 'nope'),
+      );
+      expect(missing.code).toBe(64);
+      expect(missing.err).toContain(`--key-file ${join(dir, 'nope')}: cannot read`);
+      expect(missing.requests).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints the status and raw body of a non-JSON reply (exit 1) and a refused connection (exit 69)', async () => {
+    const html = '<html><body>502 Bad Gateway</body></html>';
+    const server = createServer((_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end(html));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const proxy = await adminWith(
+        { env: { EDGESHIELD_API_URL: `http://127.0.0.1:${port}`, EDGESHIELD_API_KEY: ADMIN_KEY }, fetch },
+        'tenant',
+        'list',
+      );
+      expect(proxy.code).toBe(1);
+      expect(proxy.err).toContain('502 non-JSON reply');
+      expect(proxy.err).toContain(html);
+      expect(proxy.err).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const closed = await freePort();
+    const down = await adminWith(
+      { env: { EDGESHIELD_API_URL: `http://127.0.0.1:${closed}`, EDGESHIELD_API_KEY: ADMIN_KEY }, fetch },
+      'tenant',
+      'list',
+    );
+    expect(down.code).toBe(69);
+    expect(down.err).toMatch(new RegExp(`^cannot reach http://127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED`));
+    expect(down.err).not.toMatch(/\n\s+at /);
   });
 });
