@@ -8,7 +8,7 @@ import { cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ensureMedia } from '../scripts/media/make-media.ts';
-import { DEV_KEYS_FILE, ensureDevKeys } from '../scripts/sign/dev-keys.ts';
+import { DEV_KEYS_FILE, DevKeysError, ensureDevKeys, readDevKeys } from '../scripts/sign/dev-keys.ts';
 import { freePort } from '../scripts/stack/ports.ts';
 import { REPO_ROOT, type Stack, stackSigner, startStack } from '../scripts/stack/start-stack.ts';
 import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
@@ -151,8 +151,13 @@ export async function signerFromKeys(dirOrFile: string, edgeUrl: string): Promis
     throw new BenchUsageError(
       `--sign-keys: no ${DEV_KEYS_FILE} in ${resolve(dir)} (npm start makes one in .dev-keys/)`,
     );
-  const keys = await ensureDevKeys(dir);
-  return viewerSigner(stackSigner(keys.signer, edgeUrl));
+  try {
+    const keys = await readDevKeys(dir);
+    return viewerSigner(stackSigner(keys.signer, edgeUrl));
+  } catch (error) {
+    if (error instanceof DevKeysError) throw new BenchUsageError(`--sign-keys: ${error.message}`);
+    throw error;
+  }
 }
 
 /**

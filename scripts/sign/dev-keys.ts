@@ -31,6 +31,54 @@ interface Stored {
 /** The key file inside a dev-keys directory (the bench's --sign-keys reads it too). */
 export const DEV_KEYS_FILE = 'dev-keys.json';
 
+/** A dev keys file that exists but cannot be used; readDevKeys leaves it untouched. */
+export class DevKeysError extends Error {
+  override name = 'DevKeysError';
+}
+
+function isStored(value: unknown): value is Stored {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<Record<keyof Stored, unknown>>;
+  const cf = v.cloudfront as Partial<Record<string, unknown>> | undefined;
+  return (
+    v.version === 1 &&
+    typeof v.jwtPrivate === 'object' &&
+    v.jwtPrivate !== null &&
+    typeof v.jwtPublic === 'object' &&
+    v.jwtPublic !== null &&
+    typeof v.edgeauthKey === 'string' &&
+    typeof v.securelinkSecret === 'string' &&
+    typeof cf?.keyPairId === 'string' &&
+    typeof cf.privatePem === 'string' &&
+    typeof cf.publicPem === 'string'
+  );
+}
+
+/**
+ * Reads existing keys and never writes: for callers that must sign with the keys a running edge
+ * already verifies (bench --sign-keys), where fresh keys would silently be the wrong ones.
+ * @example const keys = await readDevKeys('.dev-keys') // throws DevKeysError naming the file
+ */
+export async function readDevKeys(dir: string): Promise<DevKeys> {
+  const file = path.join(dir, DEV_KEYS_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new DevKeysError(`${path.resolve(file)}: cannot read (${code})`);
+  }
+  let stored: unknown;
+  try {
+    stored = JSON.parse(text);
+  } catch {
+    throw new DevKeysError(`${path.resolve(file)}: not JSON (corrupt?); left as it is`);
+  }
+  if (!isStored(stored))
+    throw new DevKeysError(`${path.resolve(file)}: not a version-1 dev keys file; left as it is`);
+  return toDevKeys(stored);
+}
+
 /** @example const keys = await ensureDevKeys(path.join(REPO_ROOT, '.dev-keys')) */
 export async function ensureDevKeys(dir: string): Promise<DevKeys> {
   const file = path.join(dir, DEV_KEYS_FILE);
@@ -46,6 +94,10 @@ export async function ensureDevKeys(dir: string): Promise<DevKeys> {
     await rename(temp, file);
     stored = JSON.parse(await readFile(file, 'utf8')) as Stored;
   }
+  return toDevKeys(stored);
+}
+
+function toDevKeys(stored: Stored): DevKeys {
   const kid = String(stored.jwtPublic.kid);
   return {
     signer: {

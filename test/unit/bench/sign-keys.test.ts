@@ -1,0 +1,61 @@
+/**
+ * `bench --sign-keys DIR` only reads the keys a running edge verifies: a corrupt or unreadable key
+ * file is reported as a usage error naming the file, and left byte-identical (never regenerated).
+ */
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BenchUsageError } from '../../../bench/errors.ts';
+import { signerFromKeys } from '../../../bench/local-stack.ts';
+import { DEV_KEYS_FILE, ensureDevKeys } from '../../../scripts/sign/dev-keys.ts';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sign-keys-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('bench --sign-keys', () => {
+  it('reports a corrupt keys file and leaves it byte-identical', async () => {
+    const file = join(dir, DEV_KEYS_FILE);
+    const corrupt = '{"version": 1, "jwtPrivate": {"kty": "EC"'; // truncated mid-write
+    await writeFile(file, corrupt);
+    const error = await signerFromKeys(dir, 'http://127.0.0.1:8787').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BenchUsageError);
+    expect((error as Error).message).toMatch(/^--sign-keys: .*dev-keys\.json: not JSON/);
+    expect(await readFile(file, 'utf8')).toBe(corrupt);
+  });
+
+  it('reports JSON that is not a keys file and leaves it byte-identical', async () => {
+    const file = join(dir, DEV_KEYS_FILE);
+    const other = '{"version": 2}\n';
+    await writeFile(file, other);
+    const error = await signerFromKeys(file, 'http://127.0.0.1:8787').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BenchUsageError);
+    expect((error as Error).message).toContain('not a version-1 dev keys file');
+    expect(await readFile(file, 'utf8')).toBe(other);
+  });
+
+  it('reports an unreadable keys file and replaces nothing', async () => {
+    // A directory where the file should be: unreadable even for root, unlike chmod 000.
+    await mkdir(join(dir, DEV_KEYS_FILE));
+    const error = await signerFromKeys(dir, 'http://127.0.0.1:8787').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BenchUsageError);
+    expect((error as Error).message).toMatch(/dev-keys\.json: cannot read \(EISDIR\)/);
+    expect((await stat(join(dir, DEV_KEYS_FILE))).isDirectory()).toBe(true);
+  });
+
+  it('signs with the keys that are there, without rewriting them', async () => {
+    await ensureDevKeys(dir);
+    const before = await readFile(join(dir, DEV_KEYS_FILE), 'utf8');
+    const sign = await signerFromKeys(dir, 'http://127.0.0.1:8787');
+    const token = await sign('/vod/a.m3u8', { sub: 'v1', sid: 's1' });
+    expect(token).toMatch(/\S/);
+    expect(await readFile(join(dir, DEV_KEYS_FILE), 'utf8')).toBe(before);
+  });
+});
