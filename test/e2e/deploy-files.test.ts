@@ -21,6 +21,7 @@ import { hasCommand } from '../fixtures/tools.ts';
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const DEPLOY = path.join(REPO_ROOT, 'origin', 'deploy');
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  engines: { node: string };
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
@@ -45,6 +46,36 @@ function dockerfile() {
     healthcheck: json(/CMD (\[.*\])/.exec(all('HEALTHCHECK')[0] ?? '')?.[1]),
     cmd: json(all('CMD')[0]),
   };
+}
+
+/**
+ * Whether the repository-root .dockerignore keeps `rel` out of the build context (Docker's rules:
+ * patterns in order, the last one matching the path or one of its parent directories wins).
+ */
+function dockerignored(rel: string): boolean {
+  const patterns = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  const toRegex = (glob: string) =>
+    new RegExp(
+      `^${glob
+        .replace(/^\//, '')
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(
+          /\*\*\/|\*\*|\*|\?/g,
+          (m) => ({ '**/': '(.*/)?', '**': '.*', '*': '[^/]*' })[m] ?? '[^/]',
+        )}$`,
+    );
+  const parts = rel.split('/');
+  const candidates = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+  let ignored = false;
+  for (const p of patterns) {
+    const negated = p.startsWith('!');
+    const re = toRegex(negated ? p.slice(1) : p);
+    if (candidates.some((c) => re.test(c))) ignored = !negated;
+  }
+  return ignored;
 }
 
 /** The unit's `Key=value` lines (last one wins). */
@@ -191,6 +222,29 @@ describe('origin/deploy/Dockerfile', () => {
   });
 });
 
+describe('.dockerignore (the build context of origin/deploy/Dockerfile)', () => {
+  it('lets every file the COPY lines take in, and keeps keys, secrets, media and node_modules out', () => {
+    const sources = dockerfile().copies.flatMap((c) => c.slice(0, -1));
+    const tracked = spawnSync('git', ['ls-files', '--', ...sources], { cwd: REPO_ROOT, encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter((f) => f !== '');
+    expect(tracked.length).toBeGreaterThan(sources.length);
+    for (const file of tracked) expect(dockerignored(file), file).toBe(false);
+    for (const secret of [
+      '.dev-keys/dev-keys.json',
+      'prod.secrets',
+      'origin/deploy/prod.secrets',
+      'shield.env',
+      '.media/vod/a/seg_1.ts',
+      'node_modules/undici/index.js',
+      'origin/node_modules/x.js',
+      '.git/config',
+      'bench/out/run.json',
+    ])
+      expect(dockerignored(secret), secret).toBe(true);
+  });
+});
+
 describe('origin/deploy/edgeshield-shield.service', () => {
   const u = unit();
 
@@ -201,6 +255,24 @@ describe('origin/deploy/edgeshield-shield.service', () => {
     expect(existsSync(path.join(REPO_ROOT, script ?? 'missing'))).toBe(true);
     expect(path.basename(u.EnvironmentFile ?? '')).toBe('shield.env');
     expect(u.User).not.toBe('root');
+  });
+
+  it('refuses a Node older than package.json engines before starting, and passes this one', () => {
+    const [node, flag, script = ''] = (u.ExecStartPre ?? '').match(/^(\S+) (-e) "(.*)"$/)?.slice(1) ?? [];
+    expect(node).toMatch(/\/node$/);
+    expect(flag).toBe('-e');
+    expect(pkg.engines.node).toBe('>=22.18');
+    const run = (version: string) =>
+      spawnSync(process.execPath, ['-e', script.replace('process.versions.node', JSON.stringify(version))], {
+        encoding: 'utf8',
+      });
+    expect(run(process.versions.node).status).toBe(0);
+    expect(run('22.18.0').status).toBe(0);
+    expect(run('23.0.0').status).toBe(0);
+    const old = run('22.17.1');
+    expect(old.status).toBe(2);
+    expect(old.stderr).toContain('needs Node >= 22.18');
+    expect(run('20.19.0').status).toBe(2);
   });
 
   it("does not restart on the shield's configuration exit code, and waits longer than the shutdown grace", () => {
