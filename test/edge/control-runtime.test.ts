@@ -109,6 +109,54 @@ describe('tokens minted by the API at the edge', () => {
     });
     expect(again.status).toBe(401);
   });
+
+  async function exchange(access: string): Promise<Response> {
+    return stack.edge.fetch('/api/v1/sessions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${access}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ path: '/acme/acc/seg_1.ts', ttl: 60 }),
+    });
+  }
+
+  async function mintAccess(body: Record<string, unknown> = {}): Promise<{ token: string; jti: string }> {
+    const minted = await stack.call('POST', '/tokens', key, {
+      path: '/acme/acc/seg_1.ts',
+      ttl: 86_400,
+      use: 'access',
+      ...body,
+    });
+    return { token: minted.body.token as string, jti: minted.body.jti as string };
+  }
+
+  it("revoking an access token's jti stops the session tokens exchanged from it, and further exchanges", async () => {
+    segment('/acme/acc/seg_1.ts');
+    const access = await mintAccess();
+    const other = await mintAccess();
+    const sessionOf = async (token: string) => {
+      const res = await exchange(token);
+      expect(res.status).toBe(201);
+      const url = new URL(((await res.json()) as { url: string }).url);
+      return `${url.pathname}${url.search}`;
+    };
+    const session = await sessionOf(access.token);
+    const kept = await sessionOf(other.token);
+    await eventually(session, 200);
+    expect((await stack.call('POST', '/revocations', key, { jti: access.jti })).status).toBe(201);
+    await eventually(session, 403);
+    expect(await statusOf(kept)).toBe(200);
+    expect((await exchange(access.token)).status).toBe(401);
+  });
+
+  it('refuses to exchange an access token whose sid is revoked', async () => {
+    const access = await mintAccess({ sid: 'access-sid-1' });
+    const before = await exchange(access.token);
+    await before.arrayBuffer();
+    expect(before.status).toBe(201);
+    expect((await stack.call('POST', '/revocations', key, { sid: 'access-sid-1' })).status).toBe(201);
+    const after = await exchange(access.token);
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as { code: string }).code).toBe('EDGE_ERR_API_UNAUTHORIZED');
+  });
 });
 
 describe('tenant isolation at the edge', () => {

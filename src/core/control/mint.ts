@@ -27,6 +27,8 @@ export type MintedClaims = {
   readonly acl: readonly string[];
   readonly sub?: string;
   readonly sid?: string;
+  /** Session tokens: the `jti` of the access token exchanged, so revoking it stops the session. */
+  readonly ajti?: string;
   readonly ip?: string;
   readonly geo?: { readonly allow?: readonly string[]; readonly deny?: readonly string[] };
   readonly use?: typeof ACCESS_USE;
@@ -102,11 +104,12 @@ export function planMint(
 
 /**
  * A session token from a verified access token: same acl, sub, ip and geo, a fresh `sid` and `jti`,
- * and a lifetime that never outlives the access token.
+ * the access token's `jti` as `ajti`, and a lifetime that never outlives the access token.
  */
 export function planSession(
   access: {
     readonly exp: number;
+    readonly jti?: string;
     readonly acl?: readonly string[];
     readonly sub?: string;
     readonly ip?: string;
@@ -122,6 +125,7 @@ export function planSession(
     exp: Math.min(access.exp, ctx.nowS + ttl),
     jti: ctx.jti,
     sid: ctx.sid,
+    ...(access.jti !== undefined ? { ajti: access.jti } : {}),
     acl: access.acl ?? [],
     ...(access.sub !== undefined ? { sub: access.sub } : {}),
     ...(access.ip !== undefined ? { ip: access.ip } : {}),

@@ -32,7 +32,9 @@ export function buildRevocationIndex(rows: readonly Revocation[]): RevocationInd
 }
 
 /**
- * Which claim of a token is revoked for `tenant` (undefined: a token of no tenant), if any.
+ * Which claim of a token is revoked for `tenant` (undefined: a token of no tenant), if any. A session
+ * token's `ajti` (the jti of the access token it was exchanged from) is matched as a `jti`, so
+ * revoking an access token also stops the sessions made from it.
  *
  * @example revokedBy(index, 't1', { sid: 's1' }, nowS) // 'sid'
  */
@@ -43,12 +45,16 @@ export function revokedBy(
     readonly jti?: string | undefined;
     readonly sid?: string | undefined;
     readonly sub?: string | undefined;
+    readonly ajti?: string | undefined;
   },
   nowS: number,
 ): RevocationKind | undefined {
   if (index.size === 0) return undefined;
-  for (const kind of REVOCATION_KINDS) {
-    const value = claims[kind];
+  const checks: [RevocationKind, string | undefined][] = [
+    ...REVOCATION_KINDS.map((kind): [RevocationKind, string | undefined] => [kind, claims[kind]]),
+    ['jti', claims.ajti],
+  ];
+  for (const [kind, value] of checks) {
     if (value === undefined) continue;
     for (const t of tenant === undefined ? [''] : ['', tenant]) {
       const until = index.get(keyOf(t, kind, value));

@@ -49,7 +49,12 @@ export interface ControlSnapshot {
   policiesFor(path: string): PolicyTable | undefined;
   revokedBy(
     tenant: string | undefined,
-    claims: { readonly jti?: string; readonly sid?: string; readonly sub?: string },
+    claims: {
+      readonly jti?: string;
+      readonly sid?: string;
+      readonly sub?: string;
+      readonly ajti?: string;
+    },
     nowS: number,
   ): RevocationKind | undefined;
 }

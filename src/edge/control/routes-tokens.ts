@@ -40,6 +40,9 @@ interface SigningRow {
   readonly private_jwk: string;
 }
 
+/** A claim as a revocation value; '\n' (never stored) when absent. */
+const idOf = (v: unknown) => (typeof v === 'string' ? v : '\n');
+
 /** The tenant of a request: the key's own, or (operator keys) the body's `tenant`. */
 function tenantOf(c: ControlContext, body: Record<string, unknown>): string {
   const own = c.var.caller.tenant;
@@ -145,15 +148,17 @@ export function tokenRoutes(api: Hono<ControlHonoEnv>, deps: ControlDeps, limite
       throw new EdgeError('EDGE_ERR_API_UNAUTHORIZED', 'not a live access token');
     const revoked = await db
       .prepare(
-        "SELECT kind FROM revocations WHERE tenant_id IN ('', ?) AND until > ? AND ((kind = 'jti' AND value = ?) OR (kind = 'sub' AND value = ?)) LIMIT 1",
+        "SELECT kind FROM revocations WHERE tenant_id IN ('', ?) AND until > ? AND ((kind = 'jti' AND value = ?) OR (kind = 'sid' AND value = ?) OR (kind = 'sub' AND value = ?)) LIMIT 1",
       )
-      .bind(key.tenant, now, String(payload.jti ?? ''), String(payload.sub ?? '\n'))
+      // '\n' never matches: revocation values are visible characters.
+      .bind(key.tenant, now, idOf(payload.jti), idOf(payload.sid), idOf(payload.sub))
       .first();
     if (revoked) throw new EdgeError('EDGE_ERR_API_UNAUTHORIZED', 'access token revoked');
     const body = await jsonBody(c);
     const session = planSession(
       {
         exp,
+        ...(typeof payload.jti === 'string' ? { jti: payload.jti } : {}),
         ...(Array.isArray(payload.acl)
           ? { acl: payload.acl.filter((a): a is string => typeof a === 'string') }
           : {}),

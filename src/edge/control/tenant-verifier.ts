@@ -18,10 +18,13 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-/** Token ids a revocation can name, read from an already verified payload. */
+/**
+ * Token ids a revocation can name, read from an already verified payload; `ajti` is the access
+ * token a session token was exchanged from.
+ */
 function idsOf(payload: Record<string, unknown>) {
-  const ids: { jti?: string; sid?: string; sub?: string } = {};
-  for (const k of ['jti', 'sid', 'sub'] as const) {
+  const ids: { jti?: string; sid?: string; sub?: string; ajti?: string } = {};
+  for (const k of ['jti', 'sid', 'sub', 'ajti'] as const) {
     const v = str(payload[k]);
     if (v !== undefined) ids[k] = v;
   }

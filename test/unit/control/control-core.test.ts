@@ -141,6 +141,11 @@ describe('mint planning', () => {
       value: { iat: 1000, exp: 1100, jti: 'j2', sid: 's2', acl: ['/t1/'], sub: 'v' },
     });
   });
+
+  it("carries the access token's jti as ajti", () => {
+    const s = planSession({ exp: 1100, jti: 'a1' }, { nowS: 1000, jti: 'j2', sid: 's2' });
+    expect(s.ok && s.value.ajti).toBe('a1');
+  });
 });
 
 describe('revocations', () => {
@@ -153,6 +158,12 @@ describe('revocations', () => {
     expect(revokedBy(index, 't2', { sid: 's1' }, 1000)).toBeUndefined();
     expect(revokedBy(index, 't2', { sub: 'v9' }, 1000)).toBe('sub');
     expect(revokedBy(index, undefined, { sub: 'v9' }, 1000)).toBe('sub');
+  });
+
+  it("refuses a session token whose access token's jti is revoked", () => {
+    const byJti = buildRevocationIndex([{ tenant: 't1', kind: 'jti', value: 'a1', until: 2000 }]);
+    expect(revokedBy(byJti, 't1', { jti: 'j2', sid: 's2', ajti: 'a1' }, 1000)).toBe('jti');
+    expect(revokedBy(byJti, 't1', { jti: 'j2', sid: 's2', ajti: 'a2' }, 1000)).toBeUndefined();
   });
 
   it('ignores a revocation past its until', () => {
