@@ -110,7 +110,7 @@ describe('tokens minted by the API at the edge', () => {
     expect(again.status).toBe(401);
   });
 
-  async function exchange(access: string): Promise<Response> {
+  function exchange(access: string) {
     return stack.edge.fetch('/api/v1/sessions', {
       method: 'POST',
       headers: { authorization: `Bearer ${access}`, 'content-type': 'application/json' },
