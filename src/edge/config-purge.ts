@@ -11,7 +11,8 @@ import { checkSecret } from './config-secret.ts';
 export interface PurgeEnv {
   /**
    * Secret: the Bearer credential of `POST /purge`. Unset: the shield secret (SHIELD_SHARED_SECRET)
-   * is accepted instead; neither set: purge is unavailable (503).
+   * is accepted instead when it has at least PURGE_SECRET_MIN characters; otherwise purge is
+   * unavailable (503).
    */
   readonly EDGE_PURGE_SECRET?: string;
   /** Seconds an isolate may use its copy of the purge log before reading KV again (1–300, default 5). */
@@ -24,6 +25,13 @@ export interface PurgeConfig {
   readonly pollMs: number;
 }
 
+/**
+ * Shortest purge credential. The shield secret may legally be 1 character (it only has to match the
+ * shield's), so it stands in for the purge secret only when it is this long: a purge empties caches
+ * and must not be guessable.
+ */
+export const PURGE_SECRET_MIN = 16;
+
 export const PURGE_DEFAULTS = { PURGE_POLL_S: '5' } as const;
 
 /** @example parsePurgeConfig({ EDGE_PURGE_SECRET: 'x'.repeat(32) }, undefined, issues).secret */
@@ -33,14 +41,19 @@ export function parsePurgeConfig(
   issues: IssueSink<keyof PurgeEnv>,
 ): PurgeConfig {
   const own = env.EDGE_PURGE_SECRET;
-  checkSecret('EDGE_PURGE_SECRET', own, 16, issues);
+  checkSecret('EDGE_PURGE_SECRET', own, PURGE_SECRET_MIN, issues);
   const seconds = readInteger(
     env.PURGE_POLL_S ?? PURGE_DEFAULTS.PURGE_POLL_S,
     { key: 'PURGE_POLL_S', min: 1, max: 300, unit: 'seconds' },
     issues,
   );
   return {
-    secret: own !== undefined && own !== '' ? own : shieldSecret,
+    secret:
+      own !== undefined && own !== ''
+        ? own
+        : shieldSecret !== undefined && shieldSecret.length >= PURGE_SECRET_MIN
+          ? shieldSecret
+          : undefined,
     pollMs: seconds * 1000,
   };
 }

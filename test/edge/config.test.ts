@@ -51,15 +51,18 @@ describe('parseEdgeConfig', () => {
     expect(JSON.stringify(r)).not.toContain('has space');
   });
 
-  it('takes EDGE_PURGE_SECRET for purge, else the shield secret, and polls every 5 s by default', () => {
+  it('takes EDGE_PURGE_SECRET for purge, else a shield secret of ≥ 16 characters, and polls every 5 s by default', () => {
     const own = parseEdgeConfig({
       AUTH_MODE: 'off',
       SHIELD_SHARED_SECRET: 's',
       EDGE_PURGE_SECRET: 'p'.repeat(16),
     });
     expect(own.ok && own.value.purge).toEqual({ secret: 'p'.repeat(16), pollMs: 5000 });
-    const fallback = parseEdgeConfig({ AUTH_MODE: 'off', SHIELD_SHARED_SECRET: 's' });
-    expect(fallback.ok && fallback.value.purge.secret).toBe('s');
+    const fallback = parseEdgeConfig({ AUTH_MODE: 'off', SHIELD_SHARED_SECRET: 's'.repeat(16) });
+    expect(fallback.ok && fallback.value.purge.secret).toBe('s'.repeat(16));
+    // A short shield secret is valid for the shield, but never a purge credential.
+    const short = parseEdgeConfig({ AUTH_MODE: 'off', SHIELD_SHARED_SECRET: 's'.repeat(15) });
+    expect(short.ok && short.value.purge.secret).toBeUndefined();
     const none = parseEdgeConfig({ AUTH_MODE: 'off' });
     expect(none.ok && none.value.purge.secret).toBeUndefined();
   });

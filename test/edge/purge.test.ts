@@ -217,6 +217,32 @@ describe('POST /purge without a purge log or secret', () => {
   });
 });
 
+describe('POST /purge with only a short shield secret', () => {
+  let short: EdgeWorker;
+  beforeAll(async () => {
+    short = await startEdgeWorker(
+      {
+        AUTH_MODE: 'off',
+        SHIELD_URLS: 'http://127.0.0.1:9',
+        SHIELD_SHARED_SECRET: 's',
+        EGRESS_STDOUT: 'off',
+      },
+      { bindings: { PURGE_LOG: { type: 'kv', id: 'purge-log-short' } } },
+    );
+  });
+  afterAll(() => short?.dispose());
+
+  it('answers 503 EDGE_ERR_PURGE_UNAVAILABLE to that secret: it is no purge credential', async () => {
+    const res = await short.fetch('/purge', {
+      method: 'POST',
+      headers: { authorization: 'Bearer s', 'content-type': 'application/json' },
+      body: '{"prefix":"/vod/"}',
+    });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ code: 'EDGE_ERR_PURGE_UNAVAILABLE' });
+  });
+});
+
 describe('POST /purge with a full purge log', () => {
   let full: EdgeWorker;
   beforeAll(async () => {
