@@ -1,7 +1,7 @@
 /**
  * `POST /purge` (issue 13): an operator purges objects by exact URL or by path prefix, at the edge and
- * at every shield. Authenticated with `Authorization: Bearer <EDGE_PURGE_SECRET>` (or the shield secret
- * when no purge secret is set), compared in constant time.
+ * at every shield. Authenticated with `Authorization: Bearer <EDGE_PURGE_SECRET>` (or the shield secret,
+ * if ≥ 16 characters, when no purge secret is set), compared in constant time.
  *
  * Order matters: every shield purges first, then the purge is recorded in the edge's purge log (KV,
  * read by every isolate and colo). An edge fill that started before the shields forgot the object
@@ -50,7 +50,7 @@ export function purgeRoute(deps: PurgeDeps): (c: Context<EdgeHonoEnv>) => Promis
     if (secret === undefined || log === undefined) {
       throw new EdgeError(
         'EDGE_ERR_PURGE_UNAVAILABLE',
-        secret === undefined ? 'no EDGE_PURGE_SECRET or SHIELD_SHARED_SECRET' : 'no PURGE_LOG KV binding',
+        secret === undefined ? 'no EDGE_PURGE_SECRET or SHIELD_SHARED_SECRET of >= 16 characters' : 'no PURGE_LOG KV binding',
       );
     }
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
