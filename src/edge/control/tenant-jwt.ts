@@ -4,7 +4,9 @@
  * tenant verifier. Must not decide on claims other than the signature and the key's tenant.
  */
 import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
+import { checkJwsCanonical } from '../../core/auth/jws-canonical.ts';
 import type { JwtAlg } from '../../core/auth/jwt-sign.ts';
+import { MAX_TOKEN_LENGTH } from '../../core/auth/types.ts';
 import { err, ok, type Result } from '../../core/result.ts';
 
 /** A tenant's public verification key as the snapshot and the API hold it. */
@@ -59,16 +61,23 @@ export type KeyImports = Map<string, ReturnType<typeof importJWK>>;
 
 /**
  * Verifies `token` when its `kid` names a tenant key; `not-a-tenant-key` lets the caller fall back to
- * the wrangler.toml keys.
+ * the wrangler.toml keys. Same gates as the wrangler.toml verifier before jose: the length cap, and
+ * one token string per signed message (jose accepts high-S ECDSA and stray base64url bits).
  */
 export async function verifyTenantJwt(
   token: string,
   keyFor: (kid: string) => TenantKey | undefined,
   imports: KeyImports,
 ): Promise<Result<{ key: TenantKey; payload: Record<string, unknown> }, TenantJwtFailure>> {
+  if (token.length > MAX_TOKEN_LENGTH) return err({ reason: 'malformed', detail: 'too long' });
   const kid = kidOf(token);
   const key = kid === undefined ? undefined : keyFor(kid);
   if (!key) return err({ reason: 'not-a-tenant-key' });
+  const canonical = checkJwsCanonical(token);
+  if (!canonical.ok)
+    return canonical.error.reason === 'malformed'
+      ? err(canonical.error)
+      : err({ reason: 'bad-signature', kid: key.kid });
   let imported = imports.get(key.kid);
   if (!imported) {
     imported = importJWK({ ...key.publicJwk }, key.alg);

@@ -13,6 +13,7 @@ import { buildFields, parseFields } from '../../../src/core/auth/query-string.ts
 import { createSecureLinkVerifier, signSecureLink } from '../../../src/core/auth/secure-link.ts';
 import type { TokenVerifier } from '../../../src/core/auth/types.ts';
 import { createJwtVerifier } from '../../../src/edge/auth/jwt-verifier.ts';
+import { type TenantKey, verifyTenantJwt } from '../../../src/edge/control/tenant-jwt.ts';
 import { makeKey, NOW, REQ, type TestKeyPair } from './test-keys.ts';
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -99,6 +100,27 @@ describe('JWS: ECDSA low-S only', () => {
       ok: false,
       error: { reason: 'bad-signature' },
     });
+  });
+
+  it('refuses the high-S twin of a tenant-signed ES256 token (control store keys), and an over-long one', async () => {
+    const key: TenantKey = {
+      kid: 'es',
+      tenant: 't1',
+      alg: 'ES256',
+      state: 'active',
+      publicJwk: es.publicJwk,
+    };
+    const verify = (token: string) =>
+      verifyTenantJwt(token, (kid) => (kid === 'es' ? key : undefined), new Map());
+    const token = await signJwt(crypto.subtle, es.signing, { exp: NOW + 60, acl: ['/t1/'] });
+    expect((await verify(token)).ok).toBe(true);
+    const twin = highTwin('ES256', fromBase64Any(token.split('.')[2] ?? '') ?? new Uint8Array());
+    expect(await verify(withSignature(token, twin))).toEqual({
+      ok: false,
+      error: { reason: 'bad-signature', kid: 'es' },
+    });
+    const long = await signJwt(crypto.subtle, es.signing, { exp: NOW + 60, pad: 'x'.repeat(9000) });
+    expect(await verify(long)).toEqual({ ok: false, error: { reason: 'malformed', detail: 'too long' } });
   });
 
   it('signs low-S every time, whichever S Web Crypto drew', async () => {
