@@ -22,7 +22,7 @@ export interface TenantKey {
 export const TENANT_KEY_ALGS = ['ES256', 'EdDSA'] as const;
 export type TenantKeyAlg = (typeof TENANT_KEY_ALGS)[number];
 
-const GENERATE: Record<TenantKeyAlg, Parameters<SubtleCrypto['generateKey']>[0]> = {
+const GENERATE: Record<TenantKeyAlg, { name: string; namedCurve?: string }> = {
   ES256: { name: 'ECDSA', namedCurve: 'P-256' },
   EdDSA: { name: 'Ed25519' },
 };
