@@ -206,6 +206,25 @@ describe('without a CONTROL binding or over the rate', () => {
       expect(garbage).toEqual([401, 401, 401, 429]);
       expect((await limited.call('GET', '/tenants', ADMIN_KEY)).status).toBe(200);
     }));
+
+  it('stops a client guessing well-formed key ids before the store is asked, other clients unaffected', () =>
+    withRateLimit(async (limited) => {
+      const guess = async (i: number, ip: string) => {
+        const res = await limited.edge.fetch('/api/v1/tenants', {
+          headers: {
+            authorization: `Bearer esk_${i.toString(16).padStart(12, '0')}_${'A'.repeat(43)}`,
+            'cf-connecting-ip': ip,
+          },
+        });
+        return { status: res.status, code: ((await res.json()) as { code: string }).code };
+      };
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await guess(i, '198.51.100.7')).status);
+      expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+      expect((await guess(99, '198.51.100.7')).code).toBe('EDGE_ERR_API_RATE_LIMITED');
+      expect((await guess(100, '203.0.113.9')).status).toBe(401);
+      expect((await limited.call('GET', '/tenants', ADMIN_KEY)).status).toBe(200);
+    }));
 });
 
 describe('private signing keys at rest', () => {

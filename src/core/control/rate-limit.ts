@@ -9,6 +9,8 @@
 export interface RateLimiter {
   /** Takes one token for `key`: undefined when allowed, else the seconds until one is available. */
   take(key: string, nowMs: number): number | undefined;
+  /** Like `take` without taking: creates no bucket, so asking costs no memory. */
+  peek(key: string, nowMs: number): number | undefined;
 }
 
 export interface RateLimitOptions {
@@ -25,7 +27,13 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
   const maxKeys = options.maxKeys ?? 10_000;
   // Map iteration order is insertion order: re-inserting on use makes the first entry the oldest.
   const buckets = new Map<string, { tokens: number; at: number }>();
+  const retryAfterS = (tokens: number) =>
+    tokens >= 1 ? undefined : Math.max(1, Math.ceil((1 - tokens) / perMs / 1000));
   return {
+    peek(key, nowMs) {
+      const b = buckets.get(key);
+      return b && retryAfterS(Math.min(capacity, b.tokens + Math.max(0, nowMs - b.at) * perMs));
+    },
     take(key, nowMs) {
       const b = buckets.get(key) ?? { tokens: capacity, at: nowMs };
       buckets.delete(key);

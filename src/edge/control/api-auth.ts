@@ -3,8 +3,10 @@
  *
  * The bootstrap ADMIN_API_KEY and stored keys are compared as SHA-256 digests in constant time; a
  * stored key is looked up by its public id first (so an unknown key costs no secret comparison and a
- * known id reveals nothing through timing). Requests are rate-limited per key id before the store is
- * asked, so guessing secrets for one id is bounded too. Must not log a key's secret part.
+ * known id reveals nothing through timing). Two limits: failed authentications per client IP, checked
+ * before the store is asked (so random well-formed key ids cannot buy unbounded D1 reads, nor a bucket
+ * each), and requests per key id once the id exists (so guessing secrets for one id is bounded too).
+ * Must not log a key's secret part.
  */
 import type { MiddlewareHandler } from 'hono';
 import { timingSafeEqual } from '../../core/auth/bytes.ts';
@@ -35,21 +37,30 @@ export function authenticate(
     const presented = bearerToken(c.req.header('authorization'));
     if (!presented) throw new EdgeError('EDGE_ERR_API_UNAUTHORIZED', 'no API key');
     const parsed = parseApiKey(presented);
-    // Stored keys are limited by their public id before the store is asked. Anything else is the admin
-    // key or garbage: one digest decides which bucket, so garbage never drains the admin's.
     const isAdmin = !parsed && admin !== undefined && timingSafeEqual(await digest(presented), await admin);
-    const bucket = parsed ? parsed.id : isAdmin ? 'admin' : 'unrecognised';
-    const retryAfterS = limiter.take(bucket, deps.now());
-    if (retryAfterS !== undefined)
-      throw new EdgeError('EDGE_ERR_API_RATE_LIMITED', `key ${bucket} over its rate`, {
-        detail: { retryAfterS },
-      });
-    const caller: Caller | undefined = parsed
-      ? await storedKey(deps.db, parsed.id, parsed.secret)
-      : isAdmin
-        ? { keyId: 'admin', tenant: undefined, scopes: SCOPES }
-        : undefined;
-    if (!caller) throw new EdgeError('EDGE_ERR_API_UNAUTHORIZED', `key ${bucket} refused`);
+    const client = `client:${c.req.header('cf-connecting-ip') ?? 'unknown'}`;
+    const limit = (bucket: string, retryAfterS: number | undefined) => {
+      if (retryAfterS !== undefined)
+        throw new EdgeError('EDGE_ERR_API_RATE_LIMITED', `${bucket} over its rate`, {
+          detail: { retryAfterS },
+        });
+    };
+    // A client that keeps failing is stopped before the store is asked; the admin key never is.
+    if (!isAdmin) limit(client, limiter.peek(client, deps.now()));
+    let caller: Caller | undefined;
+    if (isAdmin) {
+      limit('key admin', limiter.take('admin', deps.now()));
+      caller = { keyId: 'admin', tenant: undefined, scopes: SCOPES };
+    } else if (parsed) {
+      const row = await keyRow(deps.db, parsed.id);
+      // Only an id that exists gets a bucket; its requests are limited before the secret is compared.
+      if (row) limit(`key ${parsed.id}`, limiter.take(parsed.id, deps.now()));
+      caller = row ? await storedKey(row, parsed.id, parsed.secret) : undefined;
+    }
+    if (!caller) {
+      limiter.take(client, deps.now());
+      throw new EdgeError('EDGE_ERR_API_UNAUTHORIZED', `key ${parsed ? parsed.id : 'unrecognised'} refused`);
+    }
     c.set('caller', caller);
     return next();
   };
@@ -62,13 +73,16 @@ interface KeyRow {
   readonly revoked_at: number | null;
 }
 
-async function storedKey(db: D1Database, id: string, secret: string): Promise<Caller | undefined> {
-  const row = await db
+function keyRow(db: D1Database, id: string): Promise<KeyRow | null> {
+  return db
     .prepare('SELECT tenant_id, secret_sha256, scopes, revoked_at FROM api_keys WHERE id = ?')
     .bind(id)
     .first<KeyRow>();
+}
+
+async function storedKey(row: KeyRow, id: string, secret: string): Promise<Caller | undefined> {
   const presented = new TextEncoder().encode(await secretDigestHex(secret));
-  if (!row || row.revoked_at !== null) return undefined;
+  if (row.revoked_at !== null) return undefined;
   if (!timingSafeEqual(presented, new TextEncoder().encode(row.secret_sha256))) return undefined;
   const scopes: unknown = JSON.parse(row.scopes);
   return {

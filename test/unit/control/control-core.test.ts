@@ -55,6 +55,16 @@ describe('rate limiter', () => {
     expect(rl.take('a', 0)).toBeUndefined();
     expect(rl.take('c', 0)).toBe(60);
   });
+
+  it('peeks without taking and without making a bucket', () => {
+    const rl = createRateLimiter({ perMinute: 1, maxKeys: 1 });
+    expect(rl.take('a', 0)).toBeUndefined();
+    expect(rl.peek('a', 0)).toBe(60);
+    expect(rl.peek('fresh', 0)).toBeUndefined();
+    // Peeking 'fresh' made no bucket, so 'a' was not evicted: still empty.
+    expect(rl.take('a', 0)).toBe(60);
+    expect(rl.peek('a', 60_000)).toBeUndefined();
+  });
 });
 
 describe('prefix ownership', () => {
