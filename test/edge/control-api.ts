@@ -85,3 +85,16 @@ export async function seedTenant(
   }
   return last?.body.key as string;
 }
+
+/**
+ * Rotates `tenant`'s signing keys once the `next` key is old enough (409 until CONTROL_CACHE_TTL_S
+ * has passed since its creation); polls with a deadline far above the short TTLs tests use.
+ */
+export async function rotateWhenAllowed(stack: ControlStack, tenant: string): Promise<ApiAnswer> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await stack.call('POST', `/tenants/${tenant}/signing-keys/rotate`, ADMIN_KEY);
+    if (res.status !== 409 || Date.now() > deadline) return res;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

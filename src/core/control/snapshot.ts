@@ -38,8 +38,6 @@ export interface SnapshotParts {
 
 export interface ControlSnapshot {
   readonly loadedAt: number;
-  /** Tenants known at load (0 = the store is empty and wrangler.toml config alone applies). */
-  readonly tenantCount: number;
   keyFor(kid: string): SnapshotKey | undefined;
   /** The tenant owning `path`, if any. */
   ownerOf(path: string): string | undefined;
@@ -68,7 +66,6 @@ export function buildSnapshot(parts: SnapshotParts): ControlSnapshot {
   const revocations = buildRevocationIndex(parts.revocations);
   return {
     loadedAt: parts.loadedAt,
-    tenantCount: new Set(parts.prefixes.map((p) => p.tenant)).size,
     keyFor: (kid) => keys.get(kid),
     ownerOf: (path) => ownerOf(parts.prefixes, path)?.tenant,
     geoRules: tenantRules.length === 0 ? parts.staticGeoRules : [...tenantRules, ...parts.staticGeoRules],

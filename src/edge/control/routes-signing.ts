@@ -104,8 +104,13 @@ export function signingKeyRoutes(api: Hono<ControlHonoEnv>, deps: ControlDeps): 
     const keys = await keysOf(tenant);
     const next = keys.find((k) => k.state === 'next');
     if (!next) throw conflict('no next key to rotate to: create one first');
-    const active = keys.find((k) => k.state === 'active');
     const at = nowS(deps);
+    // Isolates learn keys from a copy up to CONTROL_CACHE_TTL_S old: tokens signed with a key none of
+    // them knows yet would be refused, so a key mints only once every copy can hold it.
+    const waitS = next.created_at + deps.config.cacheTtlS - at;
+    if (waitS > 0)
+      throw conflict(`next key ${next.kid} is younger than CONTROL_CACHE_TTL_S: rotate in ${waitS} s`);
+    const active = keys.find((k) => k.state === 'active');
     await audited(
       deps,
       caller,
