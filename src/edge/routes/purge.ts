@@ -50,7 +50,9 @@ export function purgeRoute(deps: PurgeDeps): (c: Context<EdgeHonoEnv>) => Promis
     if (secret === undefined || log === undefined) {
       throw new EdgeError(
         'EDGE_ERR_PURGE_UNAVAILABLE',
-        secret === undefined ? 'no EDGE_PURGE_SECRET or SHIELD_SHARED_SECRET of >= 16 characters' : 'no PURGE_LOG KV binding',
+        secret === undefined
+          ? 'no EDGE_PURGE_SECRET or SHIELD_SHARED_SECRET of >= 16 characters'
+          : 'no PURGE_LOG KV binding',
       );
     }
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
