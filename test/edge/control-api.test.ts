@@ -4,13 +4,7 @@
  * minted token that the edge's verifier accepts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ADMIN_KEY,
-  type ControlStack,
-  rotateWhenAllowed,
-  seedTenant,
-  startControlStack,
-} from './control-api.ts';
+import { ADMIN_KEY, type ControlStack, seedTenant, startControlStack } from './control-api.ts';
 import { startEdgeWorker } from './edge-worker.ts';
 
 let stack: ControlStack;
@@ -130,7 +124,7 @@ describe('changes', () => {
     const early = await stack.call('POST', '/tenants/acme/signing-keys/rotate', ADMIN_KEY);
     expect(early.status).toBe(409);
     expect(early.body.code).toBe('EDGE_ERR_API_CONFLICT');
-    const rotated = await rotateWhenAllowed(stack, 'acme');
+    const rotated = await stack.rotateWhenAllowed('acme');
     expect(rotated.body).toEqual({ active: next.body.kid, retired: before.body.keys[0].kid });
     const after = await stack.call('GET', '/tenants/acme/signing-keys', ADMIN_KEY);
     const states = Object.fromEntries(

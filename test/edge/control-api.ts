@@ -19,6 +19,11 @@ export interface ControlStack {
   readonly edge: EdgeWorker;
   readonly shield: CountingUpstream;
   call(method: string, path: string, key?: string, body?: unknown): Promise<ApiAnswer>;
+  /**
+   * Rotates `tenant`'s signing keys (admin key) once the `next` key is old enough: polls past the 409
+   * answered until CONTROL_CACHE_TTL_S has passed since its creation, deadline 10 s.
+   */
+  rotateWhenAllowed(tenant: string): Promise<ApiAnswer>;
   close(): Promise<void>;
 }
 
@@ -32,7 +37,7 @@ export async function startControlStack(
     { ADMIN_API_KEY: ADMIN_KEY, SHIELD_URLS: shield.url, ...vars },
     { ...extras, bindings: { CONTROL: { type: 'd1', id: 'control' }, ...extras.bindings } },
   );
-  return {
+  const stack: ControlStack = {
     edge,
     shield,
     async call(method, path, key, body) {
@@ -51,11 +56,20 @@ export async function startControlStack(
         body: text === '' ? undefined : JSON.parse(text),
       };
     },
+    async rotateWhenAllowed(tenant) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const res = await stack.call('POST', `/tenants/${tenant}/signing-keys/rotate`, ADMIN_KEY);
+        if (res.status !== 409 || Date.now() > deadline) return res;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
     async close() {
       await edge.dispose();
       await shield.close();
     },
   };
+  return stack;
 }
 
 /** Creates tenant `id` owning `prefix` with an active signing key; returns a tenant key with `scopes`. */
@@ -84,17 +98,4 @@ export async function seedTenant(
       throw new Error(`${method} ${path}: ${last.status} ${JSON.stringify(last.body)}`);
   }
   return last?.body.key as string;
-}
-
-/**
- * Rotates `tenant`'s signing keys once the `next` key is old enough (409 until CONTROL_CACHE_TTL_S
- * has passed since its creation); polls with a deadline far above the short TTLs tests use.
- */
-export async function rotateWhenAllowed(stack: ControlStack, tenant: string): Promise<ApiAnswer> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const res = await stack.call('POST', `/tenants/${tenant}/signing-keys/rotate`, ADMIN_KEY);
-    if (res.status !== 409 || Date.now() > deadline) return res;
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

@@ -7,13 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../src/core/auth/jwt-sign.ts';
 import { jwksText, makeKey } from '../unit/auth/test-keys.ts';
-import {
-  ADMIN_KEY,
-  type ControlStack,
-  rotateWhenAllowed,
-  seedTenant,
-  startControlStack,
-} from './control-api.ts';
+import { ADMIN_KEY, type ControlStack, seedTenant, startControlStack } from './control-api.ts';
 
 const BOUND_S = 1;
 let stack: ControlStack;
@@ -80,7 +74,7 @@ describe('tokens minted by the API at the edge', () => {
     const old = await mint({ path: '/acme/rot/seg_1.ts' });
     await eventually(old, 200);
     expect((await stack.call('POST', '/tenants/acme/signing-keys', key, {})).status).toBe(201);
-    expect((await rotateWhenAllowed(stack, 'acme')).status).toBe(200);
+    expect((await stack.rotateWhenAllowed('acme')).status).toBe(200);
     const fresh = await mint({ path: '/acme/rot/seg_1.ts' });
     await eventually(fresh, 200);
     expect(await statusOf(old)).toBe(200);
