@@ -93,6 +93,23 @@ const READY_TIMEOUT_MS = 90_000;
  *   await stack.stop();
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
+  // freePort() releases the port before a service binds it: on a busy machine another socket (often an
+  // outgoing connection's ephemeral port) can take it in between. Ports we picked are picked again.
+  const picked = !options.packagerPort && !options.shieldPort && !options.edgePort && !options.inspectorPort;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(options);
+    } catch (e) {
+      const taken = String(e instanceof Error ? e.message : e).includes('EADDRINUSE');
+      if (!picked || !taken || attempt >= PORT_ATTEMPTS) throw e;
+    }
+  }
+}
+
+/** Starts with ports picked at random are retried this many times in all when one was taken meanwhile. */
+const PORT_ATTEMPTS = 3;
+
+async function startStackOnce(options: StackOptions): Promise<Stack> {
   if ((options.mediaDir === undefined) === (options.upstreams === undefined)) {
     throw new TypeError('startStack: expected exactly one of mediaDir and upstreams');
   }
