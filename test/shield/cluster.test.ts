@@ -60,7 +60,12 @@ describe('a two-worker host', () => {
     dir = mkdtempSync(join(tmpdir(), 'shield-cluster-'));
     egressFile = join(dir, 'egress.ndjson');
     upstream = await startCountingUpstream();
-    host = await startHost(upstream, { SHIELD_CACHE_BYTES: String(4 * MiB), SHIELD_EGRESS_LOG: egressFile });
+    host = await startHost(upstream, {
+      SHIELD_CACHE_BYTES: String(4 * MiB),
+      // Each worker's 2 MiB share must hold the largest object (parseShieldConfig refuses less).
+      SHIELD_MAX_OBJECT_BYTES: String(2 * MiB),
+      SHIELD_EGRESS_LOG: egressFile,
+    });
   }, 60_000);
 
   afterAll(async () => {
