@@ -236,6 +236,28 @@ describe('worker lifecycle', () => {
     expect(upstream.count('/b.ts')).toBe(1);
   }, 60_000);
 
+  it('answers 503 SHIELD_ERR_PURGE_INCOMPLETE to a purge a killed worker missed, and 200 once its replacement is ready', async () => {
+    upstream = await startCountingUpstream();
+    const host = await startHost(upstream);
+    const victim = host.logs('worker listening')[0];
+    const pid = Number(victim?.pid);
+    process.kill(pid, 'SIGKILL');
+    const missed = await send(host.url, '/purge?url=/gone.ts', { method: 'POST', headers: AUTH });
+    expect(missed.status).toBe(503);
+    expect(missed.header('retry-after')).toBe('1');
+    expect(missed.json()).toEqual({
+      code: 'SHIELD_ERR_PURGE_INCOMPLETE',
+      message: 'purge applied by 1 of 2 workers (0 objects removed); retry',
+    });
+    await waitFor(
+      () => host.logs('worker listening').some((l) => l.slot === victim?.slot && l.pid !== pid),
+      20_000,
+    );
+    const retried = await send(host.url, '/purge?url=/gone.ts', { method: 'POST', headers: AUTH });
+    expect(retried.status).toBe(200);
+    expect(retried.json()).toEqual({ purged: 0, fills: 0 });
+  }, 60_000);
+
   it('drains every worker on SIGTERM, finishing the response in flight, and exits 0', async () => {
     upstream = await startCountingUpstream();
     const host = await startHost(upstream);
