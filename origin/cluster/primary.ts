@@ -56,8 +56,13 @@ const CRASH_LOOP_MS = 1_000;
 export async function startPrimary(
   config: ShieldConfig,
   logger: Logger,
-  now: () => number = Date.now,
+  hooks: {
+    /** Receives the function that passes a TLS reload (SIGHUP) on to every ready worker. */
+    readonly onReload?: (forward: () => void) => void;
+    readonly now?: () => number;
+  } = {},
 ): Promise<RunningPrimary> {
+  const now = hooks.now ?? Date.now;
   const secret = randomBytes(32).toString('base64url');
   const slots: Slot[] = Array.from({ length: config.workers }, () => ({
     worker: undefined,
@@ -253,6 +258,12 @@ export async function startPrimary(
       }, delay);
     });
   };
+
+  // Only to ready workers: a starting one reads the current certificates anyway, and main.ts's
+  // SIGHUP no-op may not be installed in it yet.
+  hooks.onReload?.(() => {
+    for (const s of slots) if (s.peerUrl !== null) s.worker?.process.kill('SIGHUP');
+  });
 
   // Slot 0 first: it binds the port (SO_REUSEPORT), the others join it once it is known.
   fork(0);

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EgressRecord } from '../../src/core/ledger/record.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
 import { IMMUTABLE, send } from './helpers.ts';
-import { killAll, type ShieldProcess, startShieldProcess, waitFor } from './process.ts';
+import { killAll, runShield, type ShieldProcess, startShieldProcess, waitFor } from './process.ts';
 
 const SECRET = 'edge-secret';
 const AUTH = { 'x-edgeshield-auth': SECRET };
@@ -256,6 +256,25 @@ describe('worker lifecycle', () => {
     const retried = await send(host.url, '/purge?url=/gone.ts', { method: 'POST', headers: AUTH });
     expect(retried.status).toBe(200);
     expect(retried.json()).toEqual({ purged: 0, fills: 0 });
+  }, 60_000);
+
+  it('survives a SIGHUP sent while its workers are still starting, and goes on to serve /healthz', async () => {
+    upstream = await startCountingUpstream();
+    const host = runShield({
+      SHIELD_PORT: '0',
+      SHIELD_WORKERS: '2',
+      SHIELD_UPSTREAMS: upstream.url,
+      SHIELD_SHARED_SECRET: SECRET,
+      SHIELD_LOG_LEVEL: 'info',
+    });
+    // Slot 0 listens first; slot 1 is forked only then, so it is starting when the SIGHUP lands.
+    await waitFor(() => host.logs('worker listening').length === 1, 30_000);
+    host.child.kill('SIGHUP');
+    await waitFor(() => host.logs('listening').length > 0 || host.child.exitCode !== null, 30_000);
+    expect(host.child.exitCode).toBe(null);
+    expect(host.logs('worker exited, replacing it')).toEqual([]);
+    const url = String(host.logs('listening')[0]?.url);
+    expect((await send(url, '/healthz')).status).toBe(200);
   }, 60_000);
 
   it('drains every worker on SIGTERM, finishing the response in flight, and exits 0', async () => {
