@@ -118,7 +118,16 @@ async function serveWorker(host: ShieldConfig, log: Logger): Promise<void> {
     logger: log,
     now: Date.now,
   });
-  const stop = await serve(
+  // Listen for es:stop before starting: one sent while this worker starts must still stop it.
+  let stopWorker: (() => void) | undefined;
+  let stopAsked = false;
+  process.on('message', (m: unknown) => {
+    if (typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'es:stop') {
+      stopAsked = true;
+      stopWorker?.();
+    }
+  });
+  stopWorker = await serve(
     async () => {
       const shield = await startShield(own, {
         logger: log,
@@ -138,7 +147,5 @@ async function serveWorker(host: ShieldConfig, log: Logger): Promise<void> {
     {},
     true,
   );
-  process.on('message', (m: unknown) => {
-    if (typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'es:stop') stop();
-  });
+  if (stopAsked) stopWorker();
 }

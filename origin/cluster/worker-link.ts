@@ -57,6 +57,8 @@ export interface ClusterLink {
   metrics(): Promise<string>;
   /** Starts the peer listener, answers the primary's fan-outs, and reports this worker ready. */
   attach(local: LocalWorker): Promise<void>;
+  /** Closes the peer listener (its requests in flight finish; siblings then fill from the packagers). */
+  closePeer(): Promise<void>;
   /** Flushes the egress lines to the primary and closes the peer listener. */
   close(): Promise<void>;
 }
@@ -86,6 +88,7 @@ export function createWorkerLink(
   let routing: PeerUpstream | undefined;
   let peers: readonly (string | null)[] = [];
   let closePeer: (() => Promise<void>) | undefined;
+  let peerClosed: Promise<void> | undefined;
 
   const ask = (message: WorkerMessage & { readonly id: number }): Promise<PurgeAnswer | string> =>
     new Promise((resolve, reject) => {
@@ -140,6 +143,11 @@ export function createWorkerLink(
     },
   });
 
+  const closePeerOnce = (): Promise<void> => {
+    peerClosed ??= closePeer?.() ?? Promise.resolve();
+    return peerClosed;
+  };
+
   return {
     slot,
     slots,
@@ -177,9 +185,10 @@ export function createWorkerLink(
       closePeer = peer.close;
       channel.send({ t: 'es:ready', slot, url: worker.url, peerUrl: peer.url });
     },
+    closePeer: closePeerOnce,
     async close() {
       await new Promise<void>((resolve) => egressSink.end(resolve));
-      await closePeer?.();
+      await closePeerOnce();
     },
   };
 }
