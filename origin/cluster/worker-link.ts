@@ -15,13 +15,8 @@ import type { MetricsJson } from '../metrics.ts';
 import type { ContentRoute } from '../routes/content.ts';
 import type { PurgeRequest } from '../routes/purge.ts';
 import type { Upstream } from '../upstream/failover.ts';
-import {
-  isMessage,
-  type PrimaryMessage,
-  type PurgeAnswer,
-  type PurgeResult,
-  type WorkerMessage,
-} from './messages.ts';
+import type { PurgeAnswer, PurgeResult } from './messages.ts';
+import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 import { startPeerServer } from './peer-server.ts';
 import { createPeerUpstream, type PeerUpstream } from './peer-upstream.ts';
 
