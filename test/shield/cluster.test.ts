@@ -242,6 +242,9 @@ describe('worker lifecycle', () => {
     const victim = host.logs('worker listening')[0];
     const pid = Number(victim?.pid);
     process.kill(pid, 'SIGKILL');
+    // Once it is gone (a connection the kernel still handed to the dying process would be reset),
+    // while its replacement is not ready yet.
+    await waitFor(() => host.logs('worker exited, replacing it').length === 1, 10_000);
     const missed = await send(host.url, '/purge?url=/gone.ts', { method: 'POST', headers: AUTH });
     expect(missed.status).toBe(503);
     expect(missed.header('retry-after')).toBe('1');
