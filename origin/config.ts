@@ -194,6 +194,19 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
       });
   }
 
+  // Each worker gets 1/N of the cache (cluster/worker-config.ts): below the largest object a worker
+  // could never store it, so every such request would be a BYPASS forever.
+  if (
+    issues.length === 0 &&
+    workers > 1 &&
+    cacheBytes > 0 &&
+    Math.floor(cacheBytes / workers) < maxObjectBytes
+  )
+    issues.push({
+      key: 'SHIELD_CACHE_BYTES',
+      expected: `at least SHIELD_MAX_OBJECT_BYTES × SHIELD_WORKERS = ${maxObjectBytes * workers} (each of the ${workers} workers gets 1/${workers}; raise SHIELD_CACHE_BYTES, lower SHIELD_MAX_OBJECT_BYTES or SHIELD_WORKERS)`,
+      got: shown(String(cacheBytes)),
+    });
   if (issues.length > 0) return err(issues);
   return ok(
     Object.freeze({

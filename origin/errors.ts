@@ -24,6 +24,7 @@ export type ShieldErrorCode =
   | 'SHIELD_ERR_UPSTREAM_BAD_RESPONSE'
   | 'SHIELD_ERR_UPSTREAM_CIRCUIT_OPEN'
   | 'SHIELD_ERR_NOT_READY'
+  | 'SHIELD_ERR_PURGE_INCOMPLETE'
   | 'SHIELD_ERR_INTERNAL';
 
 /** A shield failure with a stable code; the message may reach clients, the cause only logs. */
@@ -54,7 +55,8 @@ export function toResponse(error: unknown): ErrorResponse {
   if (shieldError.code === 'SHIELD_ERR_METHOD_NOT_ALLOWED') headers.allow = 'GET, HEAD, OPTIONS';
   if (
     shieldError.code === 'SHIELD_ERR_UPSTREAM_CIRCUIT_OPEN' ||
-    shieldError.code === 'SHIELD_ERR_TOO_MANY_CONNECTIONS'
+    shieldError.code === 'SHIELD_ERR_TOO_MANY_CONNECTIONS' ||
+    shieldError.code === 'SHIELD_ERR_PURGE_INCOMPLETE'
   )
     headers['retry-after'] = '1';
   return { status, headers, body: errorBodyText(shieldError.code, message) };
@@ -94,6 +96,9 @@ function describe(e: ShieldError): { status: number; message: string } {
       return { status: 503, message: 'upstream temporarily unavailable' };
     case 'SHIELD_ERR_NOT_READY':
       // /readyz only: starting, draining or every packager's circuit open (readiness.ts); the message says which.
+      return { status: 503, message: e.message };
+    case 'SHIELD_ERR_PURGE_INCOMPLETE':
+      // Cluster: a worker slot missed the purge (it gets it on restart); the message says how many applied it.
       return { status: 503, message: e.message };
     case 'SHIELD_ERR_INTERNAL':
       return { status: 500, message: 'internal error' };

@@ -3,7 +3,7 @@
  *
  * Parses config once (refusing to start, exit 2, on any issue), starts the server, and on SIGTERM or
  * SIGINT stops accepting, lets in-flight requests finish (bounded) and exits 0; SIGHUP reloads the TLS
- * certificates (the primary passes it on to every worker). With SHIELD_WORKERS
+ * certificates (the primary passes it on to every ready worker) and is ignored while starting. With SHIELD_WORKERS
  * > 1 this process is the node:cluster primary (cluster/primary.ts) and each forked copy of it a
  * worker running the server with its slot's share of the host (cluster/worker-config.ts); with 1 it
  * is the server itself, as before. Must not hold request logic: that lives in server.ts so tests
@@ -12,6 +12,11 @@
 import cluster from 'node:cluster';
 import { formatConfigIssue, parseShieldConfig, type ShieldConfig } from './config.ts';
 import { createLogger, errorFields, type Logger } from './log.ts';
+
+// First thing: Node's default for SIGHUP is to exit, so one sent while this process starts (a cert
+// renewal hook, logrotate) would kill it. Until the role that owns reloads sets it, a SIGHUP is a no-op.
+let onSighup: () => void = () => {};
+process.on('SIGHUP', () => onSighup());
 
 const write = (line: string): void => {
   process.stdout.write(line);
@@ -78,12 +83,18 @@ if (config.workers === 1) {
     return { url: shield.url, stop: () => shield.close().then(() => true) };
   }, fields);
 } else if (cluster.isPrimary) {
-  // Certificates are read by each worker: pass a reload on to all of them.
-  process.on('SIGHUP', () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
-  });
+  // Certificates are read by each worker: the primary passes a reload on to the ready ones (a worker
+  // still starting reads the current files anyway).
   const { startPrimary } = await import('./cluster/primary.ts');
-  await serve(() => startPrimary(config, logger), { ...fields, workers: config.workers });
+  await serve(
+    () =>
+      startPrimary(config, logger, {
+        onReload: (forward) => {
+          onSighup = forward;
+        },
+      }),
+    { ...fields, workers: config.workers },
+  );
 } else {
   await serveWorker(config, logger);
 }
@@ -107,7 +118,16 @@ async function serveWorker(host: ShieldConfig, log: Logger): Promise<void> {
     logger: log,
     now: Date.now,
   });
-  const stop = await serve(
+  // Listen for es:stop before starting: one sent while this worker starts must still stop it.
+  let stopWorker: (() => void) | undefined;
+  let stopAsked = false;
+  process.on('message', (m: unknown) => {
+    if (typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'es:stop') {
+      stopAsked = true;
+      stopWorker?.();
+    }
+  });
+  stopWorker = await serve(
     async () => {
       const shield = await startShield(own, {
         logger: log,
@@ -127,7 +147,5 @@ async function serveWorker(host: ShieldConfig, log: Logger): Promise<void> {
     {},
     true,
   );
-  process.on('message', (m: unknown) => {
-    if (typeof m === 'object' && m !== null && (m as { t?: unknown }).t === 'es:stop') stop();
-  });
+  if (stopAsked) stopWorker();
 }

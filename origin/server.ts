@@ -362,6 +362,9 @@ export async function startShield(config: ShieldConfig, deps: ShieldDeps = {}): 
         await closed;
         clearTimeout(timer);
         clearInterval(sweeper);
+        // Siblings fill through our peer listener with our packager pools: close it first, so a
+        // drain never answers them 5xx (once closed they fill from the packagers themselves).
+        await cluster?.closePeer();
         if (ownsUpstream) await upstream.close(forced);
         await store.flush?.(); // disk tier: finish background writes so a restart finds them
         if (deps.egressLog === undefined) await egress?.close(); // issue 8: flush the egress file

@@ -14,6 +14,14 @@ export interface PurgeResult {
   readonly fills: number;
 }
 
+/** The primary's answer to a purge: the sum, and how many of the host's worker slots applied it. */
+export interface PurgeAnswer extends PurgeResult {
+  /** Workers that applied the purge and answered in time. */
+  readonly applied: number;
+  /** Worker slots of the host (SHIELD_WORKERS): fewer applied means the purge is incomplete. */
+  readonly slots: number;
+}
+
 /** Worker → primary. */
 export type WorkerMessage =
   /** Listening: the public URL and this worker's private peer listener. */
@@ -36,7 +44,7 @@ export type PrimaryMessage =
   /** Answer this worker's metrics as JSON with `es:part`. */
   | { readonly t: 'es:collect-metrics'; readonly id: number }
   /** Answer to an `es:purge` or `es:metrics` this worker asked. */
-  | { readonly t: 'es:answer'; readonly id: number; readonly answer: PurgeResult | string }
+  | { readonly t: 'es:answer'; readonly id: number; readonly answer: PurgeAnswer | string }
   /** Drain and exit 0 (the host is shutting down). */
   | { readonly t: 'es:stop' };
 

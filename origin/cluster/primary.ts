@@ -12,8 +12,15 @@ import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import type { ShieldConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { MetricsJson } from '../metrics.ts';
+import type { PurgeRequest } from '../routes/purge.ts';
 import { openEgressWriter } from './egress-writer.ts';
-import { isMessage, type PrimaryMessage, type PurgeResult, type WorkerMessage } from './messages.ts';
+import {
+  isMessage,
+  type PrimaryMessage,
+  type PurgeAnswer,
+  type PurgeResult,
+  type WorkerMessage,
+} from './messages.ts';
 import { WORKER_ENV } from './worker-config.ts';
 
 /** A running host. */
@@ -26,12 +33,18 @@ export interface RunningPrimary {
 
 interface Slot {
   worker: Worker | undefined;
+  /** Set once the worker reported ready (and caught up on `missed`); null while down or starting. */
   peerUrl: string | null;
   startedAt: number;
+  /** Purges this slot did not apply (down, starting, or no answer in time): its disk files survive, so its next worker applies them before it counts as ready. */
+  missed: PurgeRequest[];
 }
 
 /** How long a fan-out waits for a worker that may have just died. */
 const GATHER_TIMEOUT_MS = 2_000;
+/** Past this many missed purges a slot's list folds into one purge of everything (bounded memory). */
+const MISSED_MAX = 1_000;
+const PURGE_ALL: PurgeRequest = Object.freeze({ keys: [], prefixes: ['/'] });
 /** A worker that dies sooner than this after it started is replaced only after this delay. */
 const CRASH_LOOP_MS = 1_000;
 
@@ -43,13 +56,19 @@ const CRASH_LOOP_MS = 1_000;
 export async function startPrimary(
   config: ShieldConfig,
   logger: Logger,
-  now: () => number = Date.now,
+  hooks: {
+    /** Receives the function that passes a TLS reload (SIGHUP) on to every ready worker. */
+    readonly onReload?: (forward: () => void) => void;
+    readonly now?: () => number;
+  } = {},
 ): Promise<RunningPrimary> {
+  const now = hooks.now ?? Date.now;
   const secret = randomBytes(32).toString('base64url');
   const slots: Slot[] = Array.from({ length: config.workers }, () => ({
     worker: undefined,
     peerUrl: null,
     startedAt: 0,
+    missed: [],
   }));
   const egress = config.egressLog === undefined ? undefined : openEgressWriter(config.egressLog, logger);
   const registry = new Registry();
@@ -81,12 +100,15 @@ export async function startPrimary(
     const peers = slots.map((s) => s.peerUrl);
     for (const s of slots) send(s.worker, { t: 'es:peers', peers });
   };
-  /** Sends a request to every live worker and collects their parts (late or dead ones are skipped). */
-  const gather = <P>(message: (id: number) => PrimaryMessage): Promise<P[]> => {
+  /** Sends a request to each of `targets` and collects the parts of those that answer in time. */
+  const gather = <P>(
+    targets: readonly Worker[],
+    message: (id: number) => PrimaryMessage,
+  ): Promise<Map<Worker, P>> => {
     const id = nextId++;
-    const live = slots.flatMap((s) => (s.worker?.isConnected() ? [s.worker] : []));
+    const live = targets.filter((w) => w.isConnected());
     return new Promise((resolve) => {
-      const parts: P[] = [];
+      const parts = new Map<Worker, P>();
       const waiting = new Set(live);
       const finish = () => {
         clearTimeout(timer);
@@ -96,12 +118,46 @@ export async function startPrimary(
       const timer = setTimeout(finish, GATHER_TIMEOUT_MS);
       gathers.set(id, (worker, part) => {
         if (!waiting.delete(worker)) return;
-        parts.push(part as P);
+        parts.set(worker, part as P);
         if (waiting.size === 0) finish();
       });
       if (live.length === 0) finish();
       for (const w of live) w.send(message(id));
     });
+  };
+  const readyWorkers = (): Worker[] =>
+    slots.flatMap((s) => (s.peerUrl !== null && s.worker !== undefined ? [s.worker] : []));
+  const remember = (slot: Slot, request: PurgeRequest): void => {
+    slot.missed.push(request);
+    if (slot.missed.length > MISSED_MAX) slot.missed = [PURGE_ALL];
+  };
+  /** Applies `request` on every ready worker; the slots that did not apply it remember it. */
+  const purgeAll = async (request: PurgeRequest): Promise<PurgeAnswer> => {
+    const parts = await gather<PurgeResult>(readyWorkers(), (id) => ({ t: 'es:apply-purge', id, request }));
+    let purged = 0;
+    let fills = 0;
+    for (const slot of slots) {
+      const part = slot.worker === undefined ? undefined : parts.get(slot.worker);
+      if (part === undefined) {
+        remember(slot, request);
+        continue;
+      }
+      purged += part.purged;
+      fills += part.fills;
+    }
+    return { purged, fills, applied: parts.size, slots: slots.length };
+  };
+  /** A (replacement) worker applies the purges its slot missed before it counts as ready. */
+  const catchUp = async (slot: Slot, worker: Worker): Promise<void> => {
+    while (slot.missed.length > 0 && slot.worker === worker) {
+      const pending = slot.missed;
+      slot.missed = [];
+      for (const request of pending) {
+        const parts = await gather<PurgeResult>([worker], (id) => ({ t: 'es:apply-purge', id, request }));
+        if (!parts.has(worker)) remember(slot, request);
+      }
+      if (!worker.isConnected()) return;
+    }
   };
 
   let resolveStarted: (url: string) => void = () => {};
@@ -116,6 +172,8 @@ export async function startPrimary(
       case 'es:ready': {
         const slot = slots[message.slot];
         if (slot === undefined || slot.worker !== worker) return;
+        await catchUp(slot, worker);
+        if (slot.worker !== worker || !worker.isConnected()) return;
         slot.peerUrl = message.peerUrl;
         logger.info('worker listening', {
           slot: message.slot,
@@ -141,25 +199,19 @@ export async function startPrimary(
         gathers.get(message.id)?.(worker, message.part);
         return;
       case 'es:purge': {
-        const parts = await gather<PurgeResult>((id) => ({
-          t: 'es:apply-purge',
-          id,
-          request: message.request,
-        }));
-        const answer = parts.reduce(
-          (sum, p) => ({ purged: sum.purged + p.purged, fills: sum.fills + p.fills }),
-          {
-            purged: 0,
-            fills: 0,
-          },
-        );
+        const answer = await purgeAll(message.request);
+        if (answer.applied < answer.slots)
+          logger.warn('purge incomplete', { applied: answer.applied, slots: answer.slots });
         send(worker, { t: 'es:answer', id: message.id, answer });
         return;
       }
       case 'es:metrics': {
-        const parts = await gather<MetricsJson>((id) => ({ t: 'es:collect-metrics', id }));
+        const parts = await gather<MetricsJson>(
+          slots.flatMap((s) => (s.worker === undefined ? [] : [s.worker])),
+          (id) => ({ t: 'es:collect-metrics', id }),
+        );
         const text = await AggregatorRegistry.aggregate([
-          ...parts,
+          ...parts.values(),
           await registry.getMetricsAsJSON(),
         ]).metrics();
         send(worker, { t: 'es:answer', id: message.id, answer: text });
@@ -186,6 +238,8 @@ export async function startPrimary(
         );
       }
     });
+    // A send racing the worker's death fails with EPIPE here; the exit handler does the rest.
+    worker.on('error', (e) => logger.warn('worker channel error', { slot: index, error: String(e) }));
     worker.on('exit', (code, signal) => {
       if (slot.worker !== worker) return;
       slot.worker = undefined;
@@ -204,6 +258,12 @@ export async function startPrimary(
       }, delay);
     });
   };
+
+  // Only to ready workers: a starting one reads the current certificates anyway, and main.ts's
+  // SIGHUP no-op may not be installed in it yet.
+  hooks.onReload?.(() => {
+    for (const s of slots) if (s.peerUrl !== null) s.worker?.process.kill('SIGHUP');
+  });
 
   // Slot 0 first: it binds the port (SO_REUSEPORT), the others join it once it is known.
   fork(0);

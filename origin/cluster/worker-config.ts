@@ -38,7 +38,8 @@ export function readWorkerIdentity(env: ShieldEnv, workers: number): WorkerIdent
 }
 
 /**
- * The config one worker runs with: 1/N of each host-wide byte bound, and its own disk directory
+ * The config one worker runs with: 1/N of each host-wide byte bound (in-flight: at least the largest
+ * object), and its own disk directory
  * (`<dir>/worker-<slot>`; a replacement worker takes over the same slot and so the same files).
  *
  * @example workerConfig(config, { slot: 1, secret, port: 8081 }).cacheBytes // config.cacheBytes / config.workers, rounded down
@@ -50,8 +51,10 @@ export function workerConfig(config: ShieldConfig, identity: WorkerIdentity): Sh
     ...config,
     port: identity.port ?? config.port,
     cacheBytes: Math.floor(config.cacheBytes / n),
-    // The parser's floor for SHIELD_INFLIGHT_BYTES holds per worker too: one object must fit.
-    inflightBytes: Math.max(65_536, Math.floor(config.inflightBytes / n)),
+    // The largest storable object must fit in one worker's share, or it would be a BYPASS on every
+    // fill on a many-core host. In-flight bytes are transient (released when the fill completes), so
+    // the per-worker bound is max(1/N, SHIELD_MAX_OBJECT_BYTES), not a strict host-wide split.
+    inflightBytes: Math.max(65_536, config.maxObjectBytes, Math.floor(config.inflightBytes / n)),
     // A host-wide cap; the kernel spreads connections evenly on average, so each worker takes 1/N.
     limits: { ...config.limits, maxConnections: Math.ceil(config.limits.maxConnections / n) },
     disk:

@@ -15,7 +15,8 @@ import type { MetricsJson } from '../metrics.ts';
 import type { ContentRoute } from '../routes/content.ts';
 import type { PurgeRequest } from '../routes/purge.ts';
 import type { Upstream } from '../upstream/failover.ts';
-import { isMessage, type PrimaryMessage, type PurgeResult, type WorkerMessage } from './messages.ts';
+import type { PurgeAnswer, PurgeResult } from './messages.ts';
+import { isMessage, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 import { startPeerServer } from './peer-server.ts';
 import { createPeerUpstream, type PeerUpstream } from './peer-upstream.ts';
 
@@ -45,12 +46,14 @@ export interface ClusterLink {
   route(packagers: Upstream, timeoutMs: number): Upstream;
   /** Egress lines for the primary to write (ends on `close`). */
   readonly egressSink: Writable;
-  /** Purges on every worker; the summed result. */
+  /** Purges on every worker; the summed result. Throws SHIELD_ERR_PURGE_INCOMPLETE when a slot missed it. */
   purge(request: PurgeRequest): Promise<PurgeResult>;
   /** Prometheus text aggregated across every worker. */
   metrics(): Promise<string>;
   /** Starts the peer listener, answers the primary's fan-outs, and reports this worker ready. */
   attach(local: LocalWorker): Promise<void>;
+  /** Closes the peer listener (its requests in flight finish; siblings then fill from the packagers). */
+  closePeer(): Promise<void>;
   /** Flushes the egress lines to the primary and closes the peer listener. */
   close(): Promise<void>;
 }
@@ -75,13 +78,14 @@ export function createWorkerLink(
 ): ClusterLink {
   const { slot, slots, secret, logger, now } = options;
   let nextId = 0;
-  const asked = new Map<number, (answer: PurgeResult | string) => void>();
+  const asked = new Map<number, (answer: PurgeAnswer | string) => void>();
   let local: LocalWorker | undefined;
   let routing: PeerUpstream | undefined;
   let peers: readonly (string | null)[] = [];
   let closePeer: (() => Promise<void>) | undefined;
+  let peerClosed: Promise<void> | undefined;
 
-  const ask = (message: WorkerMessage & { readonly id: number }): Promise<PurgeResult | string> =>
+  const ask = (message: WorkerMessage & { readonly id: number }): Promise<PurgeAnswer | string> =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         asked.delete(message.id);
@@ -134,6 +138,11 @@ export function createWorkerLink(
     },
   });
 
+  const closePeerOnce = (): Promise<void> => {
+    peerClosed ??= closePeer?.() ?? Promise.resolve();
+    return peerClosed;
+  };
+
   return {
     slot,
     slots,
@@ -146,7 +155,13 @@ export function createWorkerLink(
     async purge(request) {
       const answer = await ask({ t: 'es:purge', id: nextId++, request });
       if (typeof answer === 'string') throw new ShieldError('SHIELD_ERR_INTERNAL', 'bad purge answer');
-      return answer;
+      // A slot that missed it (dead, starting, no answer) may still serve the old object: the caller retries.
+      if (answer.applied < answer.slots)
+        throw new ShieldError(
+          'SHIELD_ERR_PURGE_INCOMPLETE',
+          `purge applied by ${answer.applied} of ${answer.slots} workers (${answer.purged} objects removed); retry`,
+        );
+      return { purged: answer.purged, fills: answer.fills };
     },
     async metrics() {
       const answer = await ask({ t: 'es:metrics', id: nextId++ });
@@ -165,9 +180,10 @@ export function createWorkerLink(
       closePeer = peer.close;
       channel.send({ t: 'es:ready', slot, url: worker.url, peerUrl: peer.url });
     },
+    closePeer: closePeerOnce,
     async close() {
       await new Promise<void>((resolve) => egressSink.end(resolve));
-      await closePeer?.();
+      await closePeerOnce();
     },
   };
 }

@@ -338,6 +338,8 @@ class Lane {
   /** Node's parser takes this connection's remaining bytes, from the current request on. */
   #handOver(): void {
     this.#handedOver = true;
+    // Node owns the connection now (its own headersTimeout applies): the lane must never write a 408 on it.
+    this.#clearHeadDeadline();
     this.#ctx.counts.laneHandovers++;
     const pending = this.#pending;
     this.#pending = undefined;

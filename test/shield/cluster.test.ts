@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EgressRecord } from '../../src/core/ledger/record.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
 import { IMMUTABLE, send } from './helpers.ts';
-import { killAll, type ShieldProcess, startShieldProcess, waitFor } from './process.ts';
+import { killAll, runShield, type ShieldProcess, startShieldProcess, waitFor } from './process.ts';
 
 const SECRET = 'edge-secret';
 const AUTH = { 'x-edgeshield-auth': SECRET };
@@ -60,7 +60,12 @@ describe('a two-worker host', () => {
     dir = mkdtempSync(join(tmpdir(), 'shield-cluster-'));
     egressFile = join(dir, 'egress.ndjson');
     upstream = await startCountingUpstream();
-    host = await startHost(upstream, { SHIELD_CACHE_BYTES: String(4 * MiB), SHIELD_EGRESS_LOG: egressFile });
+    host = await startHost(upstream, {
+      SHIELD_CACHE_BYTES: String(4 * MiB),
+      // Each worker's 2 MiB share must hold the largest object (parseShieldConfig refuses less).
+      SHIELD_MAX_OBJECT_BYTES: String(2 * MiB),
+      SHIELD_EGRESS_LOG: egressFile,
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -229,6 +234,50 @@ describe('worker lifecycle', () => {
     const after = await storm(host.url, '/b.ts', 30);
     expect(after.every((r) => r.status === 200 && r.body.length === 500_000)).toBe(true);
     expect(upstream.count('/b.ts')).toBe(1);
+  }, 60_000);
+
+  it('answers 503 SHIELD_ERR_PURGE_INCOMPLETE to a purge a killed worker missed, and 200 once its replacement is ready', async () => {
+    upstream = await startCountingUpstream();
+    const host = await startHost(upstream);
+    const victim = host.logs('worker listening')[0];
+    const pid = Number(victim?.pid);
+    process.kill(pid, 'SIGKILL');
+    // Once it is gone (a connection the kernel still handed to the dying process would be reset),
+    // while its replacement is not ready yet.
+    await waitFor(() => host.logs('worker exited, replacing it').length === 1, 10_000);
+    const missed = await send(host.url, '/purge?url=/gone.ts', { method: 'POST', headers: AUTH });
+    expect(missed.status).toBe(503);
+    expect(missed.header('retry-after')).toBe('1');
+    expect(missed.json()).toEqual({
+      code: 'SHIELD_ERR_PURGE_INCOMPLETE',
+      message: 'purge applied by 1 of 2 workers (0 objects removed); retry',
+    });
+    await waitFor(
+      () => host.logs('worker listening').some((l) => l.slot === victim?.slot && l.pid !== pid),
+      20_000,
+    );
+    const retried = await send(host.url, '/purge?url=/gone.ts', { method: 'POST', headers: AUTH });
+    expect(retried.status).toBe(200);
+    expect(retried.json()).toEqual({ purged: 0, fills: 0 });
+  }, 60_000);
+
+  it('survives a SIGHUP sent while its workers are still starting, and goes on to serve /healthz', async () => {
+    upstream = await startCountingUpstream();
+    const host = runShield({
+      SHIELD_PORT: '0',
+      SHIELD_WORKERS: '2',
+      SHIELD_UPSTREAMS: upstream.url,
+      SHIELD_SHARED_SECRET: SECRET,
+      SHIELD_LOG_LEVEL: 'info',
+    });
+    // Slot 0 listens first; slot 1 is forked only then, so it is starting when the SIGHUP lands.
+    await waitFor(() => host.logs('worker listening').length === 1, 30_000);
+    host.child.kill('SIGHUP');
+    await waitFor(() => host.logs('listening').length > 0 || host.child.exitCode !== null, 30_000);
+    expect(host.child.exitCode).toBe(null);
+    expect(host.logs('worker exited, replacing it')).toEqual([]);
+    const url = String(host.logs('listening')[0]?.url);
+    expect((await send(url, '/healthz')).status).toBe(200);
   }, 60_000);
 
   it('drains every worker on SIGTERM, finishing the response in flight, and exits 0', async () => {

@@ -118,6 +118,22 @@ describe('parseShieldConfig', () => {
     );
   });
 
+  it('refuses a SHIELD_CACHE_BYTES whose per-worker share could never hold the largest object', () => {
+    // 32 workers × the 32 MiB default largest object = 1 GiB; 512 MiB gives each worker 16 MiB.
+    const tooSmall = issues({ SHIELD_WORKERS: '32', SHIELD_CACHE_BYTES: String(512 * 1024 * 1024) });
+    expect(tooSmall).toHaveLength(1);
+    expect(tooSmall[0]).toMatch(
+      /^SHIELD_CACHE_BYTES: expected at least .*1073741824.*raise SHIELD_CACHE_BYTES.*got "536870912"$/,
+    );
+    // Enough per worker, a single process, or caching off: no issue.
+    expect(issues({ SHIELD_WORKERS: '32', SHIELD_CACHE_BYTES: String(1024 * 1024 * 1024) })).toEqual([]);
+    expect(issues({ SHIELD_WORKERS: '1', SHIELD_CACHE_BYTES: '2500' })).toEqual([]);
+    expect(issues({ SHIELD_WORKERS: '32', SHIELD_CACHE_BYTES: '0' })).toEqual([]);
+    expect(
+      issues({ SHIELD_WORKERS: '32', SHIELD_CACHE_BYTES: '32000000', SHIELD_MAX_OBJECT_BYTES: '1000000' }),
+    ).toEqual([]);
+  });
+
   it('parses prefetch and disk keys and names bad values', () => {
     const r = parseShieldConfig({
       ...BASE,

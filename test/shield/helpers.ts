@@ -14,7 +14,14 @@ import { type CountingUpstream, startCountingUpstream } from '../fixtures/counti
  */
 export function shieldConfig(env: ShieldEnv): ShieldConfig {
   const auth = env.SHIELD_SHARED_SECRET === undefined ? { SHIELD_AUTH: 'off' } : {};
-  const r = parseShieldConfig({ SHIELD_PORT: '0', SHIELD_LOG_LEVEL: 'silent', ...auth, ...env });
+  // In-process: one server, never a cluster (the 1/N cache-share check must not apply to small test caches).
+  const r = parseShieldConfig({
+    SHIELD_PORT: '0',
+    SHIELD_LOG_LEVEL: 'silent',
+    SHIELD_WORKERS: '1',
+    ...auth,
+    ...env,
+  });
   if (!r.ok) throw new Error(`bad test config: ${JSON.stringify(r.error)}`);
   return r.value;
 }
