@@ -265,6 +265,18 @@ const README_COMMANDS: readonly Entry[] = [
     match: /^curl -sf (-XPOST )?-H "authorization: Bearer \$ADMIN_API_KEY" /,
     check: (r) => expect(() => JSON.parse(r.stdout)).not.toThrow(),
   },
+  // The README runs rotate right after create: the API must refuse it (409) until the next key has
+  // reached every isolate (CONTROL_CACHE_TTL_S), as the README's comment says.
+  {
+    id: 'admin rotate too early',
+    match: /^npm run admin -- signing-key rotate /,
+    exit: [1],
+    check: (r) => {
+      expect(r.stderr).toContain('409');
+      expect(r.stderr).toContain('EDGE_ERR_API_CONFLICT');
+      expect(r.stderr).toContain('younger than CONTROL_CACHE_TTL_S');
+    },
+  },
   { id: 'admin CLI', match: /^npm run admin -- /, check: exitsZero },
   {
     id: 'egress statement',

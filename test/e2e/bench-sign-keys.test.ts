@@ -6,9 +6,9 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BenchUsageError } from '../../../bench/errors.ts';
-import { signerFromKeys } from '../../../bench/local-stack.ts';
-import { DEV_KEYS_FILE, ensureDevKeys } from '../../../scripts/sign/dev-keys.ts';
+import { BenchUsageError } from '../../bench/errors.ts';
+import { signerFromKeys } from '../../bench/local-stack.ts';
+import { DEV_KEYS_FILE, ensureDevKeys } from '../../scripts/sign/dev-keys.ts';
 
 let dir: string;
 
