@@ -100,7 +100,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     try {
       return await startStackOnce(options);
     } catch (e) {
-      const taken = String(e instanceof Error ? e.message : e).includes('EADDRINUSE');
+      const taken = /EADDRINUSE|Address already in use/.test(String(e instanceof Error ? e.message : e));
       if (!picked || !taken || attempt >= PORT_ATTEMPTS) throw e;
     }
   }
