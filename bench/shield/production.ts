@@ -10,7 +10,7 @@ import { type LoadGenerator, loadGeneratorLabel, measureHits } from './hits.ts';
 import type { BenchOrigin } from './origin.ts';
 import type { Measured } from './report.ts';
 import type { HitPair, ProcessRss, ProductionReport } from './report-production.ts';
-import { missStorm } from './storms.ts';
+import { medianStorm, missStorm } from './storms.ts';
 import {
   processTree,
   rssBytes,
@@ -155,14 +155,26 @@ async function storms(
       })
     : undefined;
   if (!opts.varnish) notes.push('no varnishd: the Varnish storm column is n/a');
-  const one = async (t: Target | undefined) => {
-    if (!t) return undefined;
-    const result = await missStorm(t.url, `/storm1mb/${t.name}.ts`, opts.origin, opts.clients);
-    opts.log(`${t.name} 1 MB miss storm: ${JSON.stringify(result)}`);
-    return result;
+  // Interleaved rounds, a fresh object each: one storm is one sample of a noisy shared box, and the
+  // order inside a round would otherwise favour whichever server runs while the box is quietest.
+  const rounds = new Map<Target, NonNullable<Measured['missStorm']>[]>();
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const t of [shield, varnish, nginx]) {
+      if (!t) continue;
+      const result = await missStorm(t.url, `/storm1mb/${t.name}-${round}.ts`, opts.origin, opts.clients);
+      opts.log(`${t.name} 1 MB miss storm, round ${round}: ${JSON.stringify(result)}`);
+      rounds.set(t, [...(rounds.get(t) ?? []), result]);
+    }
+  }
+  const of = (t: Target | undefined) => (t ? medianStorm(rounds.get(t) ?? []) : undefined);
+  const [s, v, n] = [of(shield), of(varnish), of(nginx)];
+  return {
+    clients: opts.clients,
+    rounds: opts.rounds,
+    ...(s && { shield: s }),
+    ...(v && { varnish: v }),
+    ...(n && { nginx: n }),
   };
-  const [s, v, n] = [await one(shield), await one(varnish), await one(nginx)];
-  return { clients: opts.clients, ...(s && { shield: s }), ...(v && { varnish: v }), ...(n && { nginx: n }) };
 }
 
 /** The HTTPS pair, or `undefined` with a note when it cannot run (no TLS in this shield, no openssl, no wrk). */

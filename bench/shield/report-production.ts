@@ -49,6 +49,8 @@ export interface ProductionReport {
   /** 1 MB miss storm, per server. */
   readonly storm: {
     readonly clients: number;
+    /** Interleaved rounds (a fresh object each); every row is storms.ts medianStorm of them. */
+    readonly rounds?: number;
     readonly shield?: NonNullable<Measured['missStorm']>;
     readonly varnish?: NonNullable<Measured['missStorm']>;
     readonly nginx?: NonNullable<Measured['missStorm']>;
@@ -150,7 +152,7 @@ export function renderProductionMarkdown(p: ProductionReport): string {
       ? ['| TLS hits | skipped (see notes) | skipped | n/a |']
       : [...hitRows('TLS 1 MB hit,', p.tls.hit1mb), ...hitRows('TLS 2 KB hit,', p.tls.hit2kb)]),
     '',
-    `| 1 MB × ${p.storm.clients}-client miss storm | shield (${p.shieldWorkers} worker${p.shieldWorkers === 1 ? '' : 's'}) | Varnish | nginx (auto) | shield / Varnish |`,
+    `| 1 MB × ${p.storm.clients}-client miss storm${p.storm.rounds ? `, median of ${p.storm.rounds} interleaved rounds` : ''} | shield (${p.shieldWorkers} worker${p.shieldWorkers === 1 ? '' : 's'}) | Varnish | nginx (auto) | shield / Varnish |`,
     '|---|---|---|---|---|',
     stormRow('packager requests', (s) => s.upstreamRequests),
     stormRow('complete responses', (s) => s.ok),
@@ -167,7 +169,7 @@ export function renderProductionMarkdown(p: ProductionReport): string {
     '|---|---|',
     ...evaluateProductionGoals(p).map((g) => `| ${g.goal} | ${verdictText(g)} |`),
     '',
-    'Server CPU counts every process of the server (nginx master and workers; shield primary and workers). nginx runs with sendfile on, as in production: on loopback part of its 1 MB copy cost is charged to the kernel outside its processes, so its 1 MB CPU per request reads low. The storm rows run on plain HTTP with the shield as configured for production.',
+    'Server CPU counts every process of the server (nginx master and workers; shield primary and workers). nginx runs with sendfile on, as in production: on loopback part of its 1 MB copy cost is charged to the kernel outside its processes, so its 1 MB CPU per request reads low. The storm rows run on plain HTTP with the shield as configured for production; each round storms a fresh object on every server in turn, and a row shows the median of the rounds (packager requests: the most in any round; complete responses: the fewest).',
   ];
   for (const note of p.notes) lines.push('', `Note: ${note}`);
   return `${lines.join('\n')}\n`;

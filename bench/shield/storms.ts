@@ -53,3 +53,32 @@ export async function missStorm(
     cache: tally(storm.results.map((r) => r.cache)),
   };
 }
+
+type StormMeasure = NonNullable<Measured['missStorm']>;
+
+/**
+ * One figure from several rounds of the same storm: the median of each timing, the most packager
+ * requests any round made (the coalescing claim must hold in every round), the fewest complete
+ * responses, and every round's x-cache values added up.
+ *
+ * @example const storm = medianStorm([round1, round2, round3]);
+ */
+export function medianStorm(rounds: readonly StormMeasure[]): StormMeasure | undefined {
+  if (rounds.length === 0) return undefined;
+  const median = (get: (s: StormMeasure) => number) => p50(rounds.map(get));
+  const cache: Record<string, number> = {};
+  for (const round of rounds) {
+    for (const [key, n] of Object.entries(round.cache)) cache[key] = (cache[key] ?? 0) + n;
+  }
+  return {
+    upstreamRequests: Math.max(...rounds.map((s) => s.upstreamRequests)),
+    ok: Math.min(...rounds.map((s) => s.ok)),
+    ttfbP50: median((s) => s.ttfbP50),
+    ttlbP50: median((s) => s.ttlbP50),
+    ownTtfbP50: median((s) => s.ownTtfbP50),
+    ownTtlbP50: median((s) => s.ownTtlbP50),
+    sentAtP50: median((s) => s.sentAtP50),
+    originFillMs: median((s) => s.originFillMs),
+    cache,
+  };
+}
