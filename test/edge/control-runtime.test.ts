@@ -69,6 +69,16 @@ describe('tokens minted by the API at the edge', () => {
     expect(await statusOf(other)).toBe(200);
   });
 
+  it('refuses a revocation value with a control character, which could match tokens without the claim', async () => {
+    for (const value of ['\n', 'a\u0000b', 'x\u007f']) {
+      const res = await stack.call('POST', '/revocations', key, { sub: value });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toMatch(/^EDGE_ERR_/);
+    }
+    segment('/acme/nosub/seg_1.ts');
+    await eventually(await mint({ path: '/acme/nosub/seg_1.ts' }), 200);
+  });
+
   it('accepts tokens of the old and the new key together across a rotation', async () => {
     segment('/acme/rot/seg_1.ts');
     const old = await mint({ path: '/acme/rot/seg_1.ts' });

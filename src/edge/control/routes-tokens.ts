@@ -42,6 +42,8 @@ interface SigningRow {
 
 /** A claim as a revocation value; '\n' (never stored) when absent. */
 const idOf = (v: unknown) => (typeof v === 'string' ? v : '\n');
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /** The tenant of a request: the key's own, or (operator keys) the body's `tenant`. */
 function tenantOf(c: ControlContext, body: Record<string, unknown>): string {
@@ -193,8 +195,18 @@ export function tokenRoutes(api: Hono<ControlHonoEnv>, deps: ControlDeps, limite
     const kinds = REVOCATION_KINDS.filter((k) => body[k] !== undefined);
     const kind: RevocationKind | undefined = kinds.length === 1 ? kinds[0] : undefined;
     const value = kind === undefined ? undefined : body[kind];
-    if (kind === undefined || typeof value !== 'string' || value === '' || value.length > 256)
-      throw badRequest(['expected exactly one of jti, sid or sub: a string of 1-256 characters']);
+    // No control characters: the revocation lookup uses '\n' for "claim absent", so a stored '\n'
+    // would revoke every token without that claim; none is a real jti, sid or sub anyway.
+    if (
+      kind === undefined ||
+      typeof value !== 'string' ||
+      value === '' ||
+      value.length > 256 ||
+      CONTROL_CHARACTER.test(value)
+    )
+      throw badRequest([
+        'expected exactly one of jti, sid or sub: a string of 1-256 characters, no control characters',
+      ]);
     const now = nowS(deps);
     // Default: outlive any token it could hit (the longest lifetime a token can be minted with).
     const until = body.until ?? now + ACCESS_MAX_TTL_S;
