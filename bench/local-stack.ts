@@ -8,7 +8,7 @@ import { cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ensureMedia } from '../scripts/media/make-media.ts';
-import { DEV_KEYS_FILE, DevKeysError, ensureDevKeys, readDevKeys } from '../scripts/sign/dev-keys.ts';
+import { DEV_KEYS_FILE, DevKeysError, readDevKeys } from '../scripts/sign/dev-keys.ts';
 import { freePort } from '../scripts/stack/ports.ts';
 import { REPO_ROOT, type Stack, stackSigner, startStack } from '../scripts/stack/start-stack.ts';
 import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
@@ -164,9 +164,9 @@ export async function signerFromKeys(dirOrFile: string, edgeUrl: string): Promis
  * Viewer tokens for a running stack the bench did not start (`npm start`): signed with the dev keys
  * (.dev-keys/) that `npm start` gives its edge, through the same signer startStack uses.
  */
-export async function localStackSigner(edgeUrl: string): Promise<BenchSigner> {
-  const keys = await ensureDevKeys(join(REPO_ROOT, '.dev-keys'));
-  return viewerSigner(stackSigner(keys.signer, edgeUrl));
+export function localStackSigner(edgeUrl: string): Promise<BenchSigner> {
+  // Never make keys here: new ones would not be the ones the running edge verifies.
+  return signerFromKeys(join(REPO_ROOT, '.dev-keys'), edgeUrl);
 }
 
 /** Every viewer gets its own token: sub = viewer id, sid = session id (checked by the edge, logged). */

@@ -79,22 +79,28 @@ export async function readDevKeys(dir: string): Promise<DevKeys> {
   return toDevKeys(stored);
 }
 
-/** @example const keys = await ensureDevKeys(path.join(REPO_ROOT, '.dev-keys')) */
+/**
+ * The dev keys in `dir`, made on first use. Only a missing file is made: an unreadable or corrupt one
+ * throws DevKeysError and is left as it is (a running edge may still verify with it).
+ * @example const keys = await ensureDevKeys(path.join(REPO_ROOT, '.dev-keys'))
+ */
 export async function ensureDevKeys(dir: string): Promise<DevKeys> {
   const file = path.join(dir, DEV_KEYS_FILE);
-  let stored: Stored;
   try {
-    stored = JSON.parse(await readFile(file, 'utf8')) as Stored;
-  } catch {
-    stored = await generate();
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // Write then rename: two stacks starting together never read half a file.
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-    await rename(temp, file);
-    stored = JSON.parse(await readFile(file, 'utf8')) as Stored;
+    return await readDevKeys(dir);
+  } catch (error) {
+    const missing = await readFile(file).then(
+      () => false,
+      (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
+    );
+    if (!missing) throw error;
   }
-  return toDevKeys(stored);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Write then rename: two stacks starting together never read half a file.
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(await generate(), null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, file);
+  return readDevKeys(dir);
 }
 
 function toDevKeys(stored: Stored): DevKeys {

@@ -1,6 +1,7 @@
 /**
  * `bench --sign-keys DIR` only reads the keys a running edge verifies: a corrupt or unreadable key
  * file is reported as a usage error naming the file, and left byte-identical (never regenerated).
+ * `npm start` (ensureDevKeys) makes keys only when there are none, and refuses a corrupt file too.
  */
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -57,5 +58,21 @@ describe('bench --sign-keys', () => {
     const token = await sign('/vod/a.m3u8', { sub: 'v1', sid: 's1' });
     expect(token).toMatch(/\S/);
     expect(await readFile(join(dir, DEV_KEYS_FILE), 'utf8')).toBe(before);
+  });
+});
+
+describe('dev keys for npm start and the tests (ensureDevKeys)', () => {
+  it('makes keys only where there are none, and the same keys on the next start', async () => {
+    const first = await ensureDevKeys(dir);
+    const again = await ensureDevKeys(dir);
+    expect(again.edgeVars).toEqual(first.edgeVars);
+  });
+
+  it('refuses a corrupt keys file instead of replacing it (a running edge may verify with it)', async () => {
+    const file = join(dir, DEV_KEYS_FILE);
+    const corrupt = '{"version": 1, "jwtPrivate"';
+    await writeFile(file, corrupt);
+    await expect(ensureDevKeys(dir)).rejects.toThrow(/dev-keys\.json: not JSON/);
+    expect(await readFile(file, 'utf8')).toBe(corrupt);
   });
 });
