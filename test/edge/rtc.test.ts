@@ -8,6 +8,7 @@ import { signJwt } from '../../src/core/auth/jwt-sign.ts';
 import { rendezvousOrder } from '../../src/core/cache/rendezvous.ts';
 import { parseRtcViewerHeader } from '../../src/core/webrtc/contract.ts';
 import { jwksText, makeKey, type TestKeyPair } from '../unit/auth/test-keys.ts';
+import { ADMIN_KEY, type ControlStack, startControlStack } from './control-api.ts';
 import { closedPort, type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
 import { type FakeMediaServer, INTERNAL_STUN, SDP_ANSWER, startFakeMediaServer } from './rtc-fake-media.ts';
 
@@ -203,6 +204,20 @@ describe('WHIP/WHEP with two media servers', () => {
     expect(b.sessions.size + a.sessions.size).toBeGreaterThan(0);
   });
 
+  it("reaches a session on the runner-up (placed there by an earlier POST failover) past the owner's 404", async () => {
+    const [stream] = streamsOwnedBy(a.url, [a.url, b.url]);
+    // As if the owner had been down when the viewer joined: the session lives on b.
+    const direct = await fetch(`${b.url}/whep/${stream}`, { method: 'POST', body: OFFER });
+    const location = new URL(direct.headers.get('location') ?? '').pathname;
+    const res = await edge.fetch(location, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${viewerToken}` },
+    });
+    expect(res.status).toBe(200);
+    expect(a.requests.filter((r) => r.path === location).map((r) => r.method)).toEqual(['DELETE']);
+    expect(b.requests.filter((r) => r.path === location).map((r) => r.method)).toEqual(['DELETE']);
+  });
+
   it('requires the token on PATCH and DELETE too', async () => {
     const res = await edge.fetch(`/whep/live/sessions/${'A'.repeat(22)}`, { method: 'DELETE' });
     expect(res.status).toBe(401);
@@ -329,5 +344,38 @@ describe('WHIP/WHEP without RTC_URLS', () => {
     const res = await offer(edge, '/whep/live', undefined);
     expect(res.status).toBe(501);
     expect(await codeOf(res)).toBe('EDGE_ERR_RTC_DISABLED');
+  });
+});
+
+describe('WHIP/WHEP with the control plane', () => {
+  let stack: ControlStack;
+  let media: FakeMediaServer;
+  beforeAll(async () => {
+    media = await startFakeMediaServer();
+    stack = await startControlStack(
+      { AUTH_JWKS: jwksText(key), RTC_URLS: media.url, CONTROL_CACHE_TTL_S: '1' },
+      {},
+    );
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await media?.close();
+  });
+
+  it('refuses a Bearer token once its session is revoked, as HLS does', async () => {
+    const revocable = await token({ acl: ['/whep/'], sid: 'rtc-revoked' });
+    expect((await offer(stack.edge, '/whep/live', revocable)).status).toBe(201);
+    const res = await stack.call('POST', '/revocations', ADMIN_KEY, { sid: 'rtc-revoked' });
+    expect(res.status).toBe(201);
+    // The isolate's copy of the store is at most CONTROL_CACHE_TTL_S old; poll well past it.
+    const deadline = Date.now() + 10_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      status = (await offer(stack.edge, '/whep/live', revocable)).status;
+      if (status === 403) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(403);
+    expect(stack.edge.logs.some((l) => l.message.includes('"reason":"revoked"'))).toBe(true);
   });
 });
