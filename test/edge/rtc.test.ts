@@ -137,7 +137,9 @@ describe('WHIP/WHEP with two media servers', () => {
   });
 
   it('sends the secret and the viewer facts, never the client-sent x-edgeshield-* headers or its token', async () => {
-    const res = await offer(edge, '/whep/facts', viewerToken, {
+    // A sid beyond Latin-1 must still travel in a header (escaped JSON) and come back intact.
+    const wide = await token({ acl: ['/whep/'], sub: 'alice', sid: 'sess-电视' });
+    const res = await offer(edge, '/whep/facts', wide, {
       headers: {
         'x-edgeshield-auth': 'forged',
         'x-edgeshield-viewer': '{"country":"XX"}',
@@ -157,7 +159,7 @@ describe('WHIP/WHEP with two media servers', () => {
       country: 'DE',
       region: 'BE',
       colo: 'FRA',
-      sessionId: 'sess-1',
+      sessionId: 'sess-电视',
       asn: 3320,
       asOrganization: 'Telekom',
     });

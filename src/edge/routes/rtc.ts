@@ -82,7 +82,11 @@ export function rtcRoute(deps: RtcRouteDeps) {
     const ifMatch = c.req.header('if-match');
     if (ifMatch !== undefined) headers['if-match'] = ifMatch;
     if (deps.config.secret !== undefined) headers[RTC_AUTH_HEADER] = deps.config.secret;
-    headers[RTC_VIEWER_HEADER] = rtcViewerHeader(await viewerFacts(c, deps));
+    // Header values are bytes: escape non-ASCII (an asOrganization like "中国电信") so JSON.parse restores it.
+    headers[RTC_VIEWER_HEADER] = rtcViewerHeader(await viewerFacts(c, deps)).replace(
+      /[\u007f-\uffff]/g,
+      (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
     const got = await forward(deps, rtc, path, { method, headers, ...(body ? { body } : {}) });
     return answer(deps, rtc, got);
   };
