@@ -1,6 +1,7 @@
 /**
  * Viewer auth: finds the token (path `/~t/<token>/…` first, then query, cookie, Bearer, then a
- * format's native fields), verifies it, applies the common claim rules and sets `c.var.viewer`.
+ * format's native fields; Bearer first where `bearerFirst` says, i.e. WHIP/WHEP), verifies it, applies
+ * the common claim rules and sets `c.var.viewer`.
  *
  * The path token was split off `c.var.path` by the path guard (into `c.var.pathToken`), so routes,
  * cache keys and the shield never see it; query tokens never reach the cache key or the shield because both keep only
