@@ -16,6 +16,7 @@ export const EDGE_SECRETS = [
   'EDGE_PURGE_SECRET',
   'AUTH_VERIFIERS',
   'EGRESS_VIEWER_SALT',
+  'RTC_SHARED_SECRET',
 ] as const;
 
 export interface EdgeCheckInput {
@@ -106,13 +107,24 @@ export function checkEdge(input: EdgeCheckInput): EdgeCheck {
   if (!parsed.ok) {
     for (const issue of parsed.error) findings.push(error(issue));
   } else {
-    const { shieldUrls, auth } = parsed.value;
+    const { shieldUrls, auth, rtc } = parsed.value;
+    const webrtc = rtc ? `; WebRTC: ${rtc.urls.length} media server(s) ${rtc.urls.join(', ')}` : '';
     findings.push(
       okay(
-        `parseEdgeConfig accepts it: ${shieldUrls.length} shield(s) ${shieldUrls.join(', ')}; auth ${auth.mode}`,
+        `parseEdgeConfig accepts it: ${shieldUrls.length} shield(s) ${shieldUrls.join(', ')}; auth ${auth.mode}${webrtc}`,
       ),
     );
-    if (mode === 'deploy') findings.push(...deployRules(shieldUrls, parsed.value.geo.trustClientCountry));
+    if (mode === 'deploy') {
+      findings.push(...deployRules(shieldUrls, parsed.value.geo.trustClientCountry));
+      if (rtc) findings.push(...reachableUrls('RTC_URLS', 'media server', rtc.urls));
+      // The media server admits whatever carries its secret; without one it trusts any caller's viewer facts.
+      if (rtc && rtc.secret === undefined && status('RTC_SHARED_SECRET') === 'absent')
+        findings.push(
+          warn(
+            `RTC_SHARED_SECRET: not set; set it with \`npx wrangler secret put RTC_SHARED_SECRET${envFlag}\` to the media server's secret`,
+          ),
+        );
+    }
   }
   findings.push(...checkBindings(source.bindings, mode, input.exists));
   const secret = env.SHIELD_SHARED_SECRET;
@@ -175,24 +187,28 @@ function deploySecrets(
   return out;
 }
 
-function deployRules(shieldUrls: readonly string[], trustClientCountry: boolean): Finding[] {
+/** SHIELD_URLS and RTC_URLS: Cloudflare must reach each, and the shared secret should not cross in clear. */
+function reachableUrls(key: 'SHIELD_URLS' | 'RTC_URLS', what: string, urls: readonly string[]): Finding[] {
   const out: Finding[] = [];
-  for (const [i, url] of shieldUrls.entries()) {
+  for (const [i, url] of urls.entries()) {
     const { hostname, protocol } = new URL(url);
     if (isLocalOnlyHost(hostname)) {
       out.push(
         error({
-          key: `SHIELD_URLS[${i}]`,
-          expected: 'a shield address Cloudflare can reach (not loopback, private or localhost)',
+          key: `${key}[${i}]`,
+          expected: `a ${what} address Cloudflare can reach (not loopback, private or localhost)`,
           got: shown(url),
         }),
       );
     } else if (protocol === 'http:') {
-      out.push(
-        warn(`SHIELD_URLS[${i}]: plain http: the shared secret crosses the internet readable; use https`),
-      );
+      out.push(warn(`${key}[${i}]: plain http: the shared secret crosses the internet readable; use https`));
     }
   }
+  return out;
+}
+
+function deployRules(shieldUrls: readonly string[], trustClientCountry: boolean): Finding[] {
+  const out = reachableUrls('SHIELD_URLS', 'shield', shieldUrls);
   if (trustClientCountry) {
     out.push(
       error({

@@ -5,6 +5,7 @@
  * Chain, outermost first:
  *   egress → cors → timing → compress → pathGuard → methodGuard → viewerGeo → auth → geoGate → route.
  * `POST /purge` (the operator's endpoint, routes/purge.ts) is answered before that chain.
+ * WHIP/WHEP POST/PATCH/DELETE (routes/rtc.ts) run the whole chain, then go to a media server.
  * egress is outermost so it counts the final bytes of every response; cors next so it decorates every
  * response on the way out, errors included; auth and geo run before anything touches the cache.
  */
@@ -13,6 +14,7 @@ import { createByteBudget } from '../core/cache/byte-budget.ts';
 import { regionMaxBitrateKbps } from '../core/cmcd/cmsd.ts';
 import { contentKindOf } from '../core/hls/content-kind.ts';
 import { type CacheStatus, X_CACHE } from '../core/http/shield-contract.ts';
+import { isRtcPrefix } from '../core/webrtc/edge-rules.ts';
 import { createVerifiers } from './auth/verifiers.ts';
 import { createCoalescer } from './coalesce.ts';
 import type { EdgeConfig } from './config.ts';
@@ -37,6 +39,7 @@ import type { CachedFetchDeps } from './routes/fetch-through-cache.ts';
 import { fetchKey } from './routes/key.ts';
 import { servePlaylist } from './routes/playlist.ts';
 import { PURGE_PATH, purgeRoute } from './routes/purge.ts';
+import { rtcRoute } from './routes/rtc.ts';
 import { serveSegment } from './routes/segment.ts';
 import { createShieldClient, type ShieldOrder } from './shield-client.ts';
 
@@ -143,14 +146,32 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
   app.use(timing(deps.now));
   app.use(compressPlaylists(config.cache.compressPlaylists));
   app.use(pathGuard());
-  app.use(methodGuard(config.corsOrigins));
+  app.use(methodGuard(config.corsOrigins, config.rtc !== undefined));
   app.use(viewerGeo(deps.getGeo ?? (config.geo.trustClientCountry ? geoFromClientHeader : geoFromCf)));
   // Auth then geo: after the path is canonical, before anything touches the cache or the shield.
   const configured = createVerifiers(config.auth, { subtle: crypto.subtle, fetch: deps.fetch });
   const verifiers = deps.control ? withTenantKeys(configured, deps.control) : configured;
   if (deps.control) app.use(controlSnapshot(deps.control));
-  app.use(auth({ config: config.auth, verifiers, now: deps.now, publicPaths: [HEALTH_PATH] }));
+  app.use(
+    auth({
+      config: config.auth,
+      verifiers,
+      now: deps.now,
+      publicPaths: [HEALTH_PATH],
+      bearerFirst: isRtcPrefix,
+    }),
+  );
   app.use(geoGate(config.geo.rules));
+  // WHIP/WHEP signalling (issue 16): the method guard let these methods through only on its paths.
+  if (config.rtc) {
+    const rtc = {
+      config: config.rtc,
+      fetch: deps.fetch,
+      sha256: webCryptoSha256,
+      viewerSalt: config.egress.viewerSalt,
+    };
+    app.on(['POST', 'PATCH', 'DELETE'], '*', rtcRoute(rtc));
+  }
 
   app.get('*', (c) => {
     const path = c.var.path;

@@ -46,6 +46,10 @@ const KEYS: Readonly<Record<keyof EdgeEnv, true>> = {
   API_RATE_PER_MINUTE: true,
   CONTROL_CACHE_TTL_S: true,
   CONTROL_KEY_SECRET: true,
+  RTC_URLS: true,
+  RTC_SHARED_SECRET: true,
+  RTC_ICE_SERVERS: true,
+  RTC_TIMEOUT_MS: true,
 };
 
 /**

@@ -15,11 +15,20 @@ import { type EgressConfig, type EgressEnv, parseEgressConfig } from './config-e
 import { type GeoConfig, type GeoEnv, parseGeoConfig } from './config-geo.ts';
 import { type ManifestConfig, type ManifestEnv, parseManifestConfig } from './config-manifest.ts';
 import { type PurgeConfig, type PurgeEnv, parsePurgeConfig } from './config-purge.ts';
+import { parseRtcConfig, type RtcConfig, type RtcEnv } from './config-rtc.ts';
 import { checkSecret } from './config-secret.ts';
 import { type ControlConfig, type ControlEnv, parseControlConfig } from './control/config.ts';
 
 /** The string bindings the edge reads (wrangler.toml [vars] plus the SHIELD_SHARED_SECRET secret). */
-export interface EdgeEnv extends CacheEnv, AuthEnv, GeoEnv, ManifestEnv, EgressEnv, PurgeEnv, ControlEnv {
+export interface EdgeEnv
+  extends CacheEnv,
+    AuthEnv,
+    GeoEnv,
+    ManifestEnv,
+    EgressEnv,
+    PurgeEnv,
+    ControlEnv,
+    RtcEnv {
   readonly SHIELD_URLS?: string;
   readonly SHIELD_SHARED_SECRET?: string;
   readonly CORS_ORIGINS?: string;
@@ -51,6 +60,8 @@ export interface EdgeConfig {
   readonly purge: PurgeConfig;
   /** Operator API and runtime store settings (control/config.ts); used only with a CONTROL binding. */
   readonly control: ControlConfig;
+  /** WHIP/WHEP media servers (config-rtc.ts); undefined = WebRTC signalling off. */
+  readonly rtc: RtcConfig | undefined;
 }
 
 /** Issue keys name the binding and, inside a list or JSON value, the element: `AUTH_JWKS[0].alg`. */
@@ -116,6 +127,7 @@ export function parseEdgeConfig(
   const sharedSecret = secret === undefined || secret === '' ? undefined : secret;
   const purge = parsePurgeConfig(env, sharedSecret, issues);
   const control = parseControlConfig(env, issues);
+  const rtc = parseRtcConfig(env, issues);
   if (issues.length > 0) return err(issues);
   return ok(
     Object.freeze({
@@ -132,6 +144,7 @@ export function parseEdgeConfig(
       inflightBytes,
       purge,
       control,
+      rtc,
     }),
   );
 }

@@ -23,6 +23,8 @@ export interface ViewerAuth {
   readonly sid?: string;
   /** Token `geo` claim (country allow/deny lists), enforced by the geo gate. */
   readonly geo?: GeoClaim;
+  /** Token `acl` claim: WHIP publishing needs an entry written for `/whip/…` (core/webrtc/edge-rules.ts). */
+  readonly acl?: readonly string[];
 }
 
 /** The viewer's location as the platform reports it (request.cf in Workers). */

@@ -37,6 +37,13 @@ export const EDGE_ERROR_CODES = [
   'EDGE_ERR_API_CONFLICT',
   'EDGE_ERR_API_RATE_LIMITED',
   'EDGE_ERR_API_UNAVAILABLE',
+  // WHIP/WHEP signalling (issue 16; src/edge/routes/rtc.ts).
+  'EDGE_ERR_RTC_DISABLED',
+  'EDGE_ERR_RTC_BODY_TOO_LARGE',
+  'EDGE_ERR_RTC_UNSUPPORTED_MEDIA_TYPE',
+  'EDGE_ERR_RTC_UNREACHABLE',
+  'EDGE_ERR_RTC_BAD_RESPONSE',
+  'EDGE_ERR_RTC_TIMEOUT',
 ] as const;
 export type EdgeErrorCode = (typeof EDGE_ERROR_CODES)[number];
 
@@ -62,7 +69,7 @@ export interface ErrorDetail {
 }
 
 interface ErrorMapping {
-  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 429 | 500 | 502 | 503 | 504;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 500 | 501 | 502 | 503 | 504;
   /** Client-safe text: never the thrown message, which may name a shield or carry a cause. */
   readonly message: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -127,6 +134,21 @@ export function edgeErrorMapping(code: EdgeErrorCode): ErrorMapping {
       return { status: 429, message: 'too many requests for this key' };
     case 'EDGE_ERR_API_UNAVAILABLE':
       return { status: 503, message: 'control plane not configured' };
+    case 'EDGE_ERR_RTC_DISABLED':
+      return { status: 501, message: 'WebRTC is not configured on this edge' };
+    case 'EDGE_ERR_RTC_BODY_TOO_LARGE':
+      return { status: 413, message: 'signalling body over 64 KiB' };
+    case 'EDGE_ERR_RTC_UNSUPPORTED_MEDIA_TYPE':
+      return {
+        status: 415,
+        message: 'expected application/sdp (POST) or application/trickle-ice-sdpfrag (PATCH)',
+      };
+    case 'EDGE_ERR_RTC_UNREACHABLE':
+      return { status: 502, message: 'media server unavailable' };
+    case 'EDGE_ERR_RTC_BAD_RESPONSE':
+      return { status: 502, message: 'bad answer from media server' };
+    case 'EDGE_ERR_RTC_TIMEOUT':
+      return { status: 504, message: 'media server timed out' };
     default: {
       const unreachable: never = code;
       return unreachable;

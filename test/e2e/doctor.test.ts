@@ -257,6 +257,22 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
     expect(r.out).not.toContain('SHIELD_URLS[0]');
   });
 
+  it('exits 1 naming the WebRTC media server Cloudflare cannot reach (RTC_URLS, issue 16)', async () => {
+    const block = filledProductionBlock(
+      readmeProductionBlock().replace(
+        /^(SHIELD_URLS = .*)$/m,
+        '$1\nRTC_URLS = "https://media-1.example.com,http://127.0.0.1:8090"',
+      ),
+    );
+    appendProduction(block);
+    secretsFile();
+    const r = await doctor('--env', 'production', '--secrets-file', 'prod.secrets');
+    expect(r.status).toBe(1);
+    expect(r.out).toContain('RTC_URLS[1]: expected a media server address Cloudflare can reach');
+    expect(r.out).not.toContain('RTC_URLS[0]');
+    expect(r.out).toContain('WebRTC: 2 media server(s)');
+  });
+
   it('exits 1 naming the key inside a bad secret from the secrets file, never printing the secret', async () => {
     appendProduction(filledProductionBlock());
     write(

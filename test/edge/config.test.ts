@@ -102,3 +102,45 @@ describe('a Worker with bad configuration', () => {
     expect(edge.logs.filter((l) => l.message.includes('EDGE_ERR_CONFIG'))).toHaveLength(1);
   });
 });
+
+describe('WebRTC keys (RTC_*)', () => {
+  it('leaves WebRTC off when RTC_URLS is unset or empty', () => {
+    for (const RTC_URLS of [undefined, '', ' , ']) {
+      const r = parseEdgeConfig({ AUTH_MODE: 'off', ...(RTC_URLS === undefined ? {} : { RTC_URLS }) });
+      expect(r.ok && r.value.rtc).toBeUndefined();
+    }
+  });
+
+  it('reads media servers like SHIELD_URLS, ICE servers, the secret and the timeout', () => {
+    const r = parseEdgeConfig({
+      AUTH_MODE: 'off',
+      RTC_URLS: 'http://10.0.0.5:8090/, https://m.example/rtc',
+      RTC_ICE_SERVERS: 'stun:stun.example.com:3478,turn:turn.example.com:3478?transport=udp',
+      RTC_SHARED_SECRET: 'rtc-secret',
+      RTC_TIMEOUT_MS: '2500',
+    });
+    expect(r.ok && r.value.rtc).toEqual({
+      urls: ['http://10.0.0.5:8090', 'https://m.example/rtc'],
+      iceServers: ['stun:stun.example.com:3478', 'turn:turn.example.com:3478?transport=udp'],
+      secret: 'rtc-secret',
+      timeoutMs: 2500,
+    });
+  });
+
+  it('names each bad RTC value without echoing the secret', () => {
+    const r = parseEdgeConfig({
+      AUTH_MODE: 'off',
+      RTC_URLS: 'media:8090',
+      RTC_ICE_SERVERS: 'https://stun.example.com',
+      RTC_SHARED_SECRET: 'has space',
+      RTC_TIMEOUT_MS: '0',
+    });
+    const lines = r.ok ? [] : r.error.map(formatConfigIssue);
+    expect(lines).toEqual([
+      'RTC_URLS[0]: expected absolute http(s) URL without query or fragment, got "media:8090"',
+      'RTC_ICE_SERVERS[0]: expected a stun:, stuns:, turn: or turns: URL, got "https://stun.example.com"',
+      'RTC_TIMEOUT_MS: expected an integer number of milliseconds from 1 to 60000, got "0"',
+      'RTC_SHARED_SECRET: expected visible ASCII characters without spaces (sent as a header value), got a 9-character value that is not',
+    ]);
+  });
+});

@@ -16,6 +16,10 @@ export const CORS_EXPOSE_HEADERS = [
   'Server-Timing',
   'CMSD-Static',
   'CMSD-Dynamic',
+  // WHIP/WHEP (RFC 9725 §4.2, §4.4): the session resource, ICE servers and the ICE restart tag.
+  'Location',
+  'Link',
+  'ETag',
 ] as const;
 
 /**

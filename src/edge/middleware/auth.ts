@@ -1,6 +1,7 @@
 /**
  * Viewer auth: finds the token (path `/~t/<token>/…` first, then query, cookie, Bearer, then a
- * format's native fields), verifies it, applies the common claim rules and sets `c.var.viewer`.
+ * format's native fields; Bearer first where `bearerFirst` says, i.e. WHIP/WHEP), verifies it, applies
+ * the common claim rules and sets `c.var.viewer`.
  *
  * The path token was split off `c.var.path` by the path guard (into `c.var.pathToken`), so routes,
  * cache keys and the shield never see it; query tokens never reach the cache key or the shield because both keep only
@@ -23,6 +24,8 @@ export interface AuthOptions {
   readonly now: () => number;
   /** Paths served without a token (health checks). */
   readonly publicPaths: readonly string[];
+  /** Paths where `Authorization: Bearer` is looked at first (WHIP/WHEP clients send it, RFC 9725 §4.5). */
+  readonly bearerFirst?: (path: string) => boolean;
 }
 
 /** @example app.use(auth({ config: config.auth, verifiers, now: Date.now, publicPaths: ['/healthz'] })) */
@@ -40,8 +43,13 @@ export function auth(options: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
     const cookieHeader = c.req.header('cookie');
     const cookie = (name: string) => cookieValue(cookieHeader, name);
     const scoped = verifiers.filter((v) => path.startsWith(v.prefix));
+    const bearer = bearerToken(c.req.header('authorization'));
     let found: { token: string; source: TokenSource } | undefined =
-      pathToken !== undefined ? { token: pathToken, source: 'path' } : undefined;
+      bearer && options.bearerFirst?.(path)
+        ? { token: bearer, source: 'header' }
+        : pathToken !== undefined
+          ? { token: pathToken, source: 'path' }
+          : undefined;
     // `?token=&token=X`: empty values are skipped; two real values are ambiguous, never first-wins.
     const queryTokens = url.searchParams.getAll(config.tokenParam).filter((t) => t !== '');
     if (!found && queryTokens.length > 1)
@@ -49,7 +57,6 @@ export function auth(options: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
     if (!found && queryTokens[0] !== undefined) found = { token: queryTokens[0], source: 'query' };
     const cookieToken = cookie(config.cookieName);
     if (!found && cookieToken) found = { token: cookieToken, source: 'cookie' };
-    const bearer = bearerToken(c.req.header('authorization'));
     if (!found && bearer) found = { token: bearer, source: 'header' };
     for (const v of scoped) {
       if (found) break;
@@ -83,6 +90,7 @@ export function auth(options: AuthOptions): MiddlewareHandler<EdgeHonoEnv> {
       ...(claims.sub !== undefined ? { sub: claims.sub } : {}),
       ...(claims.sid !== undefined ? { sid: claims.sid } : {}),
       ...(claims.geo !== undefined ? { geo: claims.geo } : {}),
+      ...(claims.acl !== undefined ? { acl: claims.acl } : {}),
     });
     await next();
   };

@@ -209,7 +209,7 @@ function settle(
 }
 
 /** request.cf.asn / asOrganization, when the platform gives them. */
-function networkOf(request: Request): { asn?: number; asOrganization?: string } | undefined {
+export function networkOf(request: Request): { asn?: number; asOrganization?: string } | undefined {
   const cf = (request as { cf?: { asn?: unknown; asOrganization?: unknown } }).cf;
   if (!cf) return undefined;
   return {
