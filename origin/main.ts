@@ -1,5 +1,6 @@
 /**
- * Shield process entry (`node origin/main.ts`, `npm run shield`): the only reader of `process.env`.
+ * Shield process entry (`node origin/main.ts`, `npm run shield`; production runs its build, `node
+ * dist/shield/origin/main.js`, from `npm run build:shield`): the only reader of `process.env`.
  *
  * Parses config once (refusing to start, exit 2, on any issue), starts the server, and on SIGTERM or
  * SIGINT stops accepting, lets in-flight requests finish (bounded) and exits 0; SIGHUP reloads the TLS

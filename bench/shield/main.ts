@@ -7,7 +7,8 @@
  * (upstream requests, TTFB/TTLB p50 against the origin's fill time), an expired storm (upstream
  * requests), and the shield's RSS under a load that overflows its cache. Production part
  * (production.ts, issue 12): one worker per core vs nginx `auto` with wrk -t2, the same over TLS, a
- * 1 MB miss storm vs Varnish, RSS per worker. Writes bench/shield/results/latest.{json,md} (or --out
+ * 1 MB miss storm vs Varnish, RSS / private / PSS per worker. Every shield run is the JavaScript build
+ * (`npm run build:shield`, made fresh into dist/bench-shield-* and removed after), as production runs it. Writes bench/shield/results/latest.{json,md} (or --out
  * DIR). Bounded; 127.0.0.1 only.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { evaluateGoals, type Measured, renderMarkdown } from './report.ts';
 import { evaluateProductionGoals, renderProductionMarkdown } from './report-production.ts';
 import { missStorm, p50, type StormResult, tally } from './storms.ts';
 import {
+  buildShield,
   ensureNginx,
   ensureVarnish,
   ensureWrk,
@@ -105,9 +107,9 @@ async function measureStorms(target: Target, origin: BenchOrigin, m: Measured): 
 }
 
 /** Shield RSS while 600 distinct 1 MB objects overflow a 256 MiB cache, then hits on what remains. */
-async function rssUnderLoad(origin: BenchOrigin): Promise<Measured['rss']> {
+async function rssUnderLoad(shieldMain: string, origin: BenchOrigin): Promise<Measured['rss']> {
   const cacheBytes = 256 * 2 ** 20;
-  const shield = await startShieldTarget(origin.url, {
+  const shield = await startShieldTarget(shieldMain, origin.url, {
     SHIELD_CACHE_BYTES: String(cacheBytes),
     SHIELD_WORKERS: '1',
   });
@@ -148,6 +150,9 @@ async function rssUnderLoad(origin: BenchOrigin): Promise<Measured['rss']> {
   }
 }
 
+// The shield as production runs it (README "Deploy"): its JavaScript build, made fresh for this run.
+const shieldBuild = buildShield();
+log(`built the shield: ${shieldBuild.main}`);
 const origin = await startBenchOrigin();
 const notes: string[] = [];
 const targets: Target[] = [];
@@ -159,7 +164,7 @@ try {
     ? { kind: 'wrk', binary: wrk, version: wrkVersion(wrk) }
     : { kind: 'undici' };
   // One process, like one nginx worker (a build with SHIELD_WORKERS would otherwise use every core).
-  targets.push(await startShieldTarget(origin.url, { SHIELD_WORKERS: '1' }));
+  targets.push(await startShieldTarget(shieldBuild.main, origin.url, { SHIELD_WORKERS: '1' }));
   if (nginx) {
     targets.push(await startNginxTarget(nginx, origin.url));
     targets.push(await startNginxTarget(nginx, origin.url, { sendfile: false }));
@@ -173,10 +178,11 @@ try {
     if (m && (t.name === 'shield' || t.name === 'nginx')) await measureStorms(t, origin, m);
   }
   for (const t of targets.splice(0)) await t.stop();
-  const rss = await rssUnderLoad(origin);
+  const rss = await rssUnderLoad(shieldBuild.main, origin);
   const production = values['no-production']
     ? undefined
     : await measureProduction({
+        shieldMain: shieldBuild.main,
         origin,
         nginx,
         varnish: ensureVarnish((line) => notes.push(line)),
@@ -217,4 +223,5 @@ try {
 } finally {
   for (const t of targets) await t.stop();
   await origin.close();
+  shieldBuild.remove();
 }

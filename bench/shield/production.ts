@@ -1,8 +1,8 @@
 /**
  * The production runs of the shield bench (issue 12): the shield with SHIELD_WORKERS = cores vs nginx
  * `worker_processes auto`, wrk with 2 threads, on the same fake origin; the same pair over HTTPS with
- * one self-signed certificate; a 1 MB miss storm against the shield, Varnish and nginx; RSS of every
- * shield process idle and after the hit runs. Measures only: verdicts are report-production.ts's.
+ * one self-signed certificate; a 1 MB miss storm against the shield, Varnish and nginx; RSS, private and
+ * PSS of every shield process (the built JS, as production runs it) idle and after the hit runs. Measures only: verdicts are report-production.ts's.
  * Every server it starts is stopped before it returns.
  */
 import { availableParallelism } from 'node:os';
@@ -12,6 +12,7 @@ import type { Measured } from './report.ts';
 import type { HitPair, ProcessRss, ProductionReport } from './report-production.ts';
 import { medianStorm, missStorm } from './storms.ts';
 import {
+  processMemory,
   processTree,
   rssBytes,
   startNginxTarget,
@@ -23,6 +24,8 @@ import { makeSelfSignedCert, type TlsFiles } from './tls.ts';
 
 /** What the production runs need from main.ts. */
 export interface ProductionOptions {
+  /** The built shield's entry (targets.ts `buildShield`). */
+  readonly shieldMain: string;
   readonly origin: BenchOrigin;
   readonly nginx: string | undefined;
   readonly varnish: string | undefined;
@@ -35,7 +38,6 @@ export interface ProductionOptions {
 }
 
 const THREADS = 2;
-const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -55,7 +57,12 @@ export async function measureProduction(opts: ProductionOptions): Promise<Produc
   try {
     // SHIELD_WORKERS: a build without it ignores the key and runs one process (noted below).
     const shield = await start(
-      startShieldTarget(opts.origin.url, { SHIELD_WORKERS: String(cores) }, { name: 'shield-workers' }),
+      startShieldTarget(
+        opts.shieldMain,
+        opts.origin.url,
+        { SHIELD_WORKERS: String(cores) },
+        { name: 'shield-workers' },
+      ),
     );
     const serving = await settledTree(shield.pid, cores);
     const shieldWorkers = serving.length === 1 ? 1 : serving.length - 1;
@@ -64,7 +71,7 @@ export async function measureProduction(opts: ProductionOptions): Promise<Produc
         `the shield ran ${shieldWorkers} serving process(es) with SHIELD_WORKERS=${cores}: this build does not run one worker per core`,
       );
     }
-    const idle = serving.map((pid) => ({ pid, idleMb: mib(rssBytes(pid)) }));
+    const idle = serving.map((pid) => ({ pid, memory: processMemory(pid) }));
     const nginx = opts.nginx
       ? await start(
           startNginxTarget(opts.nginx, opts.origin.url, {
@@ -76,11 +83,11 @@ export async function measureProduction(opts: ProductionOptions): Promise<Produc
       : undefined;
     if (!nginx) notes.push('no nginx: the nginx (auto) column is n/a');
     const hits = await hitPairs(shield, nginx, opts);
-    const rss: ProcessRss[] = idle.map(({ pid, idleMb }) => ({
+    const rss: ProcessRss[] = idle.map(({ pid, memory }) => ({
       pid,
       role: serving.length > 1 && pid === shield.pid ? 'primary' : 'worker',
-      idleMb,
-      afterHitsMb: processTree(shield.pid).includes(pid) ? mib(rssBytes(pid)) : undefined,
+      idle: memory,
+      afterHits: processTree(shield.pid).includes(pid) ? processMemory(pid) : undefined,
     }));
     const storm = await storms(shield, nginx, opts, notes, start);
     for (const t of started.splice(0)) await t.stop();
@@ -216,6 +223,7 @@ async function tlsPair(
   started: Target[],
 ): Promise<ProductionReport['tls']> {
   const shield = await startShieldTarget(
+    opts.shieldMain,
     opts.origin.url,
     { SHIELD_WORKERS: String(cores) },
     { name: 'shield-tls', tls: files },

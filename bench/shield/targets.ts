@@ -1,11 +1,12 @@
 /**
  * The servers the shield bench compares, each as its own process on a free 127.0.0.1 port: the
- * shield (`origin/main.ts`, optionally HTTPS and with several workers), nginx `proxy_cache` (lock on,
+ * shield (as production runs it: the `npm run build:shield` output, built fresh for the run by
+ * `buildShield`; optionally HTTPS and with several workers), nginx `proxy_cache` (lock on,
  * use_stale updating; one worker or `auto`, optionally `ssl`; installed from Debian packages when
  * absent and we are root), Varnish (default VCL, malloc storage), and a bare Node server answering
  * from memory. Also finds (or installs the same way) wrk, the hit-throughput load generator.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -21,6 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../../scripts/stack/ports.ts';
 import { type ManagedProcess, spawnService } from '../../scripts/stack/processes.ts';
 import type { TargetName } from './report.ts';
+import type { ProcessMemory } from './report-production.ts';
+import { parseSmapsRollup } from './smaps.ts';
 import { answers, type TlsFiles } from './tls.ts';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -34,19 +37,52 @@ export interface Target {
   stop(): Promise<void>;
 }
 
+/** The shield's JavaScript build for one bench run. */
+export interface ShieldBuild {
+  /** `<dir>/origin/main.js` */
+  readonly main: string;
+  /** Deletes the build. */
+  remove(): void;
+}
+
 /**
- * The shield with bench settings (logs at warn so access lines cost nothing). With `tls` it is given
- * SHIELD_TLS_CERT/KEY and must answer HTTPS; a build that ignores those keys answers plain HTTP and the
- * returned target says so (`tls: false`).
+ * Builds the shield (`scripts/build/shield.ts`, what `npm run build:shield` runs) into a directory of
+ * its own under dist/, so the bench measures what production runs and never a stale or concurrently
+ * rebuilt dist/shield. Throws with tsc's output when the build fails.
+ */
+export function buildShield(): ShieldBuild {
+  mkdirSync(join(REPO, 'dist'), { recursive: true });
+  const dir = mkdtempSync(join(REPO, 'dist', 'bench-shield-'));
+  const run = spawnSync(process.execPath, [join(REPO, 'scripts/build/shield.ts'), '--out', dir], {
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  if (run.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`build:shield failed:\n${run.stdout}${run.stderr}`);
+  }
+  return {
+    main: join(dir, 'origin', 'main.js'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * The built shield (`main`, from `buildShield`) with bench settings (logs at warn so access lines cost
+ * nothing). Type stripping is off, so a `.ts` module can never load in a measured process (its
+ * compiler would stay resident and skew the memory figures). With `tls` it is given SHIELD_TLS_CERT/KEY
+ * and must answer HTTPS; a build that ignores those keys answers plain HTTP and the returned target
+ * says so (`tls: false`).
  */
 export async function startShieldTarget(
+  main: string,
   upstream: string,
   env: Record<string, string> = {},
   options: { readonly name?: TargetName; readonly tls?: TlsFiles } = {},
 ): Promise<Target & { readonly tls: boolean }> {
   const port = await freePort();
   const tlsEnv = options.tls ? { SHIELD_TLS_CERT: options.tls.cert, SHIELD_TLS_KEY: options.tls.key } : {};
-  const proc = spawnService('shield', process.execPath, [join(REPO, 'origin/main.ts')], {
+  const proc = spawnService('shield', process.execPath, ['--no-experimental-strip-types', main], {
     env: {
       SHIELD_HOST: '127.0.0.1',
       SHIELD_PORT: String(port),
@@ -321,4 +357,20 @@ export function rssBytes(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * RSS, private and PSS of a process in MiB (rounded), from /proc/<pid>/smaps_rollup; `undefined` when
+ * unreadable (the process is gone, or not Linux).
+ */
+export function processMemory(pid: number): ProcessMemory | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const r = parseSmapsRollup(text);
+  const mib = (kib: number) => Math.round(kib / 1024);
+  return r && { rssMb: mib(r.rssKiB), privateMb: mib(r.privateKiB), pssMb: mib(r.pssKiB) };
 }

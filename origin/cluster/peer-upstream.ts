@@ -11,12 +11,13 @@
  * retry a peer that answered (the owner already failed over across packagers) and must not
  * report a peer's bytes as packager bytes (`peerCache` marks them).
  */
-import { Pool } from 'undici';
+
 import { rendezvousOwner } from '../../src/core/cache/rendezvous.ts';
 import { ShieldError, type ShieldErrorCode, upstreamFailure } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Upstream } from '../upstream/failover.ts';
 import { flattenHeaders } from '../upstream/pool.ts';
+import { Pool } from '../upstream/undici-pool.ts';
 
 /** Header carrying the host's per-start random secret on the peer hop. */
 export const PEER_AUTH_HEADER = 'x-edgeshield-peer';

@@ -5,7 +5,7 @@
  * client's credentials: request headers are built from an allowlist here, not copied.
  */
 import type { Readable } from 'node:stream';
-import { Pool } from 'undici';
+import { Pool } from './undici-pool.ts';
 
 /** Response headers as lower-case names; repeated fields joined with ", ". */
 export type UpstreamHeaders = Readonly<Record<string, string>>;

@@ -6,7 +6,7 @@
  * the container, or run systemd (README "What CI verifies").
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,19 +26,36 @@ const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'
   devDependencies: Record<string, string>;
 };
 
-/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
-function dockerfile() {
-  const text = readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
-  const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+/** One COPY line: its `--from=<stage>` (undefined: the build context), sources and target. */
+interface Copy {
+  readonly from: string | undefined;
+  readonly sources: readonly string[];
+  readonly target: string;
+}
+
+/** One stage's instructions (FROM up to the next FROM). */
+function stage(lines: readonly string[]) {
   const all = (op: string) =>
     lines.filter((l) => l.startsWith(`${op} `)).map((l) => l.slice(op.length + 1).trim());
   const env: Record<string, string> = {};
   for (const e of all('ENV')) for (const [, k, v] of e.matchAll(/(\w+)=(\S+)/g)) if (k && v) env[k] = v;
   const json = (s: string | undefined) => JSON.parse(s ?? '[]') as string[];
+  const [from = '', , name] = (all('FROM')[0] ?? '').split(/\s+/);
+  const copies: Copy[] = all('COPY').map((c) => {
+    const words = c.split(/\s+/);
+    const flags = words.filter((w) => w.startsWith('--'));
+    const paths = words.filter((w) => !w.startsWith('--'));
+    return {
+      from: flags.find((f) => f.startsWith('--from='))?.slice('--from='.length),
+      sources: paths.slice(0, -1),
+      target: paths.at(-1) ?? '.',
+    };
+  });
   return {
-    from: all('FROM')[0] ?? '',
+    from,
+    name,
     workdir: all('WORKDIR')[0] ?? '',
-    copies: all('COPY').map((c) => c.split(/\s+/)),
+    copies,
     runs: all('RUN'),
     env,
     user: all('USER').at(-1) ?? 'root',
@@ -46,6 +63,32 @@ function dockerfile() {
     healthcheck: json(/CMD (\[.*\])/.exec(all('HEALTHCHECK')[0] ?? '')?.[1]),
     cmd: json(all('CMD')[0]),
   };
+}
+
+/**
+ * The Dockerfile's instructions, continuation lines joined, comments dropped: the image (last stage)
+ * and the stage that builds the shield's JavaScript (the one the image copies `--from`).
+ */
+function dockerfile() {
+  const text = readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
+  const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  const stages: string[][] = [];
+  for (const l of lines) {
+    if (l.startsWith('FROM ')) stages.push([]);
+    stages.at(-1)?.push(l);
+  }
+  const image = stage(stages.at(-1) ?? []);
+  const buildName = image.copies.find((c) => c.from !== undefined)?.from;
+  const build = stages.map(stage).find((s) => s.name !== undefined && s.name === buildName);
+  return { ...image, build };
+}
+
+/** Every COPY source taken from the build context, in any stage. */
+function contextSources(): string[] {
+  const d = dockerfile();
+  return [...(d.build?.copies ?? []), ...d.copies]
+    .filter((c) => c.from === undefined)
+    .flatMap((c) => c.sources);
 }
 
 /**
@@ -121,36 +164,77 @@ async function startShieldProcess(cmd: readonly string[], cwd: string, env: Reco
 describe('origin/deploy/Dockerfile', () => {
   const image = dockerfile();
   let root: string;
-  beforeAll(() => {
-    // The image's /app: exactly what the COPY lines put there, then the RUN npm ci.
-    root = mkdtempSync(path.join(tmpdir(), 'edgeshield-image-'));
-    for (const [source, target] of image.copies.map((c) => [c.slice(0, -1), c.at(-1) ?? '.'] as const)) {
-      for (const s of source) {
-        const to = target.endsWith('/') ? path.join(root, target, path.basename(s)) : path.join(root, target);
-        mkdirSync(path.dirname(to), { recursive: true });
-        cpSync(path.join(REPO_ROOT, s), to, { recursive: true });
-      }
+  let buildRoot: string;
+  /** Copies one COPY line's sources from `from` (a directory standing in for the context or a stage) into `into`. */
+  const copy = (c: Copy, from: (source: string) => string, into: string) => {
+    for (const s of c.sources) {
+      const to = c.target.endsWith('/')
+        ? path.join(into, c.target, path.basename(s))
+        : path.join(into, c.target);
+      mkdirSync(path.dirname(to), { recursive: true });
+      cpSync(from(s), to, { recursive: true });
     }
-    for (const run of image.runs) {
+  };
+  /** Runs a stage's RUN lines in `cwd`: its `npm ci` (when `npmCi`) and its `node` steps. */
+  const runSteps = (runs: readonly string[], cwd: string, npmCi: boolean) => {
+    for (const run of runs) {
       for (const step of run.split('&&').map((s) => s.trim())) {
-        // Only the install runs here (from the npm cache); `npm cache clean` and mkdir/chown are the image's.
-        if (!step.startsWith('npm ci')) continue;
-        const [cmd = 'npm', ...args] = step.split(/\s+/);
-        const r = spawnSync(cmd, [...args, '--prefer-offline'], {
-          cwd: root,
-          encoding: 'utf8',
-          timeout: 120_000,
-        });
-        expect(r.status, r.stderr).toBe(0);
+        // `npm cache clean` and mkdir/chown are the image's.
+        const [cmd = '', ...args] = step.split(/\s+/);
+        const argv =
+          cmd === 'npm' && args[0] === 'ci' && npmCi
+            ? (['npm', ...args, '--prefer-offline'] as const)
+            : cmd === 'node'
+              ? ([process.execPath, ...args] as const)
+              : undefined;
+        if (argv === undefined) continue;
+        const [bin = '', ...rest] = argv;
+        const r = spawnSync(bin, rest, { cwd, encoding: 'utf8', timeout: 120_000 });
+        expect(r.status, `${step}\n${r.stdout}${r.stderr}`).toBe(0);
       }
     }
-  }, 180_000);
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  };
+  beforeAll(() => {
+    // The build stage's /app: its COPY lines from the context, this checkout's node_modules standing in
+    // for its `npm ci` (every dependency, dev ones included), then its build step.
+    buildRoot = mkdtempSync(path.join(tmpdir(), 'edgeshield-image-build-'));
+    for (const c of image.build?.copies ?? []) copy(c, (s) => path.join(REPO_ROOT, s), buildRoot);
+    symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(buildRoot, 'node_modules'));
+    runSteps(image.build?.runs ?? [], buildRoot, false);
+    // The image's /app: exactly what its COPY lines put there (from the context or the build stage),
+    // then its `npm ci` (from the npm cache).
+    root = mkdtempSync(path.join(tmpdir(), 'edgeshield-image-'));
+    const buildWorkdir = image.build?.workdir ?? '/';
+    for (const c of image.copies) {
+      copy(
+        c,
+        (s) =>
+          c.from === undefined
+            ? path.join(REPO_ROOT, s)
+            : path.join(buildRoot, path.posix.relative(buildWorkdir, s)),
+        root,
+      );
+    }
+    runSteps(image.runs, root, true);
+  }, 240_000);
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(buildRoot, { recursive: true, force: true });
+  });
 
   it('builds on a Node 22 image and runs as an unprivileged user', () => {
     expect(image.from).toMatch(/^docker\.io\/library\/node:22\b/);
     expect(['', 'root', '0']).not.toContain(image.user);
     expect(image.workdir).toBe('/app');
+  });
+
+  it("builds the shield's JavaScript in a Node 22 stage and copies only its output into the image", () => {
+    expect(image.build?.from).toMatch(/^docker\.io\/library\/node:22\b/);
+    expect(image.build?.runs.join(' ')).toContain('node scripts/build/shield.ts');
+    expect(image.copies.filter((c) => c.from !== undefined).flatMap((c) => c.sources)).toEqual([
+      `${image.build?.workdir}/dist/shield`,
+    ]);
+    expect(image.cmd).toEqual(['node', 'dist/shield/origin/main.js']);
   });
 
   it('installs production dependencies only', () => {
@@ -187,22 +271,20 @@ describe('origin/deploy/Dockerfile', () => {
     }
   }, 60_000);
 
-  it('copies everything the shield imports: its own code, src/core, node builtins and production dependencies', () => {
-    const copied = image.copies.flatMap((c) => c.slice(0, -1)).filter((s) => !s.endsWith('.json'));
+  it('copies everything the built shield imports: its own code, src/core, node builtins and production dependencies', () => {
     const seen = new Set<string>();
     const bare = new Set<string>();
     const visit = (file: string) => {
       if (seen.has(file)) return;
       seen.add(file);
-      expect(
-        copied.some((dir) => file.startsWith(path.join(REPO_ROOT, dir) + path.sep)),
-        file,
-      ).toBe(true);
+      // In the image, as JavaScript (Node has no type stripping to fall back on: the sources are not there).
+      expect(file.startsWith(root + path.sep) && file.endsWith('.js'), file).toBe(true);
+      expect(existsSync(file), file).toBe(true);
       const text = readFileSync(file, 'utf8');
-      // Static imports, dynamic `import('…')` (main.ts loads each role's modules that way) and `require('…')`.
+      // Static imports, dynamic `import('…')` (main.js loads each role's modules that way) and `require('…')`.
       const specs = [
-        ...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm),
-        ...text.matchAll(/\b(?:import|require)\(\s*'([^']+)'\s*\)/g),
+        ...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+["']([^'"]+)["']/gm),
+        ...text.matchAll(/\b(?:import|require)\(\s*["']([^'"]+)["']\s*\)/g),
       ];
       for (const [, spec] of specs) {
         if (spec === undefined) continue;
@@ -210,8 +292,9 @@ describe('origin/deploy/Dockerfile', () => {
         else bare.add(spec);
       }
     };
-    visit(path.join(REPO_ROOT, image.cmd.at(-1) ?? ''));
-    visit(path.join(REPO_ROOT, image.healthcheck.at(-1) ?? ''));
+    visit(path.join(root, image.cmd.at(-1) ?? ''));
+    visit(path.join(root, image.healthcheck.at(-1) ?? ''));
+    expect(seen.size).toBeGreaterThan(10);
     for (const spec of bare) {
       const name = spec.startsWith('@')
         ? spec.split('/').slice(0, 2).join('/')
@@ -220,11 +303,17 @@ describe('origin/deploy/Dockerfile', () => {
       expect(builtin || name in pkg.dependencies, `${spec} must be a production dependency`).toBe(true);
     }
   });
+
+  it('holds no TypeScript sources and no build tools: the image runs the build only', () => {
+    expect(existsSync(path.join(root, 'origin'))).toBe(false);
+    expect(existsSync(path.join(root, 'src'))).toBe(false);
+    expect(existsSync(path.join(root, 'node_modules', 'typescript'))).toBe(false);
+  });
 });
 
 describe('.dockerignore (the build context of origin/deploy/Dockerfile)', () => {
   it('lets every file the COPY lines take in, and keeps keys, secrets, media and node_modules out', () => {
-    const sources = dockerfile().copies.flatMap((c) => c.slice(0, -1));
+    const sources = contextSources();
     const tracked = spawnSync('git', ['ls-files', '--', ...sources], { cwd: REPO_ROOT, encoding: 'utf8' })
       .stdout.split('\n')
       .filter((f) => f !== '');
@@ -248,11 +337,14 @@ describe('.dockerignore (the build context of origin/deploy/Dockerfile)', () => 
 describe('origin/deploy/edgeshield-shield.service', () => {
   const u = unit();
 
-  it("runs the repository's shield entry from its WorkingDirectory with the env file template's name", () => {
-    const [node, script] = (u.ExecStart ?? '').split(/\s+/);
+  it("runs the built shield entry from its WorkingDirectory with the env file template's name", () => {
+    const [node, script = ''] = (u.ExecStart ?? '').split(/\s+/);
     expect(node).toMatch(/\/node$/);
     expect(u.WorkingDirectory).toBe('/opt/edgeshield');
-    expect(existsSync(path.join(REPO_ROOT, script ?? 'missing'))).toBe(true);
+    // The entry `npm run build:shield` emits (test/shield/build.test.ts runs that build), from this source.
+    expect(script).toBe('dist/shield/origin/main.js');
+    const source = script.replace(/^dist\/shield\//, '').replace(/\.js$/, '.ts');
+    expect(existsSync(path.join(REPO_ROOT, source))).toBe(true);
     expect(path.basename(u.EnvironmentFile ?? '')).toBe('shield.env');
     expect(u.User).not.toBe('root');
   });

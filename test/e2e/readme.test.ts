@@ -118,6 +118,13 @@ const README_COMMANDS: readonly Entry[] = [
     coveredBy: ['test/e2e/doctor.test.ts'],
   },
   {
+    id: 'build shield',
+    match: /^npm run build:shield$/,
+    // In the scratch checkout: the build lands in its dist/shield, never the repository's.
+    check: (_r, ctx) =>
+      expect(existsSync(join(ctx.scratch, 'dist', 'shield', 'origin', 'main.js'))).toBe(true),
+  },
+  {
     id: 'systemd host',
     match: /^sudo /,
     skip: 'root on a systemd host; the unit, its ExecStart and shield.env are checked',

@@ -1,5 +1,5 @@
 /**
- * The shield as a real process (`node origin/main.ts`) for tests: spawn with an environment, read
+ * The shield as a real process (`node origin/main.ts`, or a build's `main.js`) for tests: spawn with an environment, read
  * its JSON log lines, wait for it to listen. Every spawned process is SIGKILLed by `killAll` (call it
  * in afterEach/afterAll) so a failing test leaves nothing running.
  */
@@ -20,9 +20,17 @@ export interface ShieldProcess {
   logs(msg: string): Record<string, unknown>[];
 }
 
+/** Which shield to run: the sources by default, or a build (`npm run build:shield`) with node flags. */
+export interface ShieldEntry {
+  /** The entry script, e.g. `<out>/origin/main.js`. */
+  readonly main?: string;
+  /** Node flags before the script (cluster workers inherit them). */
+  readonly execArgv?: readonly string[];
+}
+
 /** Spawns the shield with only PATH and `env`. */
-export function runShield(env: Record<string, string>): ShieldProcess {
-  const child = spawn(process.execPath, [MAIN], {
+export function runShield(env: Record<string, string>, entry: ShieldEntry = {}): ShieldProcess {
+  const child = spawn(process.execPath, [...(entry.execArgv ?? []), entry.main ?? MAIN], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -46,8 +54,9 @@ export function runShield(env: Record<string, string>): ShieldProcess {
 /** Spawns the shield and resolves with its public URL once it logs `listening`. */
 export async function startShieldProcess(
   env: Record<string, string>,
+  entry: ShieldEntry = {},
 ): Promise<ShieldProcess & { readonly url: string }> {
-  const p = runShield(env);
+  const p = runShield(env, entry);
   await waitFor(() => p.logs('listening').length > 0, 30_000);
   const url = String(p.logs('listening')[0]?.url);
   return { ...p, url };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HitStats, Measured } from '../../../bench/shield/report.ts';
 import {
   evaluateProductionGoals,
+  type ProcessMemory,
   type ProductionReport,
   renderProductionMarkdown,
 } from '../../../bench/shield/report-production.ts';
@@ -28,6 +29,8 @@ const storm = (upstreamRequests: number, ownTtlbP50: number): NonNullable<Measur
   cache: {},
 });
 
+const mem = (rssMb: number, privateMb: number, pssMb: number): ProcessMemory => ({ rssMb, privateMb, pssMb });
+
 const production = (over: Partial<ProductionReport> = {}): ProductionReport => ({
   cores: 2,
   loadGenerator: 'wrk 4.1.0 -t2 -c64 -d3s',
@@ -36,9 +39,9 @@ const production = (over: Partial<ProductionReport> = {}): ProductionReport => (
   hit2kb: { shield: hit(99_000, 20), nginx: hit(100_000, 18) },
   storm: { clients: 500, shield: storm(1, 900), varnish: storm(1, 1000) },
   rss: [
-    { pid: 1, role: 'primary', idleMb: 90, afterHitsMb: 95 },
-    { pid: 2, role: 'worker', idleMb: 60, afterHitsMb: 70 },
-    { pid: 3, role: 'worker', idleMb: 63, afterHitsMb: 72 },
+    { pid: 1, role: 'primary', idle: mem(90, 40, 50), afterHits: mem(95, 42, 52) },
+    { pid: 2, role: 'worker', idle: mem(60, 20, 35), afterHits: mem(70, 28, 44) },
+    { pid: 3, role: 'worker', idle: mem(63, 22, 37), afterHits: mem(72, 30, 46) },
   ],
   notes: [],
   ...over,
@@ -71,8 +74,32 @@ describe('shield bench production goals (issue 12)', () => {
 
   it('judges idle RSS on the largest worker, not the primary', () => {
     expect(verdict(production(), 'idle RSS')).toMatchObject({ value: 63, kind: 'mib', pass: true });
-    const heavy = production({ rss: [{ pid: 2, role: 'worker', idleMb: 65, afterHitsMb: 70 }] });
+    const heavy = production({
+      rss: [{ pid: 2, role: 'worker', idle: mem(65, 20, 36), afterHits: mem(70, 25, 40) }],
+    });
     expect(verdict(heavy, 'idle RSS')).toMatchObject({ value: 65, pass: false });
+  });
+
+  it('leaves the idle RSS goal n/a when no worker could be read', () => {
+    const unread = production({ rss: [{ pid: 2, role: 'worker', idle: undefined, afterHits: undefined }] });
+    expect(verdict(unread, 'idle RSS')).toMatchObject({ pass: undefined, why: 'not measured' });
+  });
+
+  it('renders RSS / private / PSS per process and sets the largest worker against the bound on each figure', () => {
+    const md = renderProductionMarkdown(
+      production({
+        rss: [
+          { pid: 1, role: 'primary', idle: mem(65, 16, 30), afterHits: mem(66, 17, 31) },
+          { pid: 2, role: 'worker', idle: mem(75, 24, 41), afterHits: undefined },
+        ],
+      }),
+    );
+    expect(md).toContain('| 1 | primary | 65 / 16 / 30 | 66 / 17 / 31 |');
+    expect(md).toContain('| 2 | worker | 75 / 24 / 41 | n/a |');
+    expect(md).toContain(
+      'Largest idle worker: RSS 75 MiB (over 64), private 24 MiB (within 64), PSS 41 MiB (within 64).',
+    );
+    expect(md).toContain('| idle RSS ≤ 64 MiB per worker (largest worker) | 75 MiB — **FAIL** |');
   });
 
   it('leaves goals n/a (never failed) without nginx or Varnish columns', () => {
