@@ -15,6 +15,7 @@ import {
   validatePriceTable,
 } from '../../src/core/ledger/price-table.ts';
 import { PRICE_PRESETS } from '../../src/core/ledger/prices/index.ts';
+import { summarizeWebRtc } from '../../src/core/ledger/webrtc-summary.ts';
 import { parseReportArgs, USAGE } from './args.ts';
 import { loadLedger } from './read-ledger.ts';
 import { renderCsv } from './render-csv.ts';
@@ -89,7 +90,7 @@ async function main(): Promise<number> {
     // chart.js's exports map hides dist/; its CommonJS entry sits next to the UMD build.
     const chartJs = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
     text = renderHtml(report, await readFile(chartJs, 'utf8'));
-  } else text = renderTable(report);
+  } else text = renderTable(report, summarizeWebRtc(records, prices));
   if (args.out) await writeFile(args.out, text);
   else process.stdout.write(text);
   return 0;

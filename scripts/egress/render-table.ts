@@ -3,6 +3,7 @@
  * Pure.
  */
 import type { Report, Row } from '../../src/core/ledger/aggregate.ts';
+import type { WebRtcRow, WebRtcSummary } from '../../src/core/ledger/webrtc-summary.ts';
 
 /** 1234567 → "1.23 MB" (decimal units, as finance quotes traffic). */
 export function humanBytes(n: number): string {
@@ -49,8 +50,42 @@ function table(title: string, rows: readonly Row[], currency: string): string {
   return [`== ${title}`, fmt(head), ...body.map(fmt)].join('\n');
 }
 
-/** @example process.stdout.write(renderTable(report)) */
-export function renderTable(report: Report): string {
+/** The WebRTC sessions beside HLS: one line of totals and a table by stream (nothing when none). */
+export function renderWebRtc(summary: WebRtcSummary, currency: string): string {
+  const t = summary.totals;
+  if (t.viewerSessions + t.publisherSessions === 0) return '';
+  const head = [
+    'stream',
+    'viewer sessions',
+    'viewer-min',
+    'bytes to viewers',
+    'publishers',
+    'bytes in',
+    'cost',
+  ];
+  const cells = (r: WebRtcRow) => [
+    r.key,
+    String(r.viewerSessions),
+    r.viewerMinutes.toFixed(2),
+    humanBytes(r.bytes),
+    String(r.publisherSessions),
+    humanBytes(r.receivedBytes),
+    money(r.cost, currency),
+  ];
+  const body = [...summary.byStream.map(cells), cells(t)];
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
+  const fmt = (row: string[]) =>
+    row.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [
+    `== WebRTC (WHEP/WHIP sessions)`,
+    `webrtc: ${t.viewerSessions} viewer sessions, ${t.viewerMinutes.toFixed(2)} viewer-minutes, ${humanBytes(t.bytes)} to viewers (${t.dropped} dropped by the viewer), ${t.publisherSessions} publisher sessions, ${humanBytes(t.receivedBytes)} ingested, cost ${money(t.cost, currency)}`,
+    fmt(head),
+    ...body.map(fmt),
+  ].join('\n');
+}
+
+/** @example process.stdout.write(renderTable(report, summarizeWebRtc(records, table))) */
+export function renderTable(report: Report, webrtc?: WebRtcSummary): string {
   const c = report.currency;
   const t = report.totals;
   const v = report.viewerTotals;
@@ -69,5 +104,7 @@ export function renderTable(report: Report): string {
   ].join('\n');
   const sections = Object.entries(report.breakdowns).map(([d, rows]) => table(`by ${d}`, rows ?? [], c));
   sections.push(table('top contents by egress', report.topContents, c));
+  const rtc = webrtc === undefined ? '' : renderWebRtc(webrtc, c);
+  if (rtc !== '') sections.push(rtc);
   return `${[summary, ...sections].join('\n\n')}\n`;
 }

@@ -11,6 +11,8 @@ export interface PlayerServer {
   readonly url: string;
   /** The page URL that plays `src`. */
   pageFor(src: string): string;
+  /** The page URL that plays a WHEP endpoint (`mode` whep) or publishes to a WHIP one (`whip`). */
+  pageForRtc(mode: 'whep' | 'whip', endpoint: string, extra?: Record<string, string>): string;
   close(): Promise<void>;
 }
 
@@ -21,13 +23,15 @@ export async function startPlayerServer(port: number, host = '127.0.0.1'): Promi
   const page = readFileSync(fileURLToPath(new URL('./index.html', import.meta.url)));
   const hlsPath = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
   const hls = readFileSync(hlsPath);
+  const webrtc = readFileSync(fileURLToPath(new URL('./webrtc.js', import.meta.url)));
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    const file = path === '/' ? page : path === '/hls.min.js' ? hls : undefined;
+    const file =
+      path === '/' ? page : path === '/hls.min.js' ? hls : path === '/webrtc.js' ? webrtc : undefined;
     if (!file) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
@@ -41,6 +45,8 @@ export async function startPlayerServer(port: number, host = '127.0.0.1'): Promi
   return {
     url,
     pageFor: (src) => `${url}/?src=${encodeURIComponent(src)}`,
+    pageForRtc: (mode, endpoint, extra = {}) =>
+      `${url}/?${new URLSearchParams({ [mode]: endpoint, ...extra }).toString()}`,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -11,6 +11,7 @@
  * - byte offload: 1 − originBytes / bytes (what this tier did not have to fetch upstream).
  * - viewer-hours: per session (sessionId), the sum of CMCD object durations (`d`) of its records
  *   when the player sent them, else its last ts − first ts; records without a session count none.
+ * - WebRTC session records (tier `rtc`) are left out here; webrtc-summary.ts reports them.
  */
 
 import type { PriceTable } from './price-table.ts';
@@ -244,10 +245,13 @@ function rowsOf(groups: Map<string, Acc>): Row[] {
  *   report.totals.cost; report.breakdowns.tier;
  */
 export function aggregate(
-  records: readonly EgressRecord[],
+  ledger: readonly EgressRecord[],
   table: PriceTable,
   options: AggregateOptions,
 ): Report {
+  // WebRTC session records (tier `rtc`) are one per session, not per response: they would distort
+  // request counts and hit ratios, so they are summarised apart (webrtc-summary.ts).
+  const records = ledger.filter((r) => r.tier !== 'rtc');
   const outer = outermostTier(records);
   const costs = recordCosts(records, table, outer);
   const totals =

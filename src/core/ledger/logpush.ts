@@ -139,7 +139,21 @@ export function fromOurs(o: Record<string, unknown>): EgressRecord | string {
     network: { ...(asn !== undefined ? { asn } : {}), ...(asOrganization ? { asOrganization } : {}) },
   });
   // The writer already chose contentId (its depth is configurable): keep it rather than re-derive.
-  return { ...record, contentId: str(o.contentId) ?? record.contentId };
+  const kept = { ...record, contentId: str(o.contentId) ?? record.contentId };
+  return record.tier === 'rtc' ? { ...kept, ...rtcFields(o) } : kept;
+}
+
+/** The WebRTC session fields of an `rtc` record (webrtc/session-record.ts), where valid. */
+function rtcFields(o: Record<string, unknown>): Partial<EgressRecord> {
+  const stream = str(o.stream);
+  const received = num(o.receivedBytes);
+  const role = o.role === 'viewer' || o.role === 'publisher' ? o.role : undefined;
+  return {
+    protocol: 'webrtc',
+    ...(stream ? { stream } : {}),
+    ...(role ? { role } : {}),
+    ...(received !== undefined && received > 0 ? { receivedBytes: Math.trunc(received) } : {}),
+  };
 }
 
 /**

@@ -8,7 +8,8 @@
 import type { CmcdFacts } from '../cmcd/parse.ts';
 import { type ContentKind, contentKindOf } from '../hls/content-kind.ts';
 
-export const TIERS = ['edge', 'shield', 'origin'] as const;
+/** `rtc`: the WebRTC media server (issue 16), one record per WHEP/WHIP session, not per response. */
+export const TIERS = ['edge', 'shield', 'origin', 'rtc'] as const;
 export type Tier = (typeof TIERS)[number];
 
 /** CMCD keys kept in the ledger (`sid` goes to `sessionId`). */
@@ -55,7 +56,18 @@ export interface EgressRecord {
   readonly asn?: number;
   /** The AS's organisation name (request.cf.asOrganization). */
   readonly asOrganization?: string;
+  /** Set on `rtc` records only (webrtc/session-record.ts): the session's protocol. */
+  readonly protocol?: 'webrtc';
+  /** `rtc` records: the stream name. */
+  readonly stream?: string;
+  /** `rtc` records: a WHEP viewer or a WHIP publisher. */
+  readonly role?: RtcRole;
+  /** `rtc` records: SRTP/SRTCP bytes received from the peer (a publisher's ingest). */
+  readonly receivedBytes?: number;
 }
+
+export const RTC_ROLES = ['viewer', 'publisher'] as const;
+export type RtcRole = (typeof RTC_ROLES)[number];
 
 /** Raw facts an adapter measured for one response. */
 export interface EgressFacts {
