@@ -1,0 +1,191 @@
+/**
+ * WebRTC bench (`npm run bench:webrtc -- [--viewers N] [--seconds S] [--json FILE]`): the RTC media
+ * server as its own process (origin/rtc/main.ts, sample stream on), one headless Chromium with a
+ * WHIP publisher page drawing Date.now() as blocks (`?source=clock`) and N WHEP viewer pages.
+ * Measures, on this one machine:
+ *   - join time: viewer POSTs its offer → first decoded frame (in-page), for the sample stream and
+ *     for the WHIP-published stream (the latter includes the PLI → publisher keyframe round trip);
+ *   - glass-to-glass latency: Date.now() when a viewer frame is presented − the Date.now() drawn
+ *     into that frame by the publisher (same clock; includes canvas capture, encode, network,
+ *     SFU, jitter buffer, decode);
+ *   - media server CPU per viewer: /proc/<pid>/stat over a window with N viewers minus a window
+ *     with the publisher alone, divided by N (ffmpeg and Chromium are other processes, not counted).
+ * Bounded: every wait has a timeout; the server and the browser are stopped on every exit path.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { WEBRTC_CHROMIUM_ARGS } from '../../scripts/player/chromium-args.ts';
+import { type PlayerServer, startPlayerServer } from '../../scripts/player/server.ts';
+import { freePort } from '../../scripts/stack/ports.ts';
+import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
+import { trendStats } from '../lib/percentiles.ts';
+import { procCpuSeconds } from '../shield/cpu.ts';
+import { connected, firstFrame, readLatency, startLatencyProbe, stopSession } from './pages.ts';
+import { renderWebRtcBench, type WebRtcBenchResult } from './report.ts';
+
+const { values } = parseArgs({
+  options: {
+    viewers: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '8' },
+    json: { type: 'string' },
+  },
+});
+const viewers = Number(values.viewers);
+const seconds = Number(values.seconds);
+if (!(Number.isInteger(viewers) && viewers >= 1 && viewers <= 50) || !(seconds >= 2 && seconds <= 120)) {
+  process.stderr.write('usage: npm run bench:webrtc -- [--viewers 1..50] [--seconds 2..120] [--json FILE]\n');
+  process.exit(64);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function startServer(): Promise<{ url: string; child: ChildProcess; ledger: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-webrtc-'));
+  const ledger = join(dir, 'rtc.ndjson');
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'origin/rtc/main.ts')], {
+    env: {
+      ...process.env,
+      RTC_PORT: String(port),
+      RTC_AUTH: 'off',
+      RTC_EGRESS_LOG: ledger,
+      RTC_LOG_LEVEL: 'warn',
+      RTC_MAX_VIEWERS_PER_STREAM: String(viewers + 1),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) return { url, child, ledger };
+    if (child.exitCode !== null) break;
+    await sleep(200);
+  }
+  child.kill('SIGKILL');
+  throw new Error('the RTC media server did not become ready within 30 s');
+}
+
+/** Server CPU seconds used over `ms`. */
+async function cpuOver(pid: number, ms: number): Promise<number> {
+  const before = procCpuSeconds(pid) ?? 0;
+  await sleep(ms);
+  return (procCpuSeconds(pid) ?? 0) - before;
+}
+
+/** Opens a viewer page on `endpoint` and returns it with its join time (ms). */
+async function joinViewer(
+  browser: Browser,
+  player: PlayerServer,
+  endpoint: string,
+): Promise<{ page: Page; joinMs: number }> {
+  const page = await browser.newPage();
+  await page.goto(player.pageForRtc('whep', endpoint));
+  const state = await firstFrame(page);
+  if (state.fatal !== null || state.joinMs === null) throw new Error(`viewer failed: ${state.fatal}`);
+  return { page, joinMs: state.joinMs };
+}
+
+async function main(): Promise<WebRtcBenchResult> {
+  const server = await startServer();
+  const pid = server.child.pid ?? 0;
+  let browser: Browser | undefined;
+  let player: PlayerServer | undefined;
+  let result: Omit<WebRtcBenchResult, 'ledgerRecords'>;
+  try {
+    player = await startPlayerServer(0);
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--autoplay-policy=no-user-gesture-required',
+        ...WEBRTC_CHROMIUM_ARGS,
+      ],
+    });
+
+    // Join time on the ffmpeg sample stream (0.5 s GOP): viewers one after another, each closed after.
+    const sampleJoins: number[] = [];
+    for (let i = 0; i < viewers; i++) {
+      const v = await joinViewer(browser, player, `${server.url}/whep/live`);
+      sampleJoins.push(v.joinMs);
+      await stopSession(v.page);
+      await v.page.close();
+    }
+
+    const publisher = await browser.newPage();
+    await publisher.goto(player.pageForRtc('whip', `${server.url}/whip/bench`, { source: 'clock' }));
+    const pub = await connected(publisher);
+    if (pub.fatal !== null) throw new Error(`publisher failed: ${pub.fatal}`);
+    await sleep(2_000); // let the publisher's bandwidth estimate ramp up before measuring
+    const idleCpu = await cpuOver(pid, seconds * 1000);
+
+    const pages: Page[] = [];
+    const whipJoins: number[] = [];
+    for (let i = 0; i < viewers; i++) {
+      const v = await joinViewer(browser, player, `${server.url}/whep/bench`);
+      whipJoins.push(v.joinMs);
+      pages.push(v.page);
+    }
+    for (const page of pages) await startLatencyProbe(page);
+    const loadedCpu = await cpuOver(pid, seconds * 1000);
+    const latency: number[] = [];
+    let unreadable = 0;
+    for (const page of pages) {
+      const probe = await readLatency(page);
+      latency.push(...probe.samples);
+      unreadable += probe.unreadable;
+    }
+    const stats = (await fetch(`${server.url}/stats`).then((r) => r.json())) as {
+      sessions: { kind: string; bytesSent: number; ageMs: number }[];
+    };
+    for (const page of pages) await stopSession(page);
+    await stopSession(publisher);
+    const rates = stats.sessions.filter((s) => s.kind === 'whep').map((s) => (s.bytesSent * 1000) / s.ageMs);
+    result = {
+      viewers,
+      windowSeconds: seconds,
+      joinMs: { sample: trendStats(sampleJoins), whip: trendStats(whipJoins) },
+      latencyMs: { ...trendStats(latency), unreadableFrames: unreadable },
+      serverCpu: {
+        idleCores: idleCpu / seconds,
+        loadedCores: loadedCpu / seconds,
+        perViewerCores: Math.max(0, loadedCpu - idleCpu) / seconds / viewers,
+      },
+      viewerBytesPerSecond: rates.reduce((a, b) => a + b, 0) / Math.max(1, rates.length),
+    };
+  } finally {
+    await browser?.close();
+    await player?.close();
+    if (server.child.exitCode === null) {
+      const exited = new Promise((r) => server.child.once('exit', r));
+      server.child.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+      server.child.kill('SIGKILL');
+    }
+  }
+  // Every session (N + N sample viewers, one publisher) leaves one ledger record.
+  const ledger = await readFile(server.ledger, 'utf8').catch(() => '');
+  return { ...result, ledgerRecords: ledger.split('\n').filter((l) => l !== '').length };
+}
+
+const started = Date.now();
+main().then(
+  async (result) => {
+    const json = JSON.stringify({ ...result, elapsedMs: Date.now() - started }, null, 2);
+    process.stdout.write(`${renderWebRtcBench(result)}\n${json}\n`);
+    if (values.json) await writeFile(values.json, `${json}\n`);
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench:webrtc: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
