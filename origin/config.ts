@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { type ConfigIssue, formatConfigIssue, shown } from '../src/core/config/issue.ts';
 import { readList, readOneOf, readOnOff } from '../src/core/config/read.ts';
+import { readLogSink, readSharedSecret } from '../src/core/config/service.ts';
 import { parseBaseUrl, parseCorsOrigin } from '../src/core/config/url.ts';
 import { err, ok, type Result } from '../src/core/result.ts';
 import { type DefaultTtl, parseDefaultTtl } from './config-default-ttl.ts';
@@ -139,26 +140,12 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
   const breakerCooldownMs = integer('SHIELD_BREAKER_COOLDOWN_MS', 1, 600_000);
   const shutdownGraceMs = integer('SHIELD_SHUTDOWN_GRACE_MS', 0, 600_000);
   const keepAliveTimeoutMs = integer('SHIELD_KEEPALIVE_TIMEOUT_MS', 100, 600_000);
-  const sharedSecret = env.SHIELD_SHARED_SECRET;
-  const auth = read('SHIELD_AUTH').trim();
-  if (auth !== 'required' && auth !== 'off') {
-    readOneOf(auth, { key: 'SHIELD_AUTH', allowed: ['required', 'off'] }, issues);
-  } else if (sharedSecret === '') {
-    // An empty secret is almost always a templating mistake; refusing beats silently running open.
-    issues.push({ key: 'SHIELD_SHARED_SECRET', expected: 'a non-empty secret', got: shown('') });
-  } else if (auth === 'required' && sharedSecret === undefined) {
-    issues.push({
-      key: 'SHIELD_SHARED_SECRET',
-      expected: "the edge's shared secret (or SHIELD_AUTH=off on a trusted network)",
-      got: shown(undefined),
-    });
-  } else if (auth === 'off' && sharedSecret !== undefined) {
-    issues.push({
-      key: 'SHIELD_AUTH',
-      expected: 'required when SHIELD_SHARED_SECRET is set',
-      got: shown('off'),
-    });
-  }
+  const sharedSecret = readSharedSecret(
+    read('SHIELD_AUTH').trim(),
+    env.SHIELD_SHARED_SECRET,
+    { auth: 'SHIELD_AUTH', secret: 'SHIELD_SHARED_SECRET' },
+    issues,
+  );
   const corsOrigins = readList(
     read('SHIELD_CORS_ORIGINS'),
     {
@@ -175,7 +162,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
     issues,
   );
 
-  const egressLog = parseEgressLog(read('SHIELD_EGRESS_LOG'), issues);
+  const egressLog = readLogSink(read('SHIELD_EGRESS_LOG'), 'SHIELD_EGRESS_LOG', issues);
   const fastLane = readOnOff(read('SHIELD_FAST_LANE'), 'SHIELD_FAST_LANE', issues);
   const { prefetch, disk } = parseTierConfig(env, issues);
   const defaultTtl = parseDefaultTtl(env, issues);
@@ -238,16 +225,4 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
       workers,
     }),
   );
-}
-
-/** SHIELD_EGRESS_LOG: `off` | `stdout` (or `-`) | a file path (appended). */
-function parseEgressLog(raw: string, issues: ConfigIssue[]): string | undefined {
-  const value = raw.trim();
-  if (value === 'off') return undefined;
-  if (value === 'stdout' || value === '-') return '-';
-  if (value === '' || value.includes('\0')) {
-    issues.push({ key: 'SHIELD_EGRESS_LOG', expected: 'off, stdout or a file path', got: shown(raw) });
-    return undefined;
-  }
-  return value;
 }

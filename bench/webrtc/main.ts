@@ -8,8 +8,9 @@
  *   - glass-to-glass latency: Date.now() when a viewer frame is presented − the Date.now() drawn
  *     into that frame by the publisher (same clock; includes canvas capture, encode, network,
  *     SFU, jitter buffer, decode);
- *   - media server CPU per viewer: /proc/<pid>/stat over a window with N viewers minus a window
- *     with the publisher alone, divided by N (ffmpeg and Chromium are other processes, not counted).
+ *   - media server CPU per viewer: /proc/<pid>/stat over a window with N viewers on the 800 kb/s
+ *     sample stream minus a window with none, divided by N (ffmpeg and Chromium are other
+ *     processes, not counted).
  * Bounded: every wait has a timeout; the server and the browser are stopped on every exit path.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -112,22 +113,31 @@ async function main(): Promise<WebRtcBenchResult> {
       ],
     });
 
-    // Join time on the ffmpeg sample stream (0.5 s GOP): viewers one after another, each closed after.
+    // CPU per viewer on the ffmpeg sample stream (800 kb/s, like a real rendition): a window with no
+    // viewer, then N viewers joined one after another (join time), then a window with all N watching.
+    const idleCpu = await cpuOver(pid, seconds * 1000);
+    const samplePages: Page[] = [];
     const sampleJoins: number[] = [];
     for (let i = 0; i < viewers; i++) {
       const v = await joinViewer(browser, player, `${server.url}/whep/live`);
       sampleJoins.push(v.joinMs);
-      await stopSession(v.page);
-      await v.page.close();
+      samplePages.push(v.page);
+    }
+    const loadedCpu = await cpuOver(pid, seconds * 1000);
+    const stats = (await fetch(`${server.url}/stats`).then((r) => r.json())) as {
+      sessions: { kind: string; bytesSent: number; ageMs: number }[];
+    };
+    const rates = stats.sessions.filter((s) => s.kind === 'whep').map((s) => (s.bytesSent * 1000) / s.ageMs);
+    for (const page of samplePages) {
+      await stopSession(page);
+      await page.close();
     }
 
+    // Glass-to-glass on a WHIP stream: the publisher draws its clock, N viewers read it back.
     const publisher = await browser.newPage();
     await publisher.goto(player.pageForRtc('whip', `${server.url}/whip/bench`, { source: 'clock' }));
     const pub = await connected(publisher);
     if (pub.fatal !== null) throw new Error(`publisher failed: ${pub.fatal}`);
-    await sleep(2_000); // let the publisher's bandwidth estimate ramp up before measuring
-    const idleCpu = await cpuOver(pid, seconds * 1000);
-
     const pages: Page[] = [];
     const whipJoins: number[] = [];
     for (let i = 0; i < viewers; i++) {
@@ -136,7 +146,7 @@ async function main(): Promise<WebRtcBenchResult> {
       pages.push(v.page);
     }
     for (const page of pages) await startLatencyProbe(page);
-    const loadedCpu = await cpuOver(pid, seconds * 1000);
+    await sleep(seconds * 1000);
     const latency: number[] = [];
     let unreadable = 0;
     for (const page of pages) {
@@ -144,18 +154,15 @@ async function main(): Promise<WebRtcBenchResult> {
       latency.push(...probe.samples);
       unreadable += probe.unreadable;
     }
-    const stats = (await fetch(`${server.url}/stats`).then((r) => r.json())) as {
-      sessions: { kind: string; bytesSent: number; ageMs: number }[];
-    };
     for (const page of pages) await stopSession(page);
     await stopSession(publisher);
-    const rates = stats.sessions.filter((s) => s.kind === 'whep').map((s) => (s.bytesSent * 1000) / s.ageMs);
     result = {
       viewers,
       windowSeconds: seconds,
       joinMs: { sample: trendStats(sampleJoins), whip: trendStats(whipJoins) },
       latencyMs: { ...trendStats(latency), unreadableFrames: unreadable },
       serverCpu: {
+        // With the sample stream running and no viewer: ffmpeg's RTP arriving, nothing sent.
         idleCores: idleCpu / seconds,
         loadedCores: loadedCpu / seconds,
         perViewerCores: Math.max(0, loadedCpu - idleCpu) / seconds / viewers,

@@ -14,7 +14,7 @@ export interface WebRtcBenchResult {
     readonly loadedCores: number;
     readonly perViewerCores: number;
   };
-  /** SRTP bytes per second the server sent each viewer. */
+  /** SRTP bytes per second the server sent each sample-stream viewer. */
   readonly viewerBytesPerSecond: number;
   /** NDJSON ledger lines the server wrote (one per session). */
   readonly ledgerRecords: number;
@@ -32,10 +32,10 @@ export function renderWebRtcBench(r: WebRtcBenchResult): string {
       'glass-to-glass p50 / p95 / max',
       `${ms(r.latencyMs.med)} / ${ms(r.latencyMs['p(95)'])} / ${ms(r.latencyMs.max)} (${r.latencyMs.count} frames, ${r.latencyMs.unreadableFrames} unreadable)`,
     ],
-    ['server CPU, publisher only', `${(r.serverCpu.idleCores * 100).toFixed(1)} % of a core`],
-    [`server CPU, ${r.viewers} viewers`, `${(r.serverCpu.loadedCores * 100).toFixed(1)} % of a core`],
+    ['server CPU, sample stream, no viewer', `${(r.serverCpu.idleCores * 100).toFixed(1)} % of a core`],
+    [`server CPU, ${r.viewers} sample viewers`, `${(r.serverCpu.loadedCores * 100).toFixed(1)} % of a core`],
     ['server CPU per viewer', `${(r.serverCpu.perViewerCores * 100).toFixed(2)} % of a core`],
-    ['bytes/s per viewer', `${Math.round(r.viewerBytesPerSecond / 1000)} kB/s`],
+    ['bytes/s per sample viewer', `${Math.round(r.viewerBytesPerSecond / 1000)} kB/s`],
     ['ledger records', String(r.ledgerRecords)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -5,6 +5,7 @@
  */
 import { type ConfigIssue, formatConfigIssue, shown } from '../../src/core/config/issue.ts';
 import { readInteger, readList, readOneOf } from '../../src/core/config/read.ts';
+import { readLogSink, readSharedSecret } from '../../src/core/config/service.ts';
 import { parseCorsOrigin } from '../../src/core/config/url.ts';
 import { err, ok, type Result } from '../../src/core/result.ts';
 import { RTC_STREAM_PATTERN } from '../../src/core/webrtc/contract.ts';
@@ -70,9 +71,14 @@ export function parseRtcConfig(env: RtcEnv): Result<RtcConfig, ConfigIssue[]> {
   const host = read('RTC_HOST').trim();
   if (host === '') issues.push({ key: 'RTC_HOST', expected: 'host name or address', got: shown(host) });
   const port = integer('RTC_PORT', 0, 65535);
-  const sharedSecret = parseSecret(read('RTC_AUTH').trim(), env.RTC_SHARED_SECRET, issues);
+  const sharedSecret = readSharedSecret(
+    read('RTC_AUTH').trim(),
+    env.RTC_SHARED_SECRET,
+    { auth: 'RTC_AUTH', secret: 'RTC_SHARED_SECRET' },
+    issues,
+  );
   const maxViewersPerStream = integer('RTC_MAX_VIEWERS_PER_STREAM', 1, 100_000);
-  const egressLog = parseEgressLog(read('RTC_EGRESS_LOG'), issues);
+  const egressLog = readLogSink(read('RTC_EGRESS_LOG'), 'RTC_EGRESS_LOG', issues);
   const sample = read('RTC_SAMPLE_STREAM').trim();
   if (sample !== '' && sample !== 'off' && !RTC_STREAM_PATTERN.test(sample))
     issues.push({
@@ -127,37 +133,6 @@ export function parseRtcConfig(env: RtcEnv): Result<RtcConfig, ConfigIssue[]> {
       ffmpegPath,
     }),
   );
-}
-
-/** RTC_AUTH=required needs RTC_SHARED_SECRET; RTC_AUTH=off refuses one (same rules as the shield). */
-function parseSecret(auth: string, secret: string | undefined, issues: ConfigIssue[]): string | undefined {
-  if (auth !== 'required' && auth !== 'off') {
-    readOneOf(auth, { key: 'RTC_AUTH', allowed: ['required', 'off'] }, issues);
-  } else if (secret === '') {
-    // An empty secret is almost always a templating mistake; refusing beats silently running open.
-    issues.push({ key: 'RTC_SHARED_SECRET', expected: 'a non-empty secret', got: shown('') });
-  } else if (auth === 'required' && secret === undefined) {
-    issues.push({
-      key: 'RTC_SHARED_SECRET',
-      expected: "the edge's shared secret (or RTC_AUTH=off on a trusted network)",
-      got: shown(undefined),
-    });
-  } else if (auth === 'off' && secret !== undefined) {
-    issues.push({ key: 'RTC_AUTH', expected: 'required when RTC_SHARED_SECRET is set', got: shown('off') });
-  }
-  return auth === 'required' ? secret : undefined;
-}
-
-/** RTC_EGRESS_LOG: `off` | `stdout` (or `-`) | a file path (appended). */
-function parseEgressLog(raw: string, issues: ConfigIssue[]): string | undefined {
-  const value = raw.trim();
-  if (value === 'off') return undefined;
-  if (value === 'stdout' || value === '-') return '-';
-  if (value === '' || value.includes('\0')) {
-    issues.push({ key: 'RTC_EGRESS_LOG', expected: 'off, stdout or a file path', got: shown(raw) });
-    return undefined;
-  }
-  return value;
 }
 
 /** RTC_ICE_PORT_RANGE: `MIN-MAX` (werift needs MIN < MAX), for a firewall that opens a range. */

@@ -222,6 +222,18 @@ const README_COMMANDS: readonly Entry[] = [
     coveredBy: ['test/e2e/bench-reuse.test.ts', 'test/e2e/bench-target.test.ts'],
   },
   {
+    id: 'rtc dev server',
+    match: /^RTC_AUTH=off npm run rtc$/,
+    skip: 'runs until Ctrl-C; the media server is started in-process with the same config by the tests',
+    coveredBy: ['test/shield/rtc-server.test.ts', 'test/playback/webrtc.test.ts'],
+  },
+  {
+    id: 'bench webrtc',
+    match: /^npm run bench:webrtc -- --viewers \d+ --seconds \d+$/,
+    skip: 'about a minute of headless Chromium pages; what it drives (WHEP, WHIP, the player page, teardown) is tested',
+    coveredBy: ['test/playback/webrtc.test.ts', 'test/unit/webrtc/session-record.test.ts'],
+  },
+  {
     id: 'bench shield',
     match: /^npm run bench:shield\b/,
     skip: 'multi-minute wrk/nginx benchmark; its goals, wrk parsing and production mode are tested',
