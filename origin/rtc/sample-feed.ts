@@ -28,6 +28,8 @@ export interface SampleFeed {
   live(now: number): boolean;
   /** Restarts so far (ffmpeg exits). */
   readonly restarts: number;
+  /** The running ffmpeg's pid, if any. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -96,6 +98,9 @@ export async function startSampleFeed(options: SampleFeedOptions): Promise<Sampl
     live: (now) => child !== undefined && now - lastPacketAt < 2_000,
     get restarts() {
       return restarts;
+    },
+    get pid() {
+      return child?.pid;
     },
     async stop() {
       stopping = true;

@@ -28,6 +28,8 @@ export interface RtcServer {
   readonly url: string;
   /** Live sessions (WHEP viewers and WHIP publishers). */
   readonly sessions: SessionRegistry;
+  /** The ffmpeg sample feed, when RTC_SAMPLE_STREAM is on. */
+  readonly sample: SampleFeed | undefined;
   stop(): Promise<void>;
 }
 
@@ -72,7 +74,15 @@ export async function startRtcServer(options: RtcServerOptions): Promise<RtcServ
     if (path === '/healthz') return send(res, req, json(200, { ok: true }));
     if (path === '/readyz') {
       const ready = sample === undefined || sample.live(Date.now());
-      return send(res, req, json(ready ? 200 : 503, { ready, sampleStream: config.sampleStream ?? null }));
+      return send(
+        res,
+        req,
+        json(ready ? 200 : 503, {
+          ready,
+          sampleStream: config.sampleStream ?? null,
+          sampleRestarts: sample?.restarts ?? 0,
+        }),
+      );
     }
     if (
       config.sharedSecret !== undefined &&
@@ -173,6 +183,7 @@ export async function startRtcServer(options: RtcServerOptions): Promise<RtcServ
   return {
     url: `http://${host}:${address.port}`,
     sessions,
+    sample,
     stop() {
       stopped ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

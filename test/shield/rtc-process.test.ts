@@ -1,0 +1,81 @@
+/**
+ * The RTC media server as a process and its sample stream's ffmpeg: `npm run rtc` refuses bad
+ * config (exit 2), exits 0 on SIGTERM; a killed ffmpeg is restarted and the sample stream is ready
+ * again. Needs ffmpeg for the sample-stream case only.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../origin/log.ts';
+import { parseRtcConfig } from '../../origin/rtc/config.ts';
+import { startRtcServer } from '../../origin/rtc/server.ts';
+import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
+import { ffmpegAvailable } from '../fixtures/tools.ts';
+
+const MAIN = join(REPO_ROOT, 'origin/rtc/main.ts');
+
+function run(env: Record<string, string>) {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+  });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => out };
+}
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('npm run rtc', () => {
+  it('refuses to start without the edge secret, naming the key, with exit 2', async () => {
+    const p = run({});
+    expect(await p.exited).toBe(2);
+    expect(p.output()).toMatch(/RTC_SHARED_SECRET: expected/);
+  });
+
+  it('serves /healthz and exits 0 on SIGTERM', async () => {
+    const p = run({ RTC_PORT: '0', RTC_AUTH: 'off', RTC_SAMPLE_STREAM: 'off' });
+    await until('the listening line', () => /"msg":"listening"/.test(p.output()));
+    const url = /"url":"([^"]+)"/.exec(p.output())?.[1] ?? '';
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+});
+
+describe.skipIf(!ffmpegAvailable)('the sample stream', () => {
+  it('restarts ffmpeg when it dies, and /readyz is 200 again', async () => {
+    const config = parseRtcConfig({ RTC_PORT: '0', RTC_AUTH: 'off' });
+    if (!config.ok) throw new Error('config');
+    const rtc = await startRtcServer({ config: config.value, logger: createLogger('silent', () => {}) });
+    try {
+      const ready = async () => (await fetch(`${rtc.url}/readyz`)).status === 200;
+      await until('the first RTP', ready);
+      const first = rtc.sample?.pid;
+      expect(first).toBeGreaterThan(0);
+      process.kill(first ?? 0, 'SIGKILL');
+      await until('a new ffmpeg', () => rtc.sample?.pid !== undefined && rtc.sample.pid !== first);
+      // Readiness looks at the last 2 s of RTP: outwait the old ffmpeg's packets first.
+      await new Promise((r) => setTimeout(r, 2_500));
+      await until('RTP from the new ffmpeg', ready);
+      expect(rtc.sample?.restarts).toBe(1);
+    } finally {
+      const pid = rtc.sample?.pid;
+      await rtc.stop();
+      // stop() waited for ffmpeg to exit: the process is gone.
+      if (pid !== undefined) expect(() => process.kill(pid, 0)).toThrow();
+    }
+  });
+});
