@@ -80,6 +80,46 @@ function cli(...args: string[]) {
   });
 }
 
+describe('npm run egress -- report with WebRTC sessions', () => {
+  it('prints WebRTC viewer-minutes and bytes beside HLS, without counting sessions as HLS requests', () => {
+    const file = join(dir, 'mixed.ndjson');
+    const rtc = (over: Record<string, unknown>) => ({
+      ts: T0,
+      tier: 'rtc',
+      status: 200,
+      cacheStatus: 'NONE',
+      headerBytes: 0,
+      originBytes: 0,
+      contentKind: 'other',
+      protocol: 'webrtc',
+      stream: 'live',
+      path: '/whep/live',
+      contentId: 'live',
+      ...over,
+    });
+    const lines = [
+      LEDGER[0],
+      rtc({ role: 'viewer', bytes: 2 * GB, durationMs: 90_000, sessionId: 'w1', country: 'DE' }),
+      rtc({ role: 'viewer', bytes: GB, durationMs: 30_000, sessionId: 'w2', aborted: true, status: 499 }),
+      rtc({
+        role: 'publisher',
+        stream: 'cam',
+        path: '/whip/cam',
+        bytes: 0,
+        receivedBytes: GB,
+        durationMs: 60_000,
+      }),
+    ];
+    writeFileSync(file, `${lines.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const run = cli('report', '--from', file, '--prices', 'flat');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/delivered to viewers 1\.00 GB in 1 requests/);
+    expect(run.stdout).toContain(
+      'webrtc: 2 viewer sessions, 2.00 viewer-minutes, 3.00 GB to viewers (1 dropped by the viewer), 1 publisher sessions, 1.00 GB ingested, cost 0.030000 USD',
+    );
+  });
+});
+
 describe('npm run egress -- report', () => {
   const file = join(dir, 'ledger.ndjson');
   writeFileSync(file, `${[...LEDGER, LOGPUSH].map((r) => JSON.stringify(r)).join('\n')}\n`);
