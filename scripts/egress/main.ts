@@ -89,7 +89,7 @@ async function main(): Promise<number> {
   else if (args.format === 'html') {
     // chart.js's exports map hides dist/; its CommonJS entry sits next to the UMD build.
     const chartJs = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
-    text = renderHtml(report, await readFile(chartJs, 'utf8'));
+    text = renderHtml(report, await readFile(chartJs, 'utf8'), summarizeWebRtc(records, prices));
   } else text = renderTable(report, summarizeWebRtc(records, prices));
   if (args.out) await writeFile(args.out, text);
   else process.stdout.write(text);

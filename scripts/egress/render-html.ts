@@ -4,6 +4,7 @@
  * inlined (passed in as source text), so the file opens offline. Pure: no I/O.
  */
 import type { Report, Row } from '../../src/core/ledger/aggregate.ts';
+import type { WebRtcSummary } from '../../src/core/ledger/webrtc-summary.ts';
 import { humanBytes, money, pct } from './render-table.ts';
 
 function esc(text: string): string {
@@ -39,8 +40,31 @@ function tableHtml(title: string, rows: readonly Row[], currency: string): strin
   return `<h2>${esc(title)}</h2><table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
+/** WebRTC sessions by stream (issue 16), or nothing when the ledger has none. */
+function webRtcHtml(summary: WebRtcSummary | undefined, currency: string): string {
+  if (!summary || summary.totals.viewerSessions + summary.totals.publisherSessions === 0) return '';
+  const head = [
+    'stream',
+    'viewer sessions',
+    'viewer-minutes',
+    'bytes to viewers',
+    'dropped',
+    'publishers',
+    'bytes in',
+    'cost',
+  ];
+  const body = [...summary.byStream, summary.totals]
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.key)}</td><td>${r.viewerSessions}</td><td>${r.viewerMinutes.toFixed(2)}</td><td>${humanBytes(r.bytes)}</td>` +
+        `<td>${r.dropped}</td><td>${r.publisherSessions}</td><td>${humanBytes(r.receivedBytes)}</td><td>${esc(money(r.cost, currency))}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2>WebRTC (WHEP/WHIP sessions)</h2><table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
 /** @example renderHtml(report, readFileSync('node_modules/chart.js/dist/chart.umd.min.js', 'utf8')) */
-export function renderHtml(report: Report, chartJsSource: string): string {
+export function renderHtml(report: Report, chartJsSource: string, webrtc?: WebRtcSummary): string {
   const c = report.currency;
   const t = report.totals;
   const v = report.viewerTotals;
@@ -57,6 +81,8 @@ export function renderHtml(report: Report, chartJsSource: string): string {
   };
   const tables = Object.entries(report.breakdowns).map(([d, rows]) => tableHtml(`By ${d}`, rows ?? [], c));
   tables.push(tableHtml('Top contents by egress', report.topContents, c));
+  const rtc = webRtcHtml(webrtc, c);
+  if (rtc !== '') tables.push(rtc);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>edgeshield egress report</title>
 <style>

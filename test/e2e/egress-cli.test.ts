@@ -117,6 +117,11 @@ describe('npm run egress -- report with WebRTC sessions', () => {
     expect(run.stdout).toContain(
       'webrtc: 2 viewer sessions, 2.00 viewer-minutes, 3.00 GB to viewers (1 dropped by the viewer), 1 publisher sessions, 1.00 GB ingested, cost 0.030000 USD',
     );
+    const out = join(dir, 'mixed.html');
+    expect(cli('report', '--from', file, '--format', 'html', '--out', out).status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(
+      /<h2>WebRTC \(WHEP\/WHIP sessions\)<\/h2><table>.*<td>live<\/td><td>2<\/td><td>2\.00<\/td>/s,
+    );
   });
 });
 
