@@ -115,6 +115,8 @@ export async function startRtcServer(options: RtcServerOptions): Promise<RtcServ
           'content-type': SDP_TYPE,
           location: rtcSessionPath(rtc.kind, rtc.stream, session.id),
           etag: session.etag,
+          // WHIP/WHEP: the session resource takes trickle ICE fragments (RFC 8840).
+          'accept-patch': TRICKLE_TYPE,
         },
         body: answer,
       });

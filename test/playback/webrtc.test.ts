@@ -5,10 +5,10 @@
  * session is torn down on DELETE and when the viewer vanishes without one, leaving one ledger record
  * with bytes. Auth is off here (a browser cannot hold the edge's secret); the edge adds it.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../origin/log.ts';
 import { parseRtcConfig } from '../../origin/rtc/config.ts';
@@ -16,52 +16,10 @@ import { type RtcServer, startRtcServer } from '../../origin/rtc/server.ts';
 import { type PlayerServer, startPlayerServer } from '../../scripts/player/server.ts';
 import { launchChromium, WEBRTC_CHROMIUM_ARGS } from '../fixtures/browser.ts';
 import { chromiumAvailable, ffmpegAvailable, requireInCi } from '../fixtures/tools.ts';
+import { framesReach, ledgerRecords, readRtcState, stopRtcSession, until } from '../fixtures/webrtc-page.ts';
 
 requireInCi(chromiumAvailable, 'chromium');
 requireInCi(ffmpegAvailable, 'ffmpeg');
-
-/** What scripts/player/webrtc.js publishes on `window.__player`. */
-interface RtcPlayerState {
-  frames: number;
-  joinMs: number | null;
-  connection: string;
-  fatal: string | null;
-  session: string | null;
-}
-
-const readState = (page: Page) =>
-  page.evaluate(() => (window as unknown as { __player: RtcPlayerState }).__player);
-
-/** Waits (generously: a loaded 2-core box) until the page decoded `frames` frames or failed. */
-async function framesReach(page: Page, frames: number): Promise<RtcPlayerState> {
-  await page.waitForFunction(
-    (n) => {
-      const s = (window as unknown as { __player?: RtcPlayerState }).__player;
-      return s !== undefined && (s.fatal !== null || s.frames >= n);
-    },
-    frames,
-    { timeout: 60_000, polling: 250 },
-  );
-  return readState(page);
-}
-
-async function until<T>(what: string, read: () => T | Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function ledgerRecords(path: string): Promise<Record<string, unknown>[]> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
 
 describe.skipIf(!chromiumAvailable || !ffmpegAvailable)('WebRTC (WHEP/WHIP) in Chromium', () => {
   let rtc: RtcServer;
@@ -97,9 +55,7 @@ describe.skipIf(!chromiumAvailable || !ffmpegAvailable)('WebRTC (WHEP/WHIP) in C
       const id = later.session?.split('/').at(-1) ?? '';
       expect(rtc.sessions.get(id)?.kind).toBe('whep');
 
-      expect(
-        await page.evaluate(() => (window as unknown as { __rtcStop(): Promise<number> }).__rtcStop()),
-      ).toBe(200);
+      expect(await stopRtcSession(page)).toBe(200);
       expect(rtc.sessions.get(id)).toBeUndefined();
       const record = await until(
         'the ledger record',
@@ -120,7 +76,7 @@ describe.skipIf(!chromiumAvailable || !ffmpegAvailable)('WebRTC (WHEP/WHIP) in C
       await publisher.goto(player.pageForRtc('whip', `${rtc.url}/whip/cam`));
       const published = await until(
         'the publisher to connect',
-        () => readState(publisher),
+        () => readRtcState(publisher),
         (s) => s.connection === 'connected' || s.fatal !== null,
       );
       expect(published.fatal).toBeNull();
@@ -150,9 +106,7 @@ describe.skipIf(!chromiumAvailable || !ffmpegAvailable)('WebRTC (WHEP/WHIP) in C
       expect(record).toMatchObject({ tier: 'rtc', role: 'viewer', stream: 'cam', aborted: true });
       expect(record?.bytes).toBeGreaterThan(0);
 
-      expect(
-        await publisher.evaluate(() => (window as unknown as { __rtcStop(): Promise<number> }).__rtcStop()),
-      ).toBe(200);
+      expect(await stopRtcSession(publisher)).toBe(200);
       await until(
         'every session to end',
         () => rtc.sessions.size,

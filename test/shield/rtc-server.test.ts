@@ -105,6 +105,7 @@ describe('RTC media server signalling', () => {
     expect(location).toMatch(/^\/whip\/cam\/sessions\//);
     expect(location.split('/').at(-1)).toMatch(RTC_SESSION_PATTERN);
     expect(pub.headers.get('etag')).toBeTruthy();
+    expect(pub.headers.get('accept-patch')).toBe('application/trickle-ice-sdpfrag');
 
     expect((await post('/whip/cam', await offer('sendonly'))).status).toBe(409);
 
