@@ -21,11 +21,12 @@ import { parseArgs } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { WEBRTC_CHROMIUM_ARGS } from '../../scripts/player/chromium-args.ts';
 import { type PlayerServer, startPlayerServer } from '../../scripts/player/server.ts';
+import { framesReach, rtcConnected, stopRtcSession } from '../../scripts/player/webrtc-page.ts';
 import { freePort } from '../../scripts/stack/ports.ts';
 import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
 import { trendStats } from '../lib/percentiles.ts';
 import { procCpuSeconds } from '../shield/cpu.ts';
-import { connected, firstFrame, readLatency, startLatencyProbe, stopSession } from './pages.ts';
+import { readLatency, startLatencyProbe } from './pages.ts';
 import { renderWebRtcBench, type WebRtcBenchResult } from './report.ts';
 
 const { values } = parseArgs({
@@ -89,7 +90,7 @@ async function joinViewer(
 ): Promise<{ page: Page; joinMs: number }> {
   const page = await browser.newPage();
   await page.goto(player.pageForRtc('whep', endpoint));
-  const state = await firstFrame(page);
+  const state = await framesReach(page, 1, 30_000);
   if (state.fatal !== null || state.joinMs === null) throw new Error(`viewer failed: ${state.fatal}`);
   return { page, joinMs: state.joinMs };
 }
@@ -129,14 +130,14 @@ async function main(): Promise<WebRtcBenchResult> {
     };
     const rates = stats.sessions.filter((s) => s.kind === 'whep').map((s) => (s.bytesSent * 1000) / s.ageMs);
     for (const page of samplePages) {
-      await stopSession(page);
+      await stopRtcSession(page);
       await page.close();
     }
 
     // Glass-to-glass on a WHIP stream: the publisher draws its clock, N viewers read it back.
     const publisher = await browser.newPage();
     await publisher.goto(player.pageForRtc('whip', `${server.url}/whip/bench`, { source: 'clock' }));
-    const pub = await connected(publisher);
+    const pub = await rtcConnected(publisher, 30_000);
     if (pub.fatal !== null) throw new Error(`publisher failed: ${pub.fatal}`);
     const pages: Page[] = [];
     const whipJoins: number[] = [];
@@ -154,8 +155,8 @@ async function main(): Promise<WebRtcBenchResult> {
       latency.push(...probe.samples);
       unreadable += probe.unreadable;
     }
-    for (const page of pages) await stopSession(page);
-    await stopSession(publisher);
+    for (const page of pages) await stopRtcSession(page);
+    await stopRtcSession(publisher);
     result = {
       viewers,
       windowSeconds: seconds,

@@ -1,47 +1,10 @@
 /**
- * Browser-side probes for the WebRTC bench, run inside the dev player page (scripts/player/webrtc.js):
- * the WHEP state it publishes, and a glass-to-glass reader that decodes the publisher's clock blocks
+ * Browser-side probe for the WebRTC bench, run inside the dev player page (scripts/player/webrtc.js):
+ * a glass-to-glass reader that decodes the publisher's clock blocks
  * (`?source=clock`: Date.now() as 48 black/white blocks, bit i at block i) from every presented frame.
  * Must not assert; returns numbers.
  */
 import type { Page } from 'playwright-core';
-
-export interface RtcPageState {
-  frames: number;
-  joinMs: number | null;
-  connection: string;
-  fatal: string | null;
-  session: string | null;
-}
-
-export const pageState = (page: Page): Promise<RtcPageState> =>
-  page.evaluate(() => (window as unknown as { __player: RtcPageState }).__player);
-
-/** Waits until the page decoded a frame (or failed); throws after `timeoutMs`. */
-export async function firstFrame(page: Page, timeoutMs = 30_000): Promise<RtcPageState> {
-  await page.waitForFunction(
-    () => {
-      const s = (window as unknown as { __player?: RtcPageState }).__player;
-      return s !== undefined && (s.fatal !== null || s.frames > 0);
-    },
-    null,
-    { timeout: timeoutMs, polling: 50 },
-  );
-  return pageState(page);
-}
-
-/** Waits until the page's peer connection is connected (a WHIP publisher) or failed. */
-export async function connected(page: Page, timeoutMs = 30_000): Promise<RtcPageState> {
-  await page.waitForFunction(
-    () => {
-      const s = (window as unknown as { __player?: RtcPageState }).__player;
-      return s !== undefined && (s.fatal !== null || s.connection === 'connected');
-    },
-    null,
-    { timeout: timeoutMs, polling: 100 },
-  );
-  return pageState(page);
-}
 
 /** Starts sampling latency on every presented frame; read with {@link readLatency}. */
 export function startLatencyProbe(page: Page): Promise<void> {
@@ -80,7 +43,3 @@ export function readLatency(page: Page): Promise<{ samples: number[]; unreadable
     () => (window as unknown as { __latency: { samples: number[]; unreadable: number } }).__latency,
   );
 }
-
-/** DELETEs the page's session (WHIP/WHEP teardown); the HTTP status. */
-export const stopSession = (page: Page): Promise<number> =>
-  page.evaluate(() => (window as unknown as { __rtcStop(): Promise<number> }).__rtcStop());
