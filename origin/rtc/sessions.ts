@@ -68,7 +68,6 @@ export class SessionRegistry {
   }
 
   async createViewer(stream: string, offer: string, viewer: RtcViewer): Promise<CreatedSession> {
-    const hub = this.#hubs.get(stream);
     if (stream !== this.#options.sampleStream && !this.#publishers.has(stream))
       throw new RtcError('RTC_ERR_STREAM_NOT_FOUND', 'no such stream (no publisher)');
     const count = this.#viewerCounts.get(stream) ?? 0;
@@ -78,7 +77,6 @@ export class SessionRegistry {
       });
     this.#viewerCounts.set(stream, count + 1);
     const release = once(() => this.#viewerCounts.set(stream, (this.#viewerCounts.get(stream) ?? 1) - 1));
-    const target = hub ?? this.hub(stream);
     const senders = new Map<MediaKind, RTCRtpSender>();
     try {
       const { session, answer } = await this.#open('whep', stream, offer, viewer, (ts) => {
@@ -88,6 +86,8 @@ export class SessionRegistry {
         }
       });
       session.onCleanup(release);
+      // Looked up after the answer: the hub of a publisher that left meanwhile may have been dropped.
+      const target = this.hub(stream);
       const unsubscribe = target.subscribe({
         rtp: (kind, packet) => {
           // Without pending RTP, werift drops packets until DTLS is up: a late first keyframe, no backlog.
