@@ -21,6 +21,8 @@ export interface DevConfig {
   readonly edgePort: number;
   readonly inspectorPort: number;
   readonly playerPort: number;
+  /** RTC_PORT: the WebRTC media server (WHIP/WHEP behind the edge). */
+  readonly rtcPort: number;
   /** Edge bindings from `.dev.vars` then the environment (the environment wins), minus stack-owned keys. */
   readonly edgeSettings: Readonly<Record<string, string>>;
   /** SHIELD_SHARED_SECRET given by the operator, and where it came from. */
@@ -58,8 +60,12 @@ export function parseDevConfig(
   }
   const picked = pickEdgeSettings([devVars, env]);
   const ignored: string[] = [];
-  const { SHIELD_URLS, SHIELD_SHARED_SECRET, ...edgeSettings } = picked;
+  const { SHIELD_URLS, SHIELD_SHARED_SECRET, RTC_URLS, RTC_SHARED_SECRET, ...edgeSettings } = picked;
   if (SHIELD_URLS !== undefined) ignored.push('SHIELD_URLS (the edge uses the shield npm start runs)');
+  if (RTC_URLS !== undefined) ignored.push('RTC_URLS (the edge uses the RTC media server npm start runs)');
+  if (RTC_SHARED_SECRET !== undefined) {
+    ignored.push('RTC_SHARED_SECRET (npm start gives its RTC media server the shield secret)');
+  }
   const secretFrom = env.SHIELD_SHARED_SECRET ? 'environment' : '.dev.vars';
   const config: DevConfig = {
     mediaDir: upstreams === undefined ? resolve(root ?? resolve(repoRoot, '.media')) : undefined,
@@ -70,6 +76,7 @@ export function parseDevConfig(
     edgePort: port('EDGE_PORT', 8787),
     inspectorPort: port('EDGE_INSPECTOR_PORT', 9239),
     playerPort: port('PLAYER_PORT', 8090),
+    rtcPort: port('RTC_PORT', 8083),
     edgeSettings,
     sharedSecret: SHIELD_SHARED_SECRET ? { value: SHIELD_SHARED_SECRET, from: secretFrom } : undefined,
     ignored,

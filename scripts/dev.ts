@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   // Bad edge settings stop everything before media is made or any service starts.
   await stackEdgeVars({
     shieldUrl: `http://127.0.0.1:${config.shieldPort}`,
+    rtcUrl: `http://127.0.0.1:${config.rtcPort}`,
     secret: secret.value,
     edgeVars: config.edgeSettings,
   });
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
     shieldPort: config.shieldPort,
     edgePort: config.edgePort,
     inspectorPort: config.inspectorPort,
+    rtc: true,
+    rtcPort: config.rtcPort,
     sharedSecret: secret.value,
     edgeVars: config.edgeSettings,
     echo: true,
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
       ? `  origin    ${media.upstreams.join(', ')}   (SHIELD_UPSTREAMS; no dev packager)`
       : `  packager  ${stack.packagerUrl}   (root ${media.dir})`,
     `  shield    ${stack.shieldUrl}   (/healthz)`,
+    `  rtc       ${stack.rtcUrl}   (WebRTC media server; viewers use the edge's /whep and /whip)`,
     `  edge      ${stack.edgeUrl}   (/healthz)`,
     `  edge settings passed: ${settings.length > 0 ? settings.join(', ') : 'none (wrangler.toml [vars] only)'}`,
     `  shield secret   ${secret.where}   (edge → shield auth, shield /purge)`,
@@ -146,7 +150,11 @@ async function main(): Promise<void> {
   if (media.kind !== 'origin' || config.startPath !== undefined) {
     lines.push(`  (signed, 12 h; more with: ${signCommand} <path> --in path)`);
   }
+  // WebRTC (issue 16): the media server's own sample stream, whatever the HLS media; a Bearer token
+  // scoped to the WHEP path (the page sends ?token= as Authorization: Bearer).
+  const whep = await stack.sign('/whep/live', { in: 'query', ttlS: TTL_S, acl: ['/whep/live'] });
   lines.push(
+    `  play WebRTC (WHEP, sample stream "live") through the edge: ${player.pageForRtc('whep', whep)}`,
     '  egress ledger: .egress/*.ndjson   (npm run egress -- report --from .egress)',
     '',
     'Ctrl-C stops everything.',

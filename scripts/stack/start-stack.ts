@@ -1,6 +1,7 @@
 /**
  * Starts the whole local stack as real processes: dev packager → origin shield → edge (`wrangler dev`,
- * i.e. the Worker in workerd), or shield → edge in front of an operator's origin. Used by `npm start`,
+ * i.e. the Worker in workerd), or shield → edge in front of an operator's origin; with `rtc`, also the
+ * WebRTC media server (origin/rtc) behind the edge's WHIP/WHEP routes. Used by `npm start`,
  * the e2e and playback tests and the bench, so all of them exercise exactly what an operator runs.
  * Everything binds 127.0.0.1; wrangler runs offline. Secrets go to children through their environment
  * or an owner-only file, never their command line.
@@ -30,6 +31,13 @@ export interface StackOptions {
   readonly shieldPort?: number;
   readonly edgePort?: number;
   readonly inspectorPort?: number;
+  /**
+   * Also start the RTC media server (WHIP/WHEP, issue 16) and point the edge's RTC_URLS at it, with the
+   * same shared secret as the shield. Its sample stream is `live` (ffmpeg runs while it is up).
+   */
+  readonly rtc?: boolean;
+  readonly rtcPort?: number;
+  readonly rtcEnv?: Record<string, string>;
   /** Shared secret between edge and shield; a random one when omitted. */
   readonly sharedSecret?: string;
   /** Prefix and forward every service's output to this process's stdout/stderr. */
@@ -43,7 +51,7 @@ export interface StackOptions {
    */
   readonly edgeVars?: Record<string, string>;
   /** Every stdout line of a service, unbounded (egress NDJSON from the edge arrives here). */
-  readonly onStdoutLine?: (service: 'packager' | 'shield' | 'edge', line: string) => void;
+  readonly onStdoutLine?: (service: Service, line: string) => void;
   /** wrangler dev `--log-level` (default warn). `log` lets the Worker's console.log (egress NDJSON) through. */
   readonly edgeLogLevel?: 'warn' | 'info' | 'log' | 'debug';
   /**
@@ -53,11 +61,14 @@ export interface StackOptions {
   readonly cf?: Record<string, unknown>;
   /**
    * Egress ledger files (issue 8): the edge's NDJSON records go to `<dir>/edge.ndjson` (not echoed)
-   * and the shield writes `<dir>/shield.ndjson` (SHIELD_EGRESS_LOG), both appended.
+   * and the shield writes `<dir>/shield.ndjson` (SHIELD_EGRESS_LOG), the RTC media server (with `rtc`)
+   * `<dir>/rtc.ndjson` (RTC_EGRESS_LOG), all appended.
    * Then: `npm run egress -- report --from <dir>`.
    */
   readonly egressDir?: string;
 }
+
+type Service = 'packager' | 'shield' | 'rtc' | 'edge';
 
 /** Options for Stack.sign: everything of SignUrlOptions except the clock. */
 export type StackSignOptions = Partial<Omit<SignUrlOptions, 'now'>>;
@@ -67,6 +78,8 @@ export interface Stack {
   readonly packagerUrl: string;
   readonly shieldUrl: string;
   readonly edgeUrl: string;
+  /** The RTC media server, when started (`rtc`). Viewers reach it through the edge's /whep and /whip. */
+  readonly rtcUrl?: string;
   readonly processes: readonly ManagedProcess[];
   /** wrangler dev `--persist-to` (local D1/Queue state; removed by stop()). */
   readonly persistDir: string;
@@ -95,7 +108,12 @@ const READY_TIMEOUT_MS = 90_000;
 export async function startStack(options: StackOptions): Promise<Stack> {
   // freePort() releases the port before a service binds it: on a busy machine another socket (often an
   // outgoing connection's ephemeral port) can take it in between. Ports we picked are picked again.
-  const picked = !options.packagerPort && !options.shieldPort && !options.edgePort && !options.inspectorPort;
+  const picked =
+    !options.packagerPort &&
+    !options.shieldPort &&
+    !options.edgePort &&
+    !options.inspectorPort &&
+    !options.rtcPort;
   for (let attempt = 1; ; attempt++) {
     try {
       return await startStackOnce(options);
@@ -119,6 +137,8 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
   // wrangler dev listens inside; clients reach it through the front process (edge-front.ts: no MF-*/CF-* spoofing).
   const workerPort = await freePort();
   const inspectorPort = options.inspectorPort || (await freePort());
+  const rtcPort = options.rtc ? options.rtcPort || (await freePort()) : undefined;
+  const rtcUrl = rtcPort === undefined ? undefined : `http://127.0.0.1:${rtcPort}`;
   const secret = options.sharedSecret ?? crypto.randomUUID();
   const echo = options.echo ?? false;
   const shieldUrl = `http://127.0.0.1:${shieldPort}`;
@@ -126,6 +146,7 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
   const vars = await stackEdgeVars({
     shieldUrl,
     secret,
+    ...(rtcUrl ? { rtcUrl } : {}),
     ...(options.edgeVars ? { edgeVars: options.edgeVars } : {}),
   });
   // Dev keys (issue 3): the edge verifies with the public half, sign() uses the private half.
@@ -137,7 +158,7 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
   const userLine = options.onStdoutLine;
   const onLine =
     edgeLedger || userLine
-      ? (service: 'packager' | 'shield' | 'edge', line: string): boolean | undefined => {
+      ? (service: Service, line: string): boolean | undefined => {
           userLine?.(service, line);
           // Edge egress records go to the ledger file instead of the terminal.
           const at = service === 'edge' && edgeLedger ? line.indexOf('{"ts":') : -1;
@@ -146,7 +167,7 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
           return false;
         }
       : undefined;
-  const lineHook = (service: 'packager' | 'shield' | 'edge') =>
+  const lineHook = (service: Service) =>
     onLine ? { onStdoutLine: (line: string) => onLine(service, line) } : {};
   const persistDir = mkdtempSync(join(tmpdir(), 'edgeshield-wrangler-'));
   const started: ManagedProcess[] = [];
@@ -158,7 +179,7 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
 
   const upstreams = options.upstreams ?? [`http://127.0.0.1:${packagerPort}`];
   const packagerUrl = upstreams[0] ?? '';
-  const spawnNode = (service: 'packager' | 'shield', script: string, env: Record<string, string>) =>
+  const spawnNode = (service: Exclude<Service, 'edge'>, script: string, env: Record<string, string>) =>
     spawnService(service, process.execPath, [script], { cwd: REPO_ROOT, echo, ...lineHook(service), env });
   try {
     if (options.mediaDir !== undefined) {
@@ -183,6 +204,18 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
     });
     started.push(shield);
     await waitForHttp(`${shieldUrl}/healthz`, shield, READY_TIMEOUT_MS);
+
+    if (rtcPort !== undefined) {
+      const rtc = spawnNode('rtc', 'origin/rtc/main.ts', {
+        RTC_HOST: '127.0.0.1',
+        RTC_PORT: String(rtcPort),
+        RTC_SHARED_SECRET: secret,
+        ...(egressDir ? { RTC_EGRESS_LOG: join(egressDir, 'rtc.ndjson') } : {}),
+        ...options.rtcEnv,
+      });
+      started.push(rtc);
+      await waitForHttp(`${rtcUrl}/healthz`, rtc, READY_TIMEOUT_MS);
+    }
 
     await startEdgeProcess(
       {
@@ -212,11 +245,21 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
     throw error;
   }
   const sign = stackSigner(devKeys.signer, edgeUrl);
-  return { packagerUrl, shieldUrl, edgeUrl, processes: started, persistDir, sign, stop };
+  return {
+    packagerUrl,
+    shieldUrl,
+    edgeUrl,
+    ...(rtcUrl ? { rtcUrl } : {}),
+    processes: started,
+    persistDir,
+    sign,
+    stop,
+  };
 }
 
 /**
- * The Worker's bindings in the stack: its shield and secret, the dev keys, then `edgeVars` over them,
+ * The Worker's bindings in the stack: its shield and secret (and RTC media server, if any), the dev
+ * keys, then `edgeVars` over them,
  * checked with the edge's own parser against wrangler.toml [vars]. Throws EdgeConfigError listing every
  * issue, so a caller can check before doing anything slow.
  *
@@ -225,12 +268,14 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
 export async function stackEdgeVars(options: {
   readonly shieldUrl: string;
   readonly secret: string;
+  readonly rtcUrl?: string;
   readonly edgeVars?: Readonly<Record<string, string>>;
 }): Promise<Record<string, string>> {
   const devKeys = await ensureDevKeys(join(REPO_ROOT, '.dev-keys'));
   const vars = {
     SHIELD_URLS: options.shieldUrl,
     SHIELD_SHARED_SECRET: options.secret,
+    ...(options.rtcUrl ? { RTC_URLS: options.rtcUrl, RTC_SHARED_SECRET: options.secret } : {}),
     ...devKeys.edgeVars,
     ...options.edgeVars,
   };

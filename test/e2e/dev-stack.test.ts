@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RTCPeerConnection } from 'werift';
 import { ensureMedia } from '../../scripts/media/make-media.ts';
 import { freePort } from '../../scripts/stack/ports.ts';
 import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
@@ -29,8 +30,9 @@ requireInCi(ffmpegAvailable, 'ffmpeg');
 
 describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('npm start (scripts/dev.ts)', () => {
   let run: DevRun | undefined;
-  const ports = { packager: 0, shield: 0, edge: 0, inspector: 0, player: 0 };
+  const ports = { packager: 0, shield: 0, edge: 0, inspector: 0, player: 0, rtc: 0 };
   let playerPage = '';
+  let whepPage = '';
   let masterUrl = '';
   let persistDir = '';
   /** Process groups of the services dev.ts spawned (each service leads its own group). */
@@ -44,7 +46,9 @@ describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('npm start (sc
     ports.edge = await freePort();
     ports.inspector = await freePort();
     ports.player = await freePort();
+    ports.rtc = await freePort();
     run = spawnDev({
+      RTC_PORT: String(ports.rtc),
       PACKAGER_PORT: String(ports.packager),
       SHIELD_PORT: String(ports.shield),
       EDGE_PORT: String(ports.edge),
@@ -56,6 +60,7 @@ describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('npm start (sc
     const out = run.output();
     playerPage = out.match(/play VOD through the edge:\s+(\S+)/)?.[1] ?? '';
     masterUrl = out.match(/master playlist \(edge\):\s+(\S+)/)?.[1] ?? '';
+    whepPage = out.match(/play WebRTC \(WHEP[^)]*\) through the edge:\s+(\S+)/)?.[1] ?? '';
     persistDir = out.match(/wrangler state\s+(\S+)/)?.[1] ?? '';
     const devPid = run.child.pid ?? -1;
     for (const p of processTable()) if (p.ppid === devPid) serviceGroups.add(p.pgid);
@@ -90,10 +95,44 @@ describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('npm start (sc
     expect(text).toContain('#EXT-X-STREAM-INF');
   });
 
+  it('prints a WHEP page whose signed endpoint on the edge answers an offer from the media server', async () => {
+    expect(whepPage).toContain(`http://127.0.0.1:${ports.player}/?whep=`);
+    const endpoint = new URL(new URL(whepPage).searchParams.get('whep') ?? '');
+    expect(endpoint.origin).toBe(`http://127.0.0.1:${ports.edge}`);
+    expect(endpoint.pathname).toBe('/whep/live');
+    const token = endpoint.searchParams.get('token') ?? '';
+    const pc = new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
+    // werift offers VP8 video (not served) and Opus audio: the Opus section is the one answered.
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+    const offer = pc.localDescription?.sdp ?? '';
+    await pc.close();
+    const whep = `${endpoint.origin}${endpoint.pathname}`;
+    const post = (headers: Record<string, string>) =>
+      fetch(whep, {
+        method: 'POST',
+        headers: { 'content-type': 'application/sdp', ...headers },
+        body: offer,
+      });
+    expect((await post({})).status).toBe(401);
+    const res = await post({ authorization: `Bearer ${token}` });
+    const answer = await res.text();
+    expect(res.status, answer).toBe(201);
+    expect(answer).toMatch(/^v=0/);
+    const session = res.headers.get('location') ?? '';
+    expect(session).toMatch(/^\/whep\/live\/sessions\/[A-Za-z0-9_-]+$/);
+    const gone = await fetch(`${endpoint.origin}${session}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(gone.status).toBe(200);
+  });
+
   it('exits 0 on SIGTERM to dev.ts alone and leaves no process or listening port of the stack', async () => {
     if (!run) throw new Error('dev.ts did not start');
-    // packager, shield, wrangler (whose group holds workerd), and the edge front on the edge port
-    expect(serviceGroups.size).toBe(4);
+    // packager, shield, rtc, wrangler (whose group holds workerd), and the edge front on the edge port
+    expect(serviceGroups.size).toBe(5);
     expect(persistDir).toMatch(/edgeshield-wrangler-/);
     const isOurs = (p: ProcEntry) =>
       serviceGroups.has(p.pgid) ||

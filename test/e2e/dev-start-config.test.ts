@@ -103,16 +103,26 @@ describe('npm start edge settings', () => {
       writeFileSync(
         file,
         'GEO_RULES=\'[{"prefix":"/vod/","deny":{"countries":["FR"]}}]\'\nCMSD_NODE=from-file\n' +
-          'SHIELD_URLS=http://127.0.0.1:1\nSHIELD_SHARED_SECRET=file-secret\nNOT_AN_EDGE_KEY=x\n',
+          'SHIELD_URLS=http://127.0.0.1:1\nSHIELD_SHARED_SECRET=file-secret\nNOT_AN_EDGE_KEY=x\n' +
+          'RTC_URLS=http://127.0.0.1:2\n',
       );
-      const config = parseDevConfig({ CMSD_NODE: 'from-env', HOME: '/root' }, await readEnvFile(file), dir);
+      const config = parseDevConfig(
+        { CMSD_NODE: 'from-env', HOME: '/root', RTC_SHARED_SECRET: 'rtc-secret', RTC_PORT: '9083' },
+        await readEnvFile(file),
+        dir,
+      );
       if (Array.isArray(config)) throw new Error(config.map(formatConfigIssue).join('\n'));
       expect(config.edgeSettings).toEqual({
         GEO_RULES: '[{"prefix":"/vod/","deny":{"countries":["FR"]}}]',
         CMSD_NODE: 'from-env',
       });
       expect(config.sharedSecret).toEqual({ value: 'file-secret', from: '.dev.vars' });
-      expect(config.ignored).toEqual(['SHIELD_URLS (the edge uses the shield npm start runs)']);
+      expect(config.ignored).toEqual([
+        'SHIELD_URLS (the edge uses the shield npm start runs)',
+        'RTC_URLS (the edge uses the RTC media server npm start runs)',
+        'RTC_SHARED_SECRET (npm start gives its RTC media server the shield secret)',
+      ]);
+      expect(config.rtcPort).toBe(9083);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

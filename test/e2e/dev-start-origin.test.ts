@@ -72,7 +72,7 @@ describe.skipIf(!ffmpegAvailable || !pythonAvailable || process.platform !== 'li
     it('starts the shield and the edge only, naming the origin instead of a packager', () => {
       expect(output).toContain(`origin    ${originUrl}   (SHIELD_UPSTREAMS; no dev packager)`);
       expect(output).not.toContain('[packager]');
-      expect(dev?.groups.size).toBe(3); // shield, wrangler and the edge front; no packager
+      expect(dev?.groups.size).toBe(4); // shield, rtc, wrangler and the edge front; no packager
     });
 
     it('prints a signed URL for START_PATH that plays through the edge from that origin', async () => {
