@@ -31,6 +31,10 @@ export interface HitRunOptions {
   readonly rounds: number;
   /** wrk threads (default 1: one core at most, like one worker); the Node client ignores it. */
   readonly threads?: number;
+  /** A wrk Lua script (wrk.ts wrkPaceScript) pacing every connection; wrk only. */
+  readonly paceScript?: string;
+  /** Which objects to run (default both). */
+  readonly sizes?: readonly ('hit1mb' | 'hit2kb')[];
   readonly log: (line: string) => void;
 }
 
@@ -84,7 +88,7 @@ async function runHit(target: Target, url: string, opts: HitRunOptions): Promise
   if (opts.generator.kind === 'wrk') {
     const { stdout, cpuSec } = await runTimed(
       opts.generator.binary,
-      wrkArgs(url, opts.connections, opts.durationMs, opts.threads ?? 1),
+      wrkArgs(url, opts.connections, opts.durationMs, opts.threads ?? 1, opts.paceScript),
     );
     const r = parseWrkOutput(stdout);
     if (!r) throw new Error(`wrk output not understood:\n${stdout}`);
@@ -139,10 +143,12 @@ export async function measureHits(
   measured: Map<Target, Measured>,
   opts: HitRunOptions,
 ): Promise<void> {
-  const paths = [
-    ['hit1mb', '/hit/1mb.ts'],
-    ['hit2kb', '/hit/2kb.m3u8'],
-  ] as const;
+  const paths = (
+    [
+      ['hit1mb', '/hit/1mb.ts'],
+      ['hit2kb', '/hit/2kb.m3u8'],
+    ] as const
+  ).filter(([key]) => opts.sizes?.includes(key) ?? true);
   const samples = new Map<string, HitSample[]>();
   for (const t of targets) for (const [, path] of paths) await getInsecure(`${t.url}${path}`);
   for (let round = 0; round < opts.rounds; round++) {

@@ -5,11 +5,13 @@
  * PSS of every shield process (the built JS, as production runs it) idle and after the hit runs. Measures only: verdicts are report-production.ts's.
  * Every server it starts is stopped before it returns.
  */
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type LoadGenerator, loadGeneratorLabel, measureHits } from './hits.ts';
 import type { BenchOrigin } from './origin.ts';
 import type { Measured } from './report.ts';
-import type { HitPair, ProcessRss, ProductionReport } from './report-production.ts';
+import type { HitPair, PacedPair, ProcessRss, ProductionReport } from './report-production.ts';
 import { medianStorm, missStorm } from './storms.ts';
 import {
   processMemory,
@@ -21,6 +23,7 @@ import {
   type Target,
 } from './targets.ts';
 import { makeSelfSignedCert, type TlsFiles } from './tls.ts';
+import { paceDelayMs, wrkPaceScript } from './wrk.ts';
 
 /** What the production runs need from main.ts. */
 export interface ProductionOptions {
@@ -38,6 +41,8 @@ export interface ProductionOptions {
 }
 
 const THREADS = 2;
+/** Share of the slower server's saturated rate that both servers are offered in the equal-pace runs. */
+const PACE_SHARE = 0.6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -89,6 +94,7 @@ export async function measureProduction(opts: ProductionOptions): Promise<Produc
       idle: memory,
       afterHits: processTree(shield.pid).includes(pid) ? processMemory(pid) : undefined,
     }));
+    const paced = nginx ? await pacedPairs(shield, nginx, opts, hits, notes) : undefined;
     const storm = await storms(shield, nginx, opts, notes, start);
     for (const t of started.splice(0)) await t.stop();
     const tls = await tlsRuns(opts, cores, notes);
@@ -98,6 +104,7 @@ export async function measureProduction(opts: ProductionOptions): Promise<Produc
       shieldWorkers,
       ...hits,
       ...(tls && { tls }),
+      ...(paced && { paced }),
       storm,
       rss,
       notes,
@@ -146,6 +153,50 @@ async function hitPairs(
     ...(n?.[key] && { nginx: n[key] }),
   });
   return { hit1mb: pair('hit1mb'), hit2kb: pair('hit2kb') };
+}
+
+/**
+ * Each object again with both servers offered one rate (PACE_SHARE of the slower one's saturated
+ * rate), for CPU per request at equal load. wrk only (its `delay()` hook paces the connections).
+ */
+async function pacedPairs(
+  shield: Target,
+  nginx: Target,
+  opts: ProductionOptions,
+  saturated: { hit1mb: HitPair; hit2kb: HitPair },
+  notes: string[],
+): Promise<ProductionReport['paced']> {
+  if (opts.generator.kind !== 'wrk') {
+    notes.push('equal-pace rows skipped: they need wrk; the CPU goals are judged at saturation');
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'shield-bench-pace-'));
+  const out: { hit1mb?: PacedPair; hit2kb?: PacedPair } = {};
+  try {
+    for (const key of ['hit1mb', 'hit2kb'] as const) {
+      const slower = Math.min(saturated[key].shield?.rps ?? 0, saturated[key].nginx?.rps ?? 0);
+      if (!(slower > 0)) continue;
+      const delayMs = paceDelayMs(slower * PACE_SHARE, opts.connections);
+      const script = join(dir, `${key}.lua`);
+      writeFileSync(script, wrkPaceScript(delayMs));
+      const measured = new Map<Target, Measured>([
+        [shield, { name: shield.name }],
+        [nginx, { name: nginx.name }],
+      ]);
+      await measureHits([shield, nginx], measured, {
+        ...opts,
+        threads: THREADS,
+        paceScript: script,
+        sizes: [key],
+      });
+      const [s, n] = [measured.get(shield)?.[key], measured.get(nginx)?.[key]];
+      const pair: HitPair = { ...(s && { shield: s }), ...(n && { nginx: n }) };
+      out[key] = { offeredRps: (opts.connections * 1000) / delayMs, delayMs, pair };
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
 }
 
 async function storms(

@@ -66,8 +66,36 @@ export function wrkDuration(durationMs: number): string {
  *
  * @example wrkArgs('http://127.0.0.1:9/hit/1mb.ts', 50, 3000) // ['-t1', '-c50', '-d3s', 'http://…']
  */
-export function wrkArgs(url: string, connections: number, durationMs: number, threads = 1): string[] {
-  return [`-t${threads}`, `-c${connections}`, `-d${wrkDuration(durationMs)}`, url];
+export function wrkArgs(
+  url: string,
+  connections: number,
+  durationMs: number,
+  threads = 1,
+  script?: string,
+): string[] {
+  const paced = script === undefined ? [] : ['-s', script];
+  return [`-t${threads}`, `-c${connections}`, `-d${wrkDuration(durationMs)}`, ...paced, url];
+}
+
+/**
+ * A wrk Lua script that waits `delayMs` after each response before the connection's next request
+ * (wrk's `delay()` hook), so `connections` connections offer about connections × 1000 / delayMs req/s
+ * whichever server answers: the equal-pace runs compare CPU per request at the same rate.
+ *
+ * @example wrkPaceScript(40) // 'function delay()\n  return 40\nend\n'
+ */
+export function wrkPaceScript(delayMs: number): string {
+  return `function delay()\n  return ${Math.max(1, Math.round(delayMs))}\nend\n`;
+}
+
+/**
+ * The per-connection delay that offers about `rps` requests per second over `connections` connections
+ * (response time ignored: at a pace well under saturation it is small next to the delay).
+ *
+ * @example paceDelayMs(1500, 64) // 43
+ */
+export function paceDelayMs(rps: number, connections: number): number {
+  return Math.max(1, Math.round((connections * 1000) / rps));
 }
 
 /**

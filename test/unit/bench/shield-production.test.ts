@@ -64,6 +64,25 @@ describe('shield bench production goals (issue 12)', () => {
     expect(verdict(p, '2 KB hit: server CPU')).toMatchObject({ pass: false });
   });
 
+  it('judges CPU per request at the equal pace when it ran, and says at which rate', () => {
+    // Saturated: the shield served more and paid more contention (1.4×); at one offered rate it is 1.05×.
+    const p = production({
+      hit1mb: { shield: hit(3400, 420), nginx: hit(3000, 300) },
+      paced: {
+        hit1mb: { offeredRps: 1600, delayMs: 40, pair: { shield: hit(1590, 315), nginx: hit(1590, 300) } },
+      },
+    });
+    expect(verdict(p, '1 MB hit: server CPU')).toMatchObject({
+      goal: '1 MB hit: server CPU per request ≤ 1.1× nginx (auto), both offered 1600 req/s',
+      pass: true,
+    });
+    expect(verdict(p, '1 MB hit: server CPU')?.value).toBeCloseTo(1.05, 9);
+    expect(verdict(p, '2 KB hit: server CPU')?.goal).toMatch(/at saturation$/);
+    expect(renderProductionMarkdown(p)).toContain(
+      "| 1 MB hit at an equal pace (1600 req/s offered, 40 ms between a connection's requests), server CPU µs/request | 315.0 | 300.0 | 1.050× |",
+    );
+  });
+
   it('judges the storm on TTLB vs Varnish and on exactly one packager request', () => {
     expect(verdict(production(), '1 MB × 500 miss storm: waiter')).toMatchObject({ pass: true });
     const slow = production({ storm: { clients: 500, shield: storm(2, 1310), varnish: storm(1, 1000) } });

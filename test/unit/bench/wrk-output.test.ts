@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseWrkOutput, wrkArgs, wrkDuration } from '../../../bench/shield/wrk.ts';
+import {
+  paceDelayMs,
+  parseWrkOutput,
+  wrkArgs,
+  wrkDuration,
+  wrkPaceScript,
+} from '../../../bench/shield/wrk.ts';
 
 const CLEAN = `Running 3s test @ http://127.0.0.1:40111/hit/2kb.m3u8
   1 threads and 50 connections
@@ -56,5 +62,19 @@ describe('wrk output', () => {
       '-d3s',
       'https://127.0.0.1:9/a',
     ]);
+  });
+
+  it('paces every connection with a delay() script so both servers are offered one rate', () => {
+    expect(wrkArgs('http://127.0.0.1:9/a', 64, 3000, 2, '/tmp/p.lua')).toEqual([
+      '-t2',
+      '-c64',
+      '-d3s',
+      '-s',
+      '/tmp/p.lua',
+      'http://127.0.0.1:9/a',
+    ]);
+    expect(paceDelayMs(1500, 64)).toBe(43);
+    expect(paceDelayMs(1e9, 64)).toBe(1);
+    expect(wrkPaceScript(42.6)).toBe('function delay()\n  return 43\nend\n');
   });
 });
