@@ -63,11 +63,15 @@ export async function runLlhlsBench(options: {
     for (const page of pages) await startLlhlsRecording(page);
     await sleep(options.seconds * 1000);
     const samples = [];
+    const perViewer: number[] = [];
     let unmapped = 0;
     for (const page of pages) {
       const read = await readLlhlsSamples(page);
       samples.push(...read.samples);
       unmapped += read.unmapped;
+      // A viewer keeps the latency it started with (hls.js does not speed up by default), so the
+      // pooled percentiles mix viewers; each one's median shows the spread between them.
+      perViewer.push(trendStats(frameLatencies(read.samples, PART_TARGET_MS).fromCaptureMs).med);
     }
     const latency = frameLatencies(samples, PART_TARGET_MS);
     return {
@@ -79,6 +83,7 @@ export async function runLlhlsBench(options: {
         fromCapture: trendStats(latency.fromCaptureMs),
         fromAvailability: trendStats(latency.fromAvailabilityMs),
         unmappedFrames: unmapped + latency.implausible,
+        perViewerFromCaptureMedianMs: perViewer,
       },
     };
   } finally {

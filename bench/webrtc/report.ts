@@ -36,6 +36,8 @@ export interface LlhlsBenchResult {
     readonly fromAvailability: TrendStats;
     /** Frames with no fragment/PROGRAM-DATE-TIME to time them by, or an implausible reading. */
     readonly unmappedFrames: number;
+    /** Each viewer's median latency from capture, in join order. */
+    readonly perViewerFromCaptureMedianMs: readonly number[];
   };
 }
 
@@ -67,6 +69,7 @@ export function renderLlhlsRows(r: LlhlsBenchResult): [string, string][] {
       `${p50p95max(r.latencyMs.fromCapture)} (${r.latencyMs.fromCapture.count} frames, ${r.latencyMs.unmappedFrames} unmapped)`,
     ],
     ['latency from part availability p50 / p95 / max', p50p95max(r.latencyMs.fromAvailability)],
+    ["each viewer's p50 from capture", r.latencyMs.perViewerFromCaptureMedianMs.map(ms).join(', ')],
     ['part target', ms(r.partTargetMs)],
   ];
 }

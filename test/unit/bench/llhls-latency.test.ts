@@ -98,7 +98,12 @@ const llhls: LlhlsBenchResult = {
   windowSeconds: 8,
   partTargetMs: 500,
   joinMs: { fromPageStart: stats(1100, 1300), fromFirstRequest: stats(850, 990) },
-  latencyMs: { fromCapture: stats(2260, 2290), fromAvailability: stats(2000, 2230), unmappedFrames: 0 },
+  latencyMs: {
+    fromCapture: stats(2260, 2290),
+    fromAvailability: stats(2000, 2230),
+    unmappedFrames: 0,
+    perViewerFromCaptureMedianMs: [2250, 2270],
+  },
 };
 
 const webrtc: WebRtcBenchResult = {
@@ -121,6 +126,7 @@ describe('WebRTC bench table with LL-HLS beside it', () => {
       /LL-HLS \(origin → edge → hls\.js\)\s+850 ms \/ 990 ms\s+2260 ms \/ 2290 ms from capture/,
     );
     expect(text).toContain('2000 ms / 2230 ms from part availability');
+    expect(text).toMatch(/each viewer's p50 from capture\s+2250 ms, 2270 ms/);
     for (const note of LATENCY_NOTES) expect(text).toContain(note);
   });
 
