@@ -11,6 +11,9 @@
  *   - media server CPU per viewer: /proc/<pid>/stat over a window with N viewers on the 800 kb/s
  *     sample stream minus a window with none, divided by N (ffmpeg and Chromium are other
  *     processes, not counted).
+ * Then, with the media server stopped, the same box's LL-HLS figures (llhls.ts): N hls.js viewers
+ * through the local stack's edge, join time and latency from each frame's simulated capture and
+ * from its part's availability at the origin (`--llhls-viewers 0` skips it).
  * Bounded: every wait has a timeout; the server and the browser are stopped on every exit path.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -26,6 +29,7 @@ import { freePort } from '../../scripts/stack/ports.ts';
 import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
 import { trendStats } from '../lib/percentiles.ts';
 import { procCpuSeconds } from '../shield/cpu.ts';
+import { runLlhlsBench } from './llhls.ts';
 import { readLatency, startLatencyProbe } from './pages.ts';
 import { renderWebRtcBench, type WebRtcBenchResult } from './report.ts';
 
@@ -33,13 +37,21 @@ const { values } = parseArgs({
   options: {
     viewers: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '8' },
+    'llhls-viewers': { type: 'string' },
     json: { type: 'string' },
   },
 });
 const viewers = Number(values.viewers);
 const seconds = Number(values.seconds);
-if (!(Number.isInteger(viewers) && viewers >= 1 && viewers <= 50) || !(seconds >= 2 && seconds <= 120)) {
-  process.stderr.write('usage: npm run bench:webrtc -- [--viewers 1..50] [--seconds 2..120] [--json FILE]\n');
+const llhlsViewers = Number(values['llhls-viewers'] ?? viewers);
+if (
+  !(Number.isInteger(viewers) && viewers >= 1 && viewers <= 50) ||
+  !(seconds >= 2 && seconds <= 120) ||
+  !(Number.isInteger(llhlsViewers) && llhlsViewers >= 0 && llhlsViewers <= 20)
+) {
+  process.stderr.write(
+    'usage: npm run bench:webrtc -- [--viewers 1..50] [--seconds 2..120] [--llhls-viewers 0..20] [--json FILE]\n',
+  );
   process.exit(64);
 }
 
@@ -100,7 +112,7 @@ async function main(): Promise<WebRtcBenchResult> {
   const pid = server.child.pid ?? 0;
   let browser: Browser | undefined;
   let player: PlayerServer | undefined;
-  let result: Omit<WebRtcBenchResult, 'ledgerRecords'>;
+  let result: Omit<WebRtcBenchResult, 'ledgerRecords' | 'llhls'>;
   try {
     player = await startPlayerServer(0);
     browser = await chromium.launch({
@@ -182,7 +194,10 @@ async function main(): Promise<WebRtcBenchResult> {
   }
   // Every session (N + N sample viewers, one publisher) leaves one ledger record.
   const ledger = await readFile(server.ledger, 'utf8').catch(() => '');
-  return { ...result, ledgerRecords: ledger.split('\n').filter((l) => l !== '').length };
+  const ledgerRecords = ledger.split('\n').filter((l) => l !== '').length;
+  // After the media server and its Chromium are gone, so the two do not share the CPU.
+  const llhls = llhlsViewers === 0 ? null : await runLlhlsBench({ viewers: llhlsViewers, seconds });
+  return { ...result, ledgerRecords, llhls };
 }
 
 const started = Date.now();
