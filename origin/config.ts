@@ -9,8 +9,8 @@
 import { availableParallelism } from 'node:os';
 import { type ConfigIssue, formatConfigIssue, shown } from '../src/core/config/issue.ts';
 import { readList, readOneOf, readOnOff } from '../src/core/config/read.ts';
-import { readLogSink, readSharedSecret } from '../src/core/config/service.ts';
-import { parseBaseUrl, parseCorsOrigin } from '../src/core/config/url.ts';
+import { readCorsOrigins, readLogSink, readSharedSecret } from '../src/core/config/service.ts';
+import { parseBaseUrl } from '../src/core/config/url.ts';
 import { err, ok, type Result } from '../src/core/result.ts';
 import { type DefaultTtl, parseDefaultTtl } from './config-default-ttl.ts';
 import { type ConnectionLimits, parseListenerConfig, type TlsFiles } from './config-listener.ts';
@@ -146,16 +146,7 @@ export function parseShieldConfig(env: ShieldEnv): Result<ShieldConfig, ConfigIs
     { auth: 'SHIELD_AUTH', secret: 'SHIELD_SHARED_SECRET' },
     issues,
   );
-  const corsOrigins = readList(
-    read('SHIELD_CORS_ORIGINS'),
-    {
-      key: 'SHIELD_CORS_ORIGINS',
-      min: 1,
-      what: '"*" or a comma-separated list of origins',
-      parse: parseCorsOrigin,
-    },
-    issues,
-  );
+  const corsOrigins = readCorsOrigins(read('SHIELD_CORS_ORIGINS'), 'SHIELD_CORS_ORIGINS', issues);
   const logLevel = readOneOf(
     read('SHIELD_LOG_LEVEL').toLowerCase(),
     { key: 'SHIELD_LOG_LEVEL', allowed: LOG_LEVELS },

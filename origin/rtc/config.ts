@@ -5,8 +5,7 @@
  */
 import { type ConfigIssue, formatConfigIssue, shown } from '../../src/core/config/issue.ts';
 import { readInteger, readList, readOneOf } from '../../src/core/config/read.ts';
-import { readLogSink, readSharedSecret } from '../../src/core/config/service.ts';
-import { parseCorsOrigin } from '../../src/core/config/url.ts';
+import { readCorsOrigins, readLogSink, readSharedSecret } from '../../src/core/config/service.ts';
 import { err, ok, type Result } from '../../src/core/result.ts';
 import { RTC_STREAM_PATTERN } from '../../src/core/webrtc/contract.ts';
 import { LOG_LEVELS, type LogLevel } from '../log.ts';
@@ -98,16 +97,7 @@ export function parseRtcConfig(env: RtcEnv): Result<RtcConfig, ConfigIssue[]> {
   const icePortRange = parsePortRange(env.RTC_ICE_PORT_RANGE, issues);
   const connectTimeoutMs = integer('RTC_CONNECT_TIMEOUT_MS', 1_000, 600_000, 'milliseconds');
   const disconnectGraceMs = integer('RTC_DISCONNECT_GRACE_MS', 0, 600_000, 'milliseconds');
-  const corsOrigins = readList(
-    read('RTC_CORS_ORIGINS'),
-    {
-      key: 'RTC_CORS_ORIGINS',
-      min: 1,
-      what: '"*" or a comma-separated list of origins',
-      parse: parseCorsOrigin,
-    },
-    issues,
-  );
+  const corsOrigins = readCorsOrigins(read('RTC_CORS_ORIGINS'), 'RTC_CORS_ORIGINS', issues);
   const logLevel = readOneOf(
     read('RTC_LOG_LEVEL').toLowerCase(),
     { key: 'RTC_LOG_LEVEL', allowed: LOG_LEVELS },

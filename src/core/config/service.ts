@@ -1,10 +1,11 @@
 /**
  * Settings every Node service parses the same way (shield, RTC media server): the edge's shared
- * secret with its `*_AUTH` switch, and an NDJSON sink (`off`, `stdout`, or a file). Pure; pushes
+ * secret with its `*_AUTH` switch, an NDJSON sink (`off`, `stdout`, or a file) and the CORS origins. Pure; pushes
  * issues, never throws.
  */
 import { type IssueSink, shown } from './issue.ts';
-import { readOneOf } from './read.ts';
+import { readList, readOneOf } from './read.ts';
+import { parseCorsOrigin } from './url.ts';
 
 /**
  * `<P>_AUTH=required` needs `<P>_SHARED_SECRET`; `off` refuses one (an operator who set a secret
@@ -49,4 +50,21 @@ export function readLogSink<K extends string>(raw: string, key: K, issues: Issue
     return undefined;
   }
   return value;
+}
+
+/**
+ * `*_CORS_ORIGINS`: `*` or a comma-separated list of exact origins (`https://player.example`).
+ *
+ * @example readCorsOrigins('*', 'RTC_CORS_ORIGINS', issues) // ['*']
+ */
+export function readCorsOrigins<K extends string>(
+  raw: string,
+  key: K,
+  issues: IssueSink<K | `${K}[${number}]`>,
+): string[] {
+  return readList(
+    raw,
+    { key, min: 1, what: '"*" or a comma-separated list of origins', parse: parseCorsOrigin },
+    issues,
+  );
 }
