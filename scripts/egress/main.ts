@@ -84,13 +84,14 @@ async function main(): Promise<number> {
     (r) => (sinceMs === undefined || r.ts >= sinceMs) && (untilMs === undefined || r.ts < untilMs),
   );
   const report = aggregate(records, prices, { by: args.by, topContents: args.top });
+  const webrtc = summarizeWebRtc(records, prices);
   let text: string;
-  if (args.format === 'csv') text = renderCsv(report);
+  if (args.format === 'csv') text = renderCsv(report, webrtc);
   else if (args.format === 'html') {
     // chart.js's exports map hides dist/; its CommonJS entry sits next to the UMD build.
     const chartJs = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
-    text = renderHtml(report, await readFile(chartJs, 'utf8'), summarizeWebRtc(records, prices));
-  } else text = renderTable(report, summarizeWebRtc(records, prices));
+    text = renderHtml(report, await readFile(chartJs, 'utf8'), webrtc);
+  } else text = renderTable(report, webrtc);
   if (args.out) await writeFile(args.out, text);
   else process.stdout.write(text);
   return 0;

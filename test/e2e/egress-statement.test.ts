@@ -95,6 +95,7 @@ describe('npm run egress -- statement', () => {
       'gb',
       'cost',
       'currency',
+      'viewer_minutes',
     ]);
     expect(rows[1]).toEqual([
       'acme',
@@ -106,6 +107,7 @@ describe('npm run egress -- statement', () => {
       '5.000000',
       '0.050000',
       'USD',
+      '',
     ]);
     const keys = (section: string) => rows.filter((r) => r[2] === section).map((r) => [r[3], r[5]]);
     expect(keys('day')).toEqual([
