@@ -60,8 +60,8 @@ function line(dimension: string, row: Row, currency: string): string {
  * `requests` = session records (viewers + publishers; each carries the table's request fee, if any),
  * `hits`/`request_hit_ratio` empty, `bytes` = bytes the media server sent (to viewers and, as RTCP
  * feedback, to publishers: what is priced), `origin_bytes` = what publishers sent in (the SFU's
- * upstream), so `byte_offload` is its fan-out saving, `sessions` = viewer sessions and
- * `viewer_hours` = viewer-minutes / 60.
+ * upstream; not priced), `byte_offload`/`origin_bytes_saved` empty (an SFU forwards, it does not
+ * cache), `sessions` = viewer sessions and `viewer_hours` = viewer-minutes / 60.
  */
 function webRtcLine(dimension: string, row: WebRtcRow, currency: string): string {
   const bytes = billedBytesOf(row);
@@ -74,8 +74,8 @@ function webRtcLine(dimension: string, row: WebRtcRow, currency: string): string
     null,
     bytes,
     row.receivedBytes,
-    bytes > 0 ? (1 - row.receivedBytes / bytes).toFixed(4) : null,
-    Math.max(0, bytes - row.receivedBytes),
+    null,
+    null,
     fixed(row.cost, 6),
     currency,
     row.viewerSessions,
