@@ -81,36 +81,37 @@ function cli(...args: string[]) {
 }
 
 describe('npm run egress -- report with WebRTC sessions', () => {
+  const file = join(dir, 'mixed.ndjson');
+  const rtc = (over: Record<string, unknown>) => ({
+    ts: T0,
+    tier: 'rtc',
+    status: 200,
+    cacheStatus: 'NONE',
+    headerBytes: 0,
+    originBytes: 0,
+    contentKind: 'other',
+    protocol: 'webrtc',
+    stream: 'live',
+    path: '/whep/live',
+    contentId: 'live',
+    ...over,
+  });
+  const lines = [
+    LEDGER[0],
+    rtc({ role: 'viewer', bytes: 2 * GB, durationMs: 90_000, sessionId: 'w1', country: 'DE' }),
+    rtc({ role: 'viewer', bytes: GB, durationMs: 30_000, sessionId: 'w2', aborted: true, status: 499 }),
+    rtc({
+      role: 'publisher',
+      stream: 'cam',
+      path: '/whip/cam',
+      bytes: 0,
+      receivedBytes: GB,
+      durationMs: 60_000,
+    }),
+  ];
+  writeFileSync(file, `${lines.map((r) => JSON.stringify(r)).join('\n')}\n`);
+
   it('prints WebRTC viewer-minutes and bytes beside HLS, without counting sessions as HLS requests', () => {
-    const file = join(dir, 'mixed.ndjson');
-    const rtc = (over: Record<string, unknown>) => ({
-      ts: T0,
-      tier: 'rtc',
-      status: 200,
-      cacheStatus: 'NONE',
-      headerBytes: 0,
-      originBytes: 0,
-      contentKind: 'other',
-      protocol: 'webrtc',
-      stream: 'live',
-      path: '/whep/live',
-      contentId: 'live',
-      ...over,
-    });
-    const lines = [
-      LEDGER[0],
-      rtc({ role: 'viewer', bytes: 2 * GB, durationMs: 90_000, sessionId: 'w1', country: 'DE' }),
-      rtc({ role: 'viewer', bytes: GB, durationMs: 30_000, sessionId: 'w2', aborted: true, status: 499 }),
-      rtc({
-        role: 'publisher',
-        stream: 'cam',
-        path: '/whip/cam',
-        bytes: 0,
-        receivedBytes: GB,
-        durationMs: 60_000,
-      }),
-    ];
-    writeFileSync(file, `${lines.map((r) => JSON.stringify(r)).join('\n')}\n`);
     const run = cli('report', '--from', file, '--prices', 'flat');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/delivered to viewers 1\.00 GB in 1 requests/);
@@ -122,6 +123,26 @@ describe('npm run egress -- report with WebRTC sessions', () => {
     expect(readFileSync(out, 'utf8')).toMatch(
       /<h2>WebRTC \(WHEP\/WHIP sessions\)<\/h2><table>.*<td>live<\/td><td>2<\/td><td>2\.00<\/td>/s,
     );
+  });
+
+  it('adds WebRTC rows to the CSV after the unchanged HLS rows (npm run egress -- report --format csv)', () => {
+    const run = cli('report', '--from', file, '--prices', 'flat', '--by', 'tier', '--format', 'csv');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const rows = run.stdout.trim().split('\n');
+    // HLS: the one 1 GB edge miss, $0.01; the rtc sessions are not HLS requests.
+    expect(rows[1]).toBe(
+      'total,all,1,0,0.0000,1000000000,1000000000,0.0000,0,0.010000,USD,1,0.001111,9.000000',
+    );
+    expect(rows.filter((r) => r.startsWith('webrtc_'))).toEqual([
+      // 3 sessions; 3 GB sent to 2 viewers for 90 s + 30 s = 2 viewer-minutes; 1 GB ingested, not billed.
+      'webrtc_total,all,3,,,3000000000,1000000000,,,0.030000,USD,2,0.033333,0.900000',
+      'webrtc_role,viewer,2,,,3000000000,0,,,0.030000,USD,2,0.033333,0.900000',
+      'webrtc_role,publisher,1,,,0,1000000000,,,0.000000,USD,0,0.000000,',
+      'webrtc_stream,live,2,,,3000000000,0,,,0.030000,USD,2,0.033333,0.900000',
+      'webrtc_stream,cam,1,,,0,1000000000,,,0.000000,USD,0,0.000000,',
+    ]);
+    for (const row of rows) expect(row.split(',')).toHaveLength(14);
   });
 });
 

@@ -136,6 +136,78 @@ describe('npm run egress -- statement', () => {
   });
 });
 
+describe('npm run egress -- statement with WebRTC sessions', () => {
+  const rtc = (over: Record<string, unknown>) => ({
+    ts: DEC,
+    tier: 'rtc',
+    status: 200,
+    cacheStatus: 'NONE',
+    headerBytes: 0,
+    originBytes: 0,
+    contentKind: 'other',
+    protocol: 'webrtc',
+    role: 'viewer',
+    stream: 'match',
+    path: '/whep/match',
+    contentId: 'match',
+    country: 'DE',
+    tenant: 'acme',
+    ...over,
+  });
+  const mixed = join(dir, 'mixed.ndjson');
+  writeFileSync(
+    mixed,
+    `${[
+      ...LEDGER,
+      rtc({ bytes: 2 * GB, durationMs: 240_000, sessionId: 'w1' }),
+      rtc({ bytes: GB, durationMs: 60_000, sessionId: 'w2', aborted: true, status: 499 }),
+      // The publisher's 6 GB of ingest is not billed, nor are its 10 minutes viewer-minutes.
+      rtc({
+        role: 'publisher',
+        path: '/whip/match',
+        bytes: 0,
+        receivedBytes: 6 * GB,
+        durationMs: 600_000,
+      }),
+      rtc({ tenant: 'beta', bytes: 9 * GB, durationMs: 60_000 }),
+      rtc({ ts: Date.UTC(2027, 0, 2), bytes: 9 * GB, durationMs: 60_000 }),
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n')}\n`,
+  );
+  const run = (...args: string[]) =>
+    statement('--from', mixed, '--tenant', 'acme', '--month', '2026-12', '--prices', 'flat', ...args);
+
+  it("puts the tenant's WebRTC viewer-minutes and bytes on the statement, priced, and the total adds up", () => {
+    const csv = run('--format', 'csv');
+    expect(csv.status, csv.stderr).toBe(0);
+    const rows = csv.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    const pick = (section: string) =>
+      rows.filter((r) => r[2] === section).map((r) => [r[3], r[4], r[5], r[7], r[9]]);
+    // HLS 5 GB ($0.05) + WebRTC 3 GB to viewers ($0.03) = 8 GB, $0.08; 2 requests + 3 sessions.
+    expect(pick('total')).toEqual([['total', '5', String(8 * GB), '0.080000', '']]);
+    expect(pick('protocol')).toEqual([
+      ['hls', '2', String(5 * GB), '0.050000', ''],
+      // (240 s + 60 s) / 60 = 5 viewer-minutes.
+      ['webrtc', '3', String(3 * GB), '0.030000', '5.000000'],
+    ]);
+    expect(pick('webrtc_stream')).toEqual([['match', '3', String(3 * GB), '0.030000', '5.000000']]);
+    // The HLS breakdowns still add up to the HLS line.
+    const regionBytes = rows.filter((r) => r[2] === 'region').reduce((n, r) => n + Number(r[5]), 0);
+    expect(regionBytes).toBe(5 * GB);
+
+    const out = join(dir, 'acme-mixed.html');
+    expect(run('--out', out).status).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<p class="amount">0.08 USD</p>');
+    expect(html).toContain('WebRTC: 2 viewer sessions, 5.00 viewer-minutes, 3000000000 bytes (3.000 GB)');
+    expect(html).toMatch(/<h2>WebRTC by stream<\/h2>.*<td>match<\/td><td>2<\/td><td>5\.00<\/td><td>1<\/td>/s);
+  });
+});
+
 describe('npm run egress -- report, as finance runs it', () => {
   function report(...args: string[]) {
     return spawnSync(process.execPath, ['scripts/egress/main.ts', 'report', ...args], {
