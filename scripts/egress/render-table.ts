@@ -78,7 +78,7 @@ export function renderWebRtc(summary: WebRtcSummary, currency: string): string {
     row.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [
     `== WebRTC (WHEP/WHIP sessions)`,
-    `webrtc: ${t.viewerSessions} viewer sessions, ${t.viewerMinutes.toFixed(2)} viewer-minutes, ${humanBytes(t.bytes)} to viewers (${t.dropped} dropped by the viewer), ${t.publisherSessions} publisher sessions, ${humanBytes(t.receivedBytes)} ingested, cost ${money(t.cost, currency)}`,
+    `webrtc: ${t.viewerSessions} viewer sessions, ${t.viewerMinutes.toFixed(2)} viewer-minutes, ${humanBytes(t.bytes)} to viewers (${t.dropped} dropped by the viewer), ${t.publisherSessions} publisher sessions, ${humanBytes(t.receivedBytes)} ingested${t.publisherBytes > 0 ? ` (${humanBytes(t.publisherBytes)} of RTCP feedback sent back, billed)` : ''}, cost ${money(t.cost, currency)}`,
     fmt(head),
     ...body.map(fmt),
   ].join('\n');
