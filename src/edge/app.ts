@@ -9,7 +9,7 @@
  * egress is outermost so it counts the final bytes of every response; cors next so it decorates every
  * response on the way out, errors included; auth and geo run before anything touches the cache.
  */
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { createByteBudget } from '../core/cache/byte-budget.ts';
 import { regionMaxBitrateKbps } from '../core/cmcd/cmsd.ts';
 import { contentKindOf } from '../core/hls/content-kind.ts';
@@ -35,6 +35,7 @@ import { pathGuard } from './middleware/path-guard.ts';
 import { timing } from './middleware/timing.ts';
 import { type GetGeo, geoFromCf, geoFromClientHeader, viewerGeo } from './middleware/viewer-geo.ts';
 import { createPurgeLog, type PurgeStore } from './purge/purge-log.ts';
+import { createHono } from './router.ts';
 import type { CachedFetchDeps } from './routes/fetch-through-cache.ts';
 import { fetchKey } from './routes/key.ts';
 import { servePlaylist } from './routes/playlist.ts';
@@ -112,7 +113,7 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
   // One parse per distinct cached playlist text per isolate, shared by every viewer it is rewritten for.
   const playlists = createParseMemo();
 
-  const app = new Hono<EdgeHonoEnv>();
+  const app = createHono<EdgeHonoEnv>();
   app.onError(edgeErrorResponse);
   app.notFound(() => edgeErrorBody('EDGE_ERR_NOT_FOUND'));
   // The operator's purge endpoint, before the viewer chain: its own credential, no egress record.
@@ -205,7 +206,7 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
  * any origin here so a player can read the (generic) error; the configured list is what is broken.
  */
 export function createConfigErrorApp(now: () => number = () => 0): Hono<EdgeHonoEnv> {
-  const app = new Hono<EdgeHonoEnv>();
+  const app = createHono<EdgeHonoEnv>();
   app.onError(edgeErrorResponse);
   app.use(cors(['*']));
   // Server-Timing, x-cache and Age on this 500 too. No I/O happens here and workerd's clock only moves

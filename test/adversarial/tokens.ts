@@ -11,6 +11,7 @@ import { createCloudFrontVerifier, signCloudFront } from '../../src/core/auth/cl
 import { generateCloudFrontKeyPair } from '../../src/core/auth/cloudfront-keys.ts';
 import { createEdgeAuthVerifier, signEdgeAuth } from '../../src/core/auth/edgeauth.ts';
 import { signJwt } from '../../src/core/auth/jwt-sign.ts';
+import { md5 } from '../../src/core/auth/md5.ts';
 import { buildFields, parseFields } from '../../src/core/auth/query-string.ts';
 import { createSecureLinkVerifier, signSecureLink } from '../../src/core/auth/secure-link.ts';
 import type { TokenRequest, TokenVerifier } from '../../src/core/auth/types.ts';
@@ -66,7 +67,7 @@ export async function tokenTargets(): Promise<Keys> {
     },
     {
       format: 'securelink',
-      verifier: createSecureLinkVerifier({ secret: 'fuzz-secret' }),
+      verifier: createSecureLinkVerifier({ secret: 'fuzz-secret', md5 }),
       valid: signSecureLink({
         secret: 'fuzz-secret',
         path: TOKEN_REQUEST.path,

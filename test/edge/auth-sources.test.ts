@@ -9,6 +9,7 @@ import { generateCloudFrontKeyPair } from '../../src/core/auth/cloudfront-keys.t
 import { EDGEAUTH_PARAM, signEdgeAuth } from '../../src/core/auth/edgeauth.ts';
 import { signJwt } from '../../src/core/auth/jwt-sign.ts';
 import { parseFields } from '../../src/core/auth/query-string.ts';
+import { signSecureLink } from '../../src/core/auth/secure-link.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
 import { jwksText, makeKey, type TestKeyPair } from '../unit/auth/test-keys.ts';
 import { EDGE, type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
@@ -16,6 +17,9 @@ import { waitForRecords } from './egress-records.ts';
 
 const EDGEAUTH_KEY = 'a1'.repeat(32);
 const CF_KEY_ID = 'K2TESTKEYPAIR';
+const SECURE_LINK_SECRET = 'nginx-secret';
+/** nginx's documented form without `$remote_addr` (the test client's address is not ours to pin). */
+const SECURE_LINK_EXPRESSION = '$secure_link_expires$uri $secret';
 const now = () => Math.floor(Date.now() / 1000);
 let shield: CountingUpstream;
 let edge: EdgeWorker;
@@ -69,6 +73,12 @@ beforeAll(async () => {
     AUTH_VERIFIERS: JSON.stringify([
       { prefix: '/ea/', format: 'edgeauth', key: EDGEAUTH_KEY },
       { prefix: '/cf/', format: 'cloudfront', keys: { [CF_KEY_ID]: cf.publicPem } },
+      {
+        prefix: '/sl/',
+        format: 'securelink',
+        secret: SECURE_LINK_SECRET,
+        expression: SECURE_LINK_EXPRESSION,
+      },
     ]),
   });
 });
@@ -200,6 +210,29 @@ describe('AUTH_VERIFIERS scoped per prefix', () => {
     expect(await statusOf(`/vod/ea/seg.ts?${query}`)).toBe(401);
     expect(await statusOf(`/vod/ea/seg.ts?token=${encodeURIComponent(token)}`)).toBe(403);
     expect(shield.count('/vod/ea/seg.ts')).toBe(0);
+  });
+
+  it('accepts an nginx secure_link URL inside its prefix and refuses a wrong md5 or another path', async () => {
+    route('/sl/show/seg.ts');
+    route('/sl/show/other.ts');
+    const sign = (path: string) =>
+      signSecureLink({
+        secret: SECURE_LINK_SECRET,
+        expression: SECURE_LINK_EXPRESSION,
+        path,
+        exp: now() + 600,
+      });
+    // The Worker computes MD5 with workerd's Web Crypto; the signer here with core's own md5.ts.
+    expect(await statusOf(`/sl/show/seg.ts?${sign('/sl/show/seg.ts')}`)).toBe(200);
+    expect(await statusOf(`/sl/show/other.ts?${sign('/sl/show/seg.ts')}`)).toBe(403);
+    const wrongSecret = signSecureLink({
+      secret: 'not-the-secret',
+      expression: SECURE_LINK_EXPRESSION,
+      path: '/sl/show/seg.ts',
+      exp: now() + 600,
+    });
+    expect(await statusOf(`/sl/show/seg.ts?${wrongSecret}`)).toBe(403);
+    expect(shield.count('/sl/show/other.ts')).toBe(0);
   });
 
   it('refuses CloudFront cookies valid for every resource outside the CloudFront prefix', async () => {

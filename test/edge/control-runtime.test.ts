@@ -214,6 +214,7 @@ describe('wrangler.toml config beside the store', () => {
   beforeAll(async () => {
     staticKey = await makeKey('ES256', 'static-1');
     plain = await startControlStack({
+      CONTROL_CACHE_TTL_S: String(BOUND_S),
       AUTH_JWKS: jwksText(staticKey),
       GEO_RULES: JSON.stringify([{ prefix: '/vod/', deny: { countries: ['FR'] } }]),
     });
@@ -233,5 +234,29 @@ describe('wrangler.toml config beside the store', () => {
     const fr = await plain.edge.fetch(`/vod/a/seg_1.ts?token=${token}`, { cf: { country: 'FR' } });
     expect(fr.status).toBe(403);
     expect(((await fr.json()) as { code: string }).code).toBe('EDGE_ERR_GEO_BLOCKED');
+  });
+
+  it("refuses a configured key's token once an operator revokes its sub for every tenant", async () => {
+    plain.shield.route('/vod/b/seg_1.ts', { body: 'segment', headers: { 'content-type': 'video/mp2t' } });
+    const urlFor = async (sub: string) => {
+      const exp = Math.floor(Date.now() / 1000) + 600;
+      return `/vod/b/seg_1.ts?token=${await signJwt(crypto.subtle, staticKey.signing, { exp, acl: ['/vod/'], sub })}`;
+    };
+    const revoked = await urlFor('viewer-revoked');
+    const kept = await urlFor('viewer-kept');
+    const status = async (path: string) => {
+      const res = await plain.edge.fetch(path, { cf: { country: 'DE' } });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    expect(await status(revoked)).toBe(200);
+    const res = await plain.call('POST', '/revocations', ADMIN_KEY, { sub: 'viewer-revoked' });
+    expect(res.status).toBe(201);
+    // Within the bound (polled, deadline 10× it).
+    const deadline = Date.now() + BOUND_S * 10_000;
+    while ((await status(revoked)) !== 403 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await status(revoked)).toBe(403);
+    expect(await status(kept)).toBe(200);
   });
 });

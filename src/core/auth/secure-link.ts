@@ -2,8 +2,9 @@
  * nginx `secure_link` / `secure_link_md5` tokens: md5 (base64url, no padding) of an expression such as
  * nginx's documented `"$secure_link_expires$uri$remote_addr secret"`, plus the expiry in seconds.
  * Carried natively as `?md5=…&expires=…`; inside our token sources as that same `md5=…&expires=…`
- * string. Pure: MD5 is computed here (Web Crypto has none in Node). The secret sits in the expression
- * config, exactly as operators wrote it in nginx.conf.
+ * string. Pure. Signing computes MD5 here (md5.ts: Node's Web Crypto has none); the verifier is handed
+ * its MD5, so the Worker uses workerd's `crypto.subtle.digest('MD5', …)` and does not bundle md5.ts.
+ * The secret sits in the expression config, exactly as operators wrote it in nginx.conf.
  */
 import { err, ok, type Result } from '../result.ts';
 import { fromBase64Any, timingSafeEqual, toBase64Url, utf8 } from './bytes.ts';
@@ -19,6 +20,9 @@ export interface SecureLinkOptions {
   /** Variables: `$secure_link_expires`, `$uri` (decoded path), `$remote_addr`, `$secret`. */
   readonly expression?: string;
 }
+
+/** MD5 of some bytes: core's `md5`, or `crypto.subtle.digest('MD5', …)` where the runtime has it (workerd). */
+export type Md5 = (bytes: Uint8Array<ArrayBuffer>) => Uint8Array | Promise<Uint8Array>;
 
 interface ExpressionValues {
   readonly expires: string;
@@ -42,8 +46,8 @@ export function secureLinkHash(expression: string, v: ExpressionValues): string 
   return toBase64Url(md5(utf8(secureLinkInput(expression, v))));
 }
 
-/** @example createSecureLinkVerifier({ secret: 'secret' }) */
-export function createSecureLinkVerifier(options: SecureLinkOptions): TokenVerifier {
+/** @example createSecureLinkVerifier({ secret: 'secret', md5 }) */
+export function createSecureLinkVerifier(options: SecureLinkOptions & { readonly md5: Md5 }): TokenVerifier {
   if (options.secret === '') throw new TypeError('securelink secret: expected a non-empty string');
   const expression = options.expression ?? DEFAULT_SECURE_LINK_EXPRESSION;
   return {
@@ -67,7 +71,7 @@ export function createSecureLinkVerifier(options: SecureLinkOptions): TokenVerif
       } catch {
         return err({ reason: 'malformed', detail: 'path' });
       }
-      const expected = md5(
+      const expected = await options.md5(
         utf8(
           secureLinkInput(expression, {
             expires,

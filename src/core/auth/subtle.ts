@@ -18,6 +18,8 @@ export interface AlgorithmParams {
  */
 export interface SubtleLike {
   importKey(...args: never[]): Promise<unknown>;
+  /** workerd also digests 'MD5' (non-standard; Node does not): the edge's nginx secure_link verifier. */
+  digest(algorithm: string, data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
   sign(algorithm: AlgorithmParams, key: unknown, data: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
   verify(
     algorithm: AlgorithmParams,

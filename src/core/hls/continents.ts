@@ -3,6 +3,7 @@
  * GeoNames and Cloudflare's `request.cf.continent` use. Pure data. Transcontinental countries follow
  * GeoNames (RU → EU; TR, GE, AM, AZ, KZ → AS) except CY → EU; operators who need another answer for
  * one country key their policy by that country, which wins over the continent.
+ * Every assigned code plus XK has a continent: geo/countries.ts validates config codes against this table.
  */
 const BY_CONTINENT: Readonly<Record<string, string>> = {
   AF: 'AO BF BI BJ BW CD CF CG CI CM CV DJ DZ EG EH ER ET GA GH GM GN GQ GW KE KM LR LS LY MA MG ML MR MU MW MZ NA NE NG RE RW SC SD SH SL SN SO SS ST SZ TD TG TN TZ UG YT ZA ZM ZW',

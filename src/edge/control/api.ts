@@ -6,9 +6,10 @@
  *
  * Chain: schema gate → authenticate (not for /sessions, which takes an access token) → route.
  */
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { createRateLimiter } from '../../core/control/rate-limit.ts';
 import { EdgeError, edgeErrorBody, edgeErrorResponse } from '../errors.ts';
+import { createHono } from '../router.ts';
 import { authenticate } from './api-auth.ts';
 import type { ControlDeps, ControlHonoEnv } from './context.ts';
 import { configRoutes } from './routes-config.ts';
@@ -29,7 +30,7 @@ export function createControlApi(
 ): Hono<ControlHonoEnv> {
   // Per isolate: approximate, see core/control/rate-limit.ts.
   const limiter = createRateLimiter({ perMinute: deps.config.ratePerMinute });
-  const api = new Hono<ControlHonoEnv>().basePath('/api/v1');
+  const api = createHono<ControlHonoEnv>().basePath('/api/v1');
   api.onError(edgeErrorResponse);
   api.notFound(() => edgeErrorBody('EDGE_ERR_API_NOT_FOUND'));
   api.use(async function schemaGate(_c, next) {

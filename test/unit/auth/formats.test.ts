@@ -7,6 +7,7 @@ import { createCloudFrontVerifier, signCloudFront } from '../../../src/core/auth
 import { type CloudFrontKeyPair, generateCloudFrontKeyPair } from '../../../src/core/auth/cloudfront-keys.ts';
 import { createEdgeAuthVerifier, signEdgeAuth } from '../../../src/core/auth/edgeauth.ts';
 import { JWT_ALGS, signJwt } from '../../../src/core/auth/jwt-sign.ts';
+import { md5 } from '../../../src/core/auth/md5.ts';
 import { createSecureLinkVerifier, signSecureLink } from '../../../src/core/auth/secure-link.ts';
 import { createJwtVerifier } from '../../../src/edge/auth/jwt-verifier.ts';
 import { makeKey } from './test-keys.ts';
@@ -186,7 +187,11 @@ describe('CloudFront', () => {
 
 describe('secure_link', () => {
   it('verifies what it signs and refuses another path', async () => {
-    const v = createSecureLinkVerifier({ secret: 's3cret', expression: '$secret$uri$secure_link_expires' });
+    const v = createSecureLinkVerifier({
+      secret: 's3cret',
+      expression: '$secret$uri$secure_link_expires',
+      md5,
+    });
     const t = signSecureLink({
       secret: 's3cret',
       expression: '$secret$uri$secure_link_expires',

@@ -39,7 +39,7 @@ describe('nginx secure_link (ngx_http_secure_link_module documentation example)'
   });
 
   it('verifies the documented link and refuses it from another address', async () => {
-    const v = createSecureLinkVerifier({ secret: 'secret' });
+    const v = createSecureLinkVerifier({ secret: 'secret', md5 });
     const req = { path: '/s/link', url: '', now: 1_700_000_000 };
     const token = 'md5=_e4Nc3iduzkWRm01TBBNYw&expires=2147483647';
     expect((await v.verify(token, { ...req, clientIp: '127.0.0.1' })).ok).toBe(true);
