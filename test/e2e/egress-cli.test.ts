@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
+import { rtcLedgerRecord } from '../fixtures/rtc-record.ts';
 
 const T0 = Date.UTC(2026, 9, 1, 12);
 const GB = 1_000_000_000;
@@ -82,20 +83,8 @@ function cli(...args: string[]) {
 
 describe('npm run egress -- report with WebRTC sessions', () => {
   const file = join(dir, 'mixed.ndjson');
-  const rtc = (over: Record<string, unknown>) => ({
-    ts: T0,
-    tier: 'rtc',
-    status: 200,
-    cacheStatus: 'NONE',
-    headerBytes: 0,
-    originBytes: 0,
-    contentKind: 'other',
-    protocol: 'webrtc',
-    stream: 'live',
-    path: '/whep/live',
-    contentId: 'live',
-    ...over,
-  });
+  const rtc = (over: Record<string, unknown>) =>
+    rtcLedgerRecord(T0, { stream: 'live', path: '/whep/live', contentId: 'live', ...over });
   const lines = [
     LEDGER[0],
     rtc({ role: 'viewer', bytes: 2 * GB, durationMs: 90_000, sessionId: 'w1', country: 'DE' }),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
+import { rtcLedgerRecord } from '../fixtures/rtc-record.ts';
 
 const GB = 1_000_000_000;
 const DEC = Date.UTC(2026, 11, 10, 12);
@@ -137,23 +138,16 @@ describe('npm run egress -- statement', () => {
 });
 
 describe('npm run egress -- statement with WebRTC sessions', () => {
-  const rtc = (over: Record<string, unknown>) => ({
-    ts: DEC,
-    tier: 'rtc',
-    status: 200,
-    cacheStatus: 'NONE',
-    headerBytes: 0,
-    originBytes: 0,
-    contentKind: 'other',
-    protocol: 'webrtc',
-    role: 'viewer',
-    stream: 'match',
-    path: '/whep/match',
-    contentId: 'match',
-    country: 'DE',
-    tenant: 'acme',
-    ...over,
-  });
+  const rtc = (over: Record<string, unknown>) =>
+    rtcLedgerRecord(DEC, {
+      role: 'viewer',
+      stream: 'match',
+      path: '/whep/match',
+      contentId: 'match',
+      country: 'DE',
+      tenant: 'acme',
+      ...over,
+    });
   const mixed = join(dir, 'mixed.ndjson');
   writeFileSync(
     mixed,
