@@ -1,30 +1,17 @@
 /**
- * The shield's deploy files (origin/deploy/) against the code they deploy: the Dockerfile's image
- * layout is rebuilt from its own COPY/RUN/ENV/CMD/HEALTHCHECK lines and run for real (production
- * dependencies only), the systemd unit's paths and exit-code handling match the shield, and the env
- * file template is accepted by the shield's parser. What this cannot do: pull the base image, build
- * the container, or run systemd (README "What CI verifies").
+ * The shield's container files (origin/deploy/Dockerfile, .dockerignore) against the code they
+ * deploy: the image layout is rebuilt from the Dockerfile's own COPY/RUN/ENV/CMD/HEALTHCHECK lines and
+ * run for real (production dependencies only). What this cannot do: pull the base image or build the
+ * container (README "What CI verifies"). The systemd unit and env template: deploy-service.test.ts.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseShieldConfig, SHIELD_DEFAULTS } from '../../origin/config.ts';
-import { LISTENER_DEFAULTS } from '../../origin/config-listener.ts';
-import { TIER_DEFAULTS } from '../../origin/config-tiers.ts';
 import { freePort } from '../../scripts/stack/ports.ts';
-import { hasCommand } from '../fixtures/tools.ts';
-
-const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const DEPLOY = path.join(REPO_ROOT, 'origin', 'deploy');
-const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
-  engines: { node: string };
-  dependencies: Record<string, string>;
-  devDependencies: Record<string, string>;
-};
+import { DEPLOY, pkg, REPO_ROOT, sampleEnv, startShieldProcess } from '../fixtures/deploy.ts';
 
 /** One COPY line: its `--from=<stage>` (undefined: the build context), sources and target. */
 interface Copy {
@@ -119,46 +106,6 @@ function dockerignored(rel: string): boolean {
     if (candidates.some((c) => re.test(c))) ignored = !negated;
   }
   return ignored;
-}
-
-/** The unit's `Key=value` lines (last one wins). */
-function unit(): Record<string, string> {
-  const text = readFileSync(path.join(DEPLOY, 'edgeshield-shield.service'), 'utf8');
-  return Object.fromEntries(
-    text
-      .split('\n')
-      .filter((l) => /^\w+=/.test(l))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
-
-const sampleEnv = () =>
-  parseEnv(readFileSync(path.join(DEPLOY, 'shield.env'), 'utf8')) as Record<string, string>;
-
-/** A shield process (`cmd` is the entry and its arguments), resolved once it logs "listening". */
-async function startShieldProcess(cmd: readonly string[], cwd: string, env: Record<string, string>) {
-  const [bin = '', ...args] = cmd;
-  const child = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 30_000;
-  while (!output.includes('"msg":"listening"')) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(`shield did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    child,
-    exited,
-    output: () => output,
-    kill: () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    },
-  };
 }
 
 describe('origin/deploy/Dockerfile', () => {
@@ -332,152 +279,4 @@ describe('.dockerignore (the build context of origin/deploy/Dockerfile)', () => 
     ])
       expect(dockerignored(secret), secret).toBe(true);
   });
-});
-
-describe('origin/deploy/edgeshield-shield.service', () => {
-  const u = unit();
-
-  it("runs the built shield entry from its WorkingDirectory with the env file template's name", () => {
-    const [node, script = ''] = (u.ExecStart ?? '').split(/\s+/);
-    expect(node).toMatch(/\/node$/);
-    expect(u.WorkingDirectory).toBe('/opt/edgeshield');
-    // The entry `npm run build:shield` emits (test/shield/build.test.ts runs that build), from this source.
-    expect(script).toBe('dist/shield/origin/main.js');
-    const source = script.replace(/^dist\/shield\//, '').replace(/\.js$/, '.ts');
-    expect(existsSync(path.join(REPO_ROOT, source))).toBe(true);
-    expect(path.basename(u.EnvironmentFile ?? '')).toBe('shield.env');
-    expect(u.User).not.toBe('root');
-  });
-
-  it('refuses a Node older than package.json engines before starting, and passes this one', () => {
-    const [node, flag, script = ''] = (u.ExecStartPre ?? '').match(/^(\S+) (-e) "(.*)"$/)?.slice(1) ?? [];
-    expect(node).toMatch(/\/node$/);
-    expect(flag).toBe('-e');
-    expect(pkg.engines.node).toBe('>=22.18');
-    const run = (version: string) =>
-      spawnSync(process.execPath, ['-e', script.replace('process.versions.node', JSON.stringify(version))], {
-        encoding: 'utf8',
-      });
-    expect(run(process.versions.node).status).toBe(0);
-    expect(run('22.18.0').status).toBe(0);
-    expect(run('23.0.0').status).toBe(0);
-    const old = run('22.17.1');
-    expect(old.status).toBe(2);
-    expect(old.stderr).toContain('needs Node >= 22.18');
-    expect(run('20.19.0').status).toBe(2);
-  });
-
-  it("does not restart on the shield's configuration exit code, and waits longer than the shutdown grace", () => {
-    const bad = spawnSync(process.execPath, [path.join(REPO_ROOT, 'origin', 'main.ts')], {
-      env: { PATH: process.env.PATH ?? '', SHIELD_PORT: 'abc' },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(String(bad.status)).toBe(u.RestartPreventExitStatus);
-    expect(Number(u.TimeoutStopSec) * 1000).toBeGreaterThan(Number(SHIELD_DEFAULTS.SHIELD_SHUTDOWN_GRACE_MS));
-    // SIGTERM to the main process only, as `docker stop` does (the Dockerfile test stops it that way):
-    // with SHIELD_WORKERS > 1 the primary stops its workers.
-    expect(u.KillSignal).toBe('SIGTERM');
-    expect(u.KillMode).toBe('mixed');
-    // `systemctl reload` is the shield's certificate reload.
-    expect(u.ExecReload).toBe('/bin/kill -HUP $MAINPID');
-  });
-
-  it('gives the service the cache directory the env template puts the disk tier in', () => {
-    expect(`/var/cache/${u.CacheDirectory}`).toBe(sampleEnv().SHIELD_DISK_DIR);
-  });
-
-  it.runIf(hasCommand('systemd-analyze'))('passes systemd-analyze verify', () => {
-    const r = spawnSync('systemd-analyze', ['verify', path.join(DEPLOY, 'edgeshield-shield.service')], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-  });
-});
-
-describe('origin/deploy/shield.env', () => {
-  it('sets only keys the shield reads, and the shield accepts it', () => {
-    const known = new Set([
-      ...Object.keys(SHIELD_DEFAULTS),
-      ...Object.keys(TIER_DEFAULTS),
-      ...Object.keys(LISTENER_DEFAULTS),
-      // Keys without a default (unset = off).
-      'SHIELD_SHARED_SECRET',
-      'SHIELD_DISK_DIR',
-      'SHIELD_TLS_CERT',
-      'SHIELD_TLS_KEY',
-      'SHIELD_TLS_CLIENT_CA',
-    ]);
-    const env = sampleEnv();
-    for (const key of Object.keys(env)) expect(known.has(key), `${key} is not a shield setting`).toBe(true);
-    const parsed = parseShieldConfig(env);
-    expect(parsed.ok ? [] : parsed.error).toEqual([]);
-  });
-});
-
-describe('origin/deploy/healthcheck.ts against a shield with TLS (throwaway certificate)', () => {
-  const HEALTHCHECK = path.join(DEPLOY, 'healthcheck.ts');
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'edgeshield-probe-'));
-    const r = spawnSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'].concat(
-        [
-          '-subj',
-          '/CN=shield.example.com',
-          '-keyout',
-          path.join(dir, 'key.pem'),
-          '-out',
-          path.join(dir, 'cert.pem'),
-        ],
-      ),
-      { encoding: 'utf8', timeout: 30_000 },
-    );
-    expect(r.status, r.stderr).toBe(0);
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  /** The shield's and the probe's environment: one process, TLS on, the given extra keys. */
-  const tlsEnv = (port: number, extra: Record<string, string>) => ({
-    PATH: process.env.PATH ?? '',
-    SHIELD_AUTH: 'off',
-    SHIELD_HOST: '127.0.0.1',
-    SHIELD_PORT: String(port),
-    SHIELD_WORKERS: '1',
-    SHIELD_UPSTREAMS: 'http://127.0.0.1:9',
-    SHIELD_TLS_CERT: path.join(dir, 'cert.pem'),
-    SHIELD_TLS_KEY: path.join(dir, 'key.pem'),
-    ...extra,
-  });
-  const probe = (env: Record<string, string>) =>
-    new Promise<number | null>((resolve) => {
-      spawn(process.execPath, [HEALTHCHECK], { env, stdio: 'ignore' }).on('exit', (code) => resolve(code));
-    });
-
-  const cases = [
-    ['HTTPS: GETs /healthz without checking the certificate', false],
-    // Without a client certificate the probe cannot speak HTTP: it checks the listener accepts connections.
-    ['mTLS (SHIELD_TLS_CLIENT_CA): checks that the listener accepts connections', true],
-  ] as const;
-  for (const [mode, clientCa] of cases) {
-    it(`${mode}; unhealthy once the shield is stopped`, async () => {
-      const env = tlsEnv(
-        await freePort(),
-        clientCa ? { SHIELD_TLS_CLIENT_CA: path.join(dir, 'cert.pem') } : {},
-      );
-      const main = [process.execPath, path.join(REPO_ROOT, 'origin', 'main.ts')];
-      const shield = await startShieldProcess(main, REPO_ROOT, env);
-      try {
-        expect(await probe(env)).toBe(0);
-        shield.child.kill('SIGTERM');
-        expect(await shield.exited, shield.output()).toBe(0);
-        expect(await probe(env)).toBe(1);
-      } finally {
-        shield.kill();
-      }
-    });
-  }
 });

@@ -128,7 +128,7 @@ const README_COMMANDS: readonly Entry[] = [
     id: 'systemd host',
     match: /^sudo /,
     skip: 'root on a systemd host; the unit, its ExecStart and shield.env are checked',
-    coveredBy: ['test/e2e/deploy-files.test.ts'],
+    coveredBy: ['test/e2e/deploy-service.test.ts'],
   },
   {
     id: 'shield healthz',
