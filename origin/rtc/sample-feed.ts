@@ -6,6 +6,11 @@
  * Started with the server, not on the first viewer: a cold ffmpeg takes ~0.3–1 s to its first
  * keyframe, which would land on the first viewer's join time (target < 1 s). Restarted with backoff
  * if it dies; killed on stop. Must not transcode or parse beyond the RTP header.
+ *
+ * ffmpeg's RTP outputs are connected UDP sockets (`connect=1`, RTCP to the same port), so when this
+ * process dies however it dies (SIGKILL included) and its sockets close, ffmpeg's next send fails
+ * with "connection refused" and it exits: no orphaned encoder. Its RTCP sender reports arrive on the
+ * same sockets and are dropped here.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -44,6 +49,7 @@ export async function startSampleFeed(options: SampleFeedOptions): Promise<Sampl
   let lastPacketAt = 0;
   for (const kind of ['video', 'audio'] as const) {
     sockets[kind].on('message', (data: Buffer) => {
+      if (isRtcp(data)) return; // ffmpeg's sender reports share the port (rtcpport): not media
       let packet: RtpPacket;
       try {
         packet = RtpPacket.deSerialize(data);
@@ -128,10 +134,24 @@ export function ffmpegArgs(ports: { video: number; audio: number }, fps: number,
     ...['-map', '0:v', '-c:v', 'libx264', '-profile:v', 'baseline', '-preset', 'ultrafast'],
     ...['-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', String(gop), '-keyint_min', String(gop)],
     ...['-sc_threshold', '0', '-b:v', '800k', '-maxrate', '800k', '-bufsize', '400k'],
-    ...['-f', 'rtp', '-payload_type', '96', `rtp://127.0.0.1:${ports.video}?pkt_size=1200`],
+    ...['-f', 'rtp', '-payload_type', '96', rtpUrl(ports.video)],
     ...['-map', '1:a', '-c:a', 'libopus', '-b:a', '48k', '-ac', '2', '-application', 'lowdelay'],
-    ...['-f', 'rtp', '-payload_type', '111', `rtp://127.0.0.1:${ports.audio}?pkt_size=1200`],
+    ...['-f', 'rtp', '-payload_type', '111', rtpUrl(ports.audio)],
   ];
+}
+
+/** A connected RTP output with its RTCP on the same port (see the header: ffmpeg dies with us). */
+function rtpUrl(port: number): string {
+  return `rtp://127.0.0.1:${port}?pkt_size=1200&connect=1&rtcpport=${port}`;
+}
+
+/**
+ * RTCP packet types 200–204 (SR, RR, SDES, BYE, APP) sit where RTP has its marker bit and payload
+ * type; ours are 96 and 111 (224 and 239 with the marker), so the two never overlap.
+ */
+function isRtcp(data: Buffer): boolean {
+  const type = data[1] ?? 0;
+  return type >= 200 && type <= 204;
 }
 
 function bindLoopback(): Promise<Socket> {

@@ -4,6 +4,7 @@
  * again. Needs ffmpeg for the sample-stream case only.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../origin/log.ts';
@@ -55,7 +56,50 @@ describe('npm run rtc', () => {
   });
 });
 
-describe.skipIf(!ffmpegAvailable)('the sample stream', () => {
+/** Pids whose parent is `ppid` (Linux /proc). */
+function childrenOf(ppid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Running (a zombie waiting for a reaper that may never come, in a container, counts as gone). */
+const alive = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('the sample stream', () => {
+  it('leaves no ffmpeg behind when the server is SIGKILLed (its RTP sockets close, ffmpeg exits)', async () => {
+    const p = run({ RTC_PORT: '0', RTC_AUTH: 'off' });
+    let ffmpeg: number | undefined;
+    try {
+      await until('the listening line', () => /"msg":"listening"/.test(p.output()));
+      const url = /"url":"([^"]+)"/.exec(p.output())?.[1] ?? '';
+      await until('the first RTP', async () => (await fetch(`${url}/readyz`)).status === 200);
+      [ffmpeg] = childrenOf(p.child.pid ?? -1);
+      expect(ffmpeg).toBeGreaterThan(0);
+      p.child.kill('SIGKILL');
+      await p.exited;
+      await until('ffmpeg to exit after its server', () => !alive(ffmpeg ?? 0));
+    } finally {
+      p.child.kill('SIGKILL');
+      if (ffmpeg !== undefined && alive(ffmpeg)) process.kill(ffmpeg, 'SIGKILL');
+    }
+  }, 60_000);
+
   it('restarts ffmpeg when it dies, and /readyz is 200 again', async () => {
     const config = parseRtcConfig({ RTC_PORT: '0', RTC_AUTH: 'off' });
     if (!config.ok) throw new Error('config');
