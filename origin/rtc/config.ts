@@ -19,6 +19,10 @@ export interface RtcConfig {
   /** The edge's credential (`x-edgeshield-auth`); undefined only with RTC_AUTH=off. */
   readonly sharedSecret: string | undefined;
   readonly maxViewersPerStream: number;
+  /** Live and pending sessions (viewers and publishers) on this server; beyond it 503 RTC_ERR_STREAM_FULL. */
+  readonly maxSessions: number;
+  /** Live and pending sessions one viewer (token `sub` or `sid`) may hold on one stream; beyond it 429. */
+  readonly maxSessionsPerViewer: number;
   /** Egress ledger sink: `-` for stdout, a file path (appended), or undefined (off). */
   readonly egressLog: string | undefined;
   /** Stream name the built-in ffmpeg test source publishes; undefined = no sample stream. */
@@ -46,10 +50,13 @@ export const RTC_DEFAULTS = Object.freeze({
   // Secure by default, like the shield: the media server answers only the edge's credential.
   RTC_AUTH: 'required',
   RTC_MAX_VIEWERS_PER_STREAM: '200',
+  // Every session holds UDP sockets (file descriptors): bound the total so no burst can exhaust them.
+  RTC_MAX_SESSIONS: '1000',
+  RTC_MAX_SESSIONS_PER_VIEWER: '4',
   RTC_EGRESS_LOG: 'off',
   RTC_SAMPLE_STREAM: 'live',
   RTC_ICE_ADDRESSES: '127.0.0.1',
-  RTC_CONNECT_TIMEOUT_MS: '20000',
+  RTC_CONNECT_TIMEOUT_MS: '10000',
   RTC_DISCONNECT_GRACE_MS: '5000',
   RTC_CORS_ORIGINS: '*',
   RTC_LOG_LEVEL: 'info',
@@ -77,6 +84,8 @@ export function parseRtcConfig(env: RtcEnv): Result<RtcConfig, ConfigIssue[]> {
     issues,
   );
   const maxViewersPerStream = integer('RTC_MAX_VIEWERS_PER_STREAM', 1, 100_000);
+  const maxSessions = integer('RTC_MAX_SESSIONS', 1, 100_000);
+  const maxSessionsPerViewer = integer('RTC_MAX_SESSIONS_PER_VIEWER', 1, 1_000);
   const egressLog = readLogSink(read('RTC_EGRESS_LOG'), 'RTC_EGRESS_LOG', issues);
   const sample = read('RTC_SAMPLE_STREAM').trim();
   if (sample !== '' && sample !== 'off' && !RTC_STREAM_PATTERN.test(sample))
@@ -112,6 +121,8 @@ export function parseRtcConfig(env: RtcEnv): Result<RtcConfig, ConfigIssue[]> {
       port,
       sharedSecret,
       maxViewersPerStream,
+      maxSessions,
+      maxSessionsPerViewer,
       egressLog,
       sampleStream: sample === '' || sample === 'off' ? undefined : sample,
       iceAddresses: Object.freeze(iceAddresses),

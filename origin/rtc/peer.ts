@@ -31,19 +31,56 @@ const opus = (): RTCRtpCodecParameters =>
   new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2 });
 
 export function createPeer(options: PeerOptions): RTCPeerConnection {
+  // Bind ICE sockets to the configured address only (not 0.0.0.0), so neither the sockets nor the
+  // answer's candidates reach interfaces the operator did not name.
+  const bindV4 = options.iceAddresses.find((a) => /^[\d.]+$/.test(a));
   return new RTCPeerConnection({
     codecs: { video: [h264()], audio: [opus()] },
     iceAdditionalHostAddresses: [...options.iceAddresses],
+    ...(bindV4 ? { iceInterfaceAddresses: { udp4: bindV4 } } : {}),
     iceUseIpv6: false,
     ...(options.icePortRange ? { icePortRange: [options.icePortRange[0], options.icePortRange[1]] } : {}),
   });
 }
 
-/** Offers worth handing to werift: SDP text with at least one audio or video m-line. */
+/**
+ * Offers worth handing to werift: SDP text with one audio and/or one video section, bundled when
+ * there are two. werift opens a UDP socket pair per unbundled section, so an offer of many sections
+ * (or many offers of them) would exhaust file descriptors; a browser's WHEP/WHIP offer never has more.
+ */
 export function checkOfferText(sdp: string): void {
   if (!sdp.startsWith('v=0')) throw new RtcError('RTC_ERR_BAD_SDP', 'body is not an SDP offer (no v=0)');
-  if (!/^m=(audio|video) /m.test(sdp))
+  const sections = sdp.split(/\r?\n(?=m=)/).slice(1);
+  const kinds = sections.map((s) => /^m=(\S+)/.exec(s)?.[1] ?? '');
+  if (!kinds.some((k) => k === 'audio' || k === 'video'))
     throw new RtcError('RTC_ERR_BAD_SDP', 'the offer has no audio or video media section');
+  if (kinds.some((k) => k !== 'audio' && k !== 'video'))
+    throw new RtcError('RTC_ERR_BAD_SDP', 'only audio and video media sections are accepted');
+  if (sections.length > MAX_MEDIA_SECTIONS || new Set(kinds).size !== kinds.length)
+    throw new RtcError('RTC_ERR_BAD_SDP', 'the offer may have at most one audio and one video section');
+  if (sections.length === 2) {
+    const mids = sections.map((s) => /^a=mid:(\S+)/m.exec(s)?.[1]);
+    const bundle = /^a=group:BUNDLE((?: +\S+)*)\s*$/m.exec(sdp)?.[1]?.trim().split(/ +/) ?? [];
+    if (!mids.every((mid) => mid !== undefined && bundle.includes(mid)))
+      throw new RtcError(
+        'RTC_ERR_BAD_SDP',
+        'an offer with audio and video must bundle them (a=group:BUNDLE with both mids)',
+      );
+  }
+}
+
+/** One audio and one video section: what WHEP/WHIP clients send. */
+const MAX_MEDIA_SECTIONS = 2;
+/** Candidates one PATCH may add, and one session over its life (a host has a handful of addresses). */
+export const MAX_TRICKLE_CANDIDATES_PER_PATCH = 20;
+export const MAX_TRICKLE_CANDIDATES_PER_SESSION = 100;
+
+/** Keeps only the answer's `a=candidate` lines whose address is one of `allowed` (no other interface leaks). */
+export function keepCandidates(sdp: string, allowed: readonly string[]): string {
+  return sdp
+    .split('\r\n')
+    .filter((line) => !line.startsWith('a=candidate:') || allowed.includes(line.split(' ')[4] ?? ''))
+    .join('\r\n');
 }
 
 /**
@@ -95,11 +132,22 @@ function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
   });
 }
 
-/** Adds the `a=candidate` lines of a trickle-ice-sdpfrag (RFC 8840) body; bad lines are ignored. */
-export async function addTrickleCandidates(pc: RTCPeerConnection, fragment: string): Promise<number> {
+/**
+ * Adds the `a=candidate` lines of a trickle-ice-sdpfrag (RFC 8840) body; bad lines are ignored.
+ * More than `limit` candidate lines is a 400 before any is added (each costs ICE checks).
+ */
+export async function addTrickleCandidates(
+  pc: RTCPeerConnection,
+  fragment: string,
+  limit = MAX_TRICKLE_CANDIDATES_PER_PATCH,
+): Promise<number> {
+  const lines = fragment.split(/\r?\n/);
+  const count = lines.filter((l) => l.trim().startsWith('a=candidate:')).length;
+  if (count > limit)
+    throw new RtcError('RTC_ERR_BAD_SDP', `too many ICE candidates (at most ${limit} more for this session)`);
   let mid: string | undefined;
   let added = 0;
-  for (const raw of fragment.split(/\r?\n/)) {
+  for (const raw of lines) {
     const line = raw.trim();
     if (line.startsWith('a=mid:')) mid = line.slice(6);
     else if (line.startsWith('a=candidate:')) {

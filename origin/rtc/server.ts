@@ -20,7 +20,12 @@ import { createLogger, type Logger } from '../log.ts';
 import type { RtcConfig } from './config.ts';
 import { RtcError } from './errors.ts';
 import { createLedgerSink } from './ledger.ts';
-import { addTrickleCandidates, checkOfferText } from './peer.ts';
+import {
+  addTrickleCandidates,
+  checkOfferText,
+  MAX_TRICKLE_CANDIDATES_PER_PATCH,
+  MAX_TRICKLE_CANDIDATES_PER_SESSION,
+} from './peer.ts';
 import { type SampleFeed, startSampleFeed } from './sample-feed.ts';
 import { SessionRegistry } from './sessions.ts';
 
@@ -31,6 +36,11 @@ export interface RtcServer {
   /** The ffmpeg sample feed, when RTC_SAMPLE_STREAM is on. */
   readonly sample: SampleFeed | undefined;
   stop(): Promise<void>;
+  /**
+   * For a dying process (uncaught exception): ends every session as `failed` with its ledger record
+   * written synchronously and tells ffmpeg to stop, all before returning; the caller then exits.
+   */
+  abort(): void;
 }
 
 export interface RtcServerOptions {
@@ -136,7 +146,11 @@ export async function startRtcServer(options: RtcServerOptions): Promise<RtcServ
           req,
           routeError(412, 'RTC_ERR_PRECONDITION_FAILED', 'ETag does not match the session'),
         );
-      await addTrickleCandidates(session.pc, await readBody(req));
+      const budget = Math.min(
+        MAX_TRICKLE_CANDIDATES_PER_PATCH,
+        MAX_TRICKLE_CANDIDATES_PER_SESSION - session.trickleCandidates,
+      );
+      session.trickleCandidates += await addTrickleCandidates(session.pc, await readBody(req), budget);
       return send(res, req, { status: 204, headers: {} });
     }
     return send(res, req, methodNotAllowed('PATCH, DELETE, OPTIONS'));
@@ -197,6 +211,12 @@ export async function startRtcServer(options: RtcServerOptions): Promise<RtcServ
         await ledger.close();
       })();
       return stopped;
+    },
+    abort() {
+      ledger.goSync();
+      sessions.endAll('failed');
+      // stop() sends ffmpeg SIGTERM synchronously; its exit is not awaited.
+      sample?.stop().catch(() => {});
     },
   };
 }

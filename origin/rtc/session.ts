@@ -24,6 +24,8 @@ export class RtcSession {
   readonly pc: RTCPeerConnection;
   /** When ICE+DTLS first connected (ms since epoch), for join-time reporting. */
   connectedAt: number | undefined;
+  /** Trickle ICE candidates added by PATCH so far (bounded per session). */
+  trickleCandidates = 0;
   #ended: EndReason | undefined;
   #cleanups: (() => void)[] = [];
   #timers = new Set<NodeJS.Timeout>();

@@ -11,11 +11,13 @@ import type { RtcSessionFacts } from '../../src/core/webrtc/session-record.ts';
 import type { Logger } from '../log.ts';
 import { RtcError } from './errors.ts';
 import { type FeedSource, type MediaKind, StreamHub } from './feed.ts';
-import { answerOffer, createPeer, type PeerOptions } from './peer.ts';
+import { answerOffer, createPeer, keepCandidates, type PeerOptions } from './peer.ts';
 import { type EndReason, RtcSession, type SessionTimings } from './session.ts';
 
 export interface SessionRegistryOptions extends PeerOptions, SessionTimings {
   readonly maxViewersPerStream: number;
+  readonly maxSessions: number;
+  readonly maxSessionsPerViewer: number;
   /** The sample stream's name: always present, never publishable. */
   readonly sampleStream: string | undefined;
   readonly logger: Logger;
@@ -180,6 +182,7 @@ export class SessionRegistry {
     viewer: RtcViewer,
     configure: (transceivers: readonly RTCRtpTransceiver[]) => void,
   ): Promise<CreatedSession> {
+    this.#admit(stream, viewer);
     const pc = createPeer(this.#options);
     const id = randomBytes(18).toString('base64url'); // 144 bits, 24 url-safe characters
     const session = new RtcSession({
@@ -217,7 +220,7 @@ export class SessionRegistry {
     });
     this.#sessions.set(id, session);
     try {
-      const answer = await answerOffer(pc, offer, configure);
+      const answer = keepCandidates(await answerOffer(pc, offer, configure), this.#options.iceAddresses);
       if (session.ended) throw new RtcError('RTC_ERR_INTERNAL', 'the session ended while answering');
       return { session, answer };
     } catch (e) {
@@ -228,11 +231,40 @@ export class SessionRegistry {
     }
   }
 
+  /**
+   * Caps checked synchronously before the session is registered (pending sessions count, so racing
+   * POSTs obey them): per viewer and stream (one token must not fill a stream), then per server
+   * (every session holds UDP sockets, i.e. file descriptors).
+   */
+  #admit(stream: string, viewer: RtcViewer): void {
+    const who = viewerKey(viewer);
+    if (who !== undefined) {
+      let held = 0;
+      for (const s of this.#sessions.values()) if (s.stream === stream && viewerKey(s.viewer) === who) held++;
+      if (held >= this.#options.maxSessionsPerViewer)
+        throw new RtcError(
+          'RTC_ERR_TOO_MANY_SESSIONS',
+          `this viewer already has ${held} sessions on this stream; end one (DELETE) first`,
+        );
+    }
+    if (this.#sessions.size >= this.#options.maxSessions)
+      throw new RtcError('RTC_ERR_STREAM_FULL', 'this media server has as many sessions as it may', {
+        retryAfterSec: FULL_RETRY_AFTER_SEC,
+      });
+  }
+
   #dropIdleHub(stream: string): void {
     const hub = this.#hubs.get(stream);
     if (hub && hub.listenerCount === 0 && hub.source === undefined && stream !== this.#options.sampleStream)
       this.#hubs.delete(stream);
   }
+}
+
+/** Who a session belongs to: the hashed token `sub`, else its `sid`; undefined (no per-viewer cap) without either. */
+function viewerKey(viewer: RtcViewer): string | undefined {
+  if (viewer.viewer !== undefined) return `v:${viewer.viewer}`;
+  if (viewer.sessionId !== undefined) return `s:${viewer.sessionId}`;
+  return undefined;
 }
 
 function once(fn: () => void): () => void {

@@ -121,6 +121,8 @@ export const RTC_ERRORS = {
   RTC_ERR_BAD_SDP: 400,
   RTC_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   RTC_ERR_PUBLISHER_EXISTS: 409,
+  /** One viewer (token `sub`/`sid`) holds RTC_MAX_SESSIONS_PER_VIEWER sessions on the stream already. */
+  RTC_ERR_TOO_MANY_SESSIONS: 429,
   RTC_ERR_STREAM_FULL: 503,
   RTC_ERR_INTERNAL: 500,
 } as const;
