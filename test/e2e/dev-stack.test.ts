@@ -6,7 +6,6 @@
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RTCPeerConnection } from 'werift';
 import { ensureMedia } from '../../scripts/media/make-media.ts';
 import { freePort } from '../../scripts/stack/ports.ts';
 import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
@@ -24,6 +23,7 @@ import {
   waitForOutput,
   withTimeout,
 } from '../fixtures/dev-run.ts';
+import { weriftOffer } from '../fixtures/rtc.ts';
 import { ffmpegAvailable, requireInCi } from '../fixtures/tools.ts';
 
 requireInCi(ffmpegAvailable, 'ffmpeg');
@@ -101,13 +101,7 @@ describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('npm start (sc
     expect(endpoint.origin).toBe(`http://127.0.0.1:${ports.edge}`);
     expect(endpoint.pathname).toBe('/whep/live');
     const token = endpoint.searchParams.get('token') ?? '';
-    const pc = new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
-    // werift offers VP8 video (not served) and Opus audio: the Opus section is the one answered.
-    pc.addTransceiver('video', { direction: 'recvonly' });
-    pc.addTransceiver('audio', { direction: 'recvonly' });
-    await pc.setLocalDescription(await pc.createOffer());
-    const offer = pc.localDescription?.sdp ?? '';
-    await pc.close();
+    const offer = await weriftOffer('recvonly');
     const whep = `${endpoint.origin}${endpoint.pathname}`;
     const post = (headers: Record<string, string>) =>
       fetch(whep, {

@@ -4,32 +4,19 @@
  * per PATCH and per session, sessions are capped per server and per viewer and stream, the answer
  * names only RTC_ICE_ADDRESSES, and a crash still writes every live session's ledger record.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RTCPeerConnection } from 'werift';
 import { createLogger } from '../../origin/log.ts';
 import { parseRtcConfig, type RtcEnv } from '../../origin/rtc/config.ts';
 import { type RtcServer, startRtcServer } from '../../origin/rtc/server.ts';
-import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
 import { RTC_AUTH_HEADER, RTC_VIEWER_HEADER } from '../../src/core/webrtc/contract.ts';
+import { spawnRtcMain, weriftOffer } from '../fixtures/rtc.ts';
 
 const SECRET = 'rtc-limits-secret';
 const auth = { [RTC_AUTH_HEADER]: SECRET };
-
-/** An SDP offer from a werift peer (audio + video, bundled): receive-only or send-only. */
-async function offer(direction: 'recvonly' | 'sendonly'): Promise<string> {
-  const pc = new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
-  pc.addTransceiver('video', { direction });
-  pc.addTransceiver('audio', { direction });
-  await pc.setLocalDescription(await pc.createOffer());
-  const sdp = pc.localDescription?.sdp ?? '';
-  await pc.close();
-  return sdp;
-}
 
 /** A hand-written offer of `kinds` media sections (one per entry), bundled as `bundle` says. */
 function handOffer(kinds: readonly string[], bundle: 'all' | 'none' = 'all'): string {
@@ -80,7 +67,7 @@ describe('RTC media server limits', () => {
       body,
     });
   const publish = async (stream: string) => {
-    const res = await post(`/whip/${stream}`, await offer('sendonly'));
+    const res = await post(`/whip/${stream}`, await weriftOffer('sendonly'));
     expect(res.status).toBe(201);
     return res.headers.get('location') ?? '';
   };
@@ -112,11 +99,11 @@ describe('RTC media server limits', () => {
 
   it('refuses an audio + video offer that does not bundle both sections', async () => {
     await publish('cam');
-    const unbundled = (await offer('recvonly')).replace(/^a=group:BUNDLE.*\r\n/m, '');
+    const unbundled = (await weriftOffer('recvonly')).replace(/^a=group:BUNDLE.*\r\n/m, '');
     expect(await badSdp(await post('/whep/cam', unbundled))).toMatch(/a=group:BUNDLE/);
-    const half = (await offer('recvonly')).replace(/^a=group:BUNDLE.*$/m, 'a=group:BUNDLE 0');
+    const half = (await weriftOffer('recvonly')).replace(/^a=group:BUNDLE.*$/m, 'a=group:BUNDLE 0');
     expect(await badSdp(await post('/whep/cam', half))).toMatch(/a=group:BUNDLE/);
-    expect((await post('/whep/cam', await offer('recvonly'))).status).toBe(201);
+    expect((await post('/whep/cam', await weriftOffer('recvonly'))).status).toBe(201);
   });
 
   it('caps trickle ICE candidates per PATCH and per session with 400', async () => {
@@ -138,24 +125,27 @@ describe('RTC media server limits', () => {
   it('caps sessions per viewer and stream with 429 RTC_ERR_TOO_MANY_SESSIONS (token sub, else sid)', async () => {
     await publish('cam');
     const alice = { viewer: 'alice-hash', sessionId: 'a1' };
-    const first = await post('/whep/cam', await offer('recvonly'), alice);
+    const first = await post('/whep/cam', await weriftOffer('recvonly'), alice);
     expect(first.status).toBe(201);
-    expect((await post('/whep/cam', await offer('recvonly'), { ...alice, sessionId: 'a2' })).status).toBe(
-      201,
-    );
-    const third = await post('/whep/cam', await offer('recvonly'), alice);
+    expect(
+      (await post('/whep/cam', await weriftOffer('recvonly'), { ...alice, sessionId: 'a2' })).status,
+    ).toBe(201);
+    const third = await post('/whep/cam', await weriftOffer('recvonly'), alice);
     expect(third.status).toBe(429);
     expect((await third.json()).code).toBe('RTC_ERR_TOO_MANY_SESSIONS');
     // Another viewer still gets in; ending one of alice's frees her slot.
-    expect((await post('/whep/cam', await offer('recvonly'), { sessionId: 'bob-sid' })).status).toBe(201);
+    expect((await post('/whep/cam', await weriftOffer('recvonly'), { sessionId: 'bob-sid' })).status).toBe(
+      201,
+    );
     await fetch(`${rtc.url}${first.headers.get('location')}`, { method: 'DELETE', headers: auth });
-    expect((await post('/whep/cam', await offer('recvonly'), alice)).status).toBe(201);
+    expect((await post('/whep/cam', await weriftOffer('recvonly'), alice)).status).toBe(201);
   });
 
   it('caps sessions per server with 503 RTC_ERR_STREAM_FULL + Retry-After (no viewer facts: no per-viewer cap)', async () => {
     await publish('cam');
-    for (let i = 0; i < 3; i++) expect((await post('/whep/cam', await offer('recvonly'))).status).toBe(201);
-    const full = await post('/whep/cam', await offer('recvonly'));
+    for (let i = 0; i < 3; i++)
+      expect((await post('/whep/cam', await weriftOffer('recvonly'))).status).toBe(201);
+    const full = await post('/whep/cam', await weriftOffer('recvonly'));
     expect(full.status).toBe(503);
     expect(full.headers.get('retry-after')).toMatch(/^\d+$/);
     expect((await full.json()).code).toBe('RTC_ERR_STREAM_FULL');
@@ -163,7 +153,7 @@ describe('RTC media server limits', () => {
   });
 
   it('answers with ICE candidates on RTC_ICE_ADDRESSES only', async () => {
-    const res = await post('/whip/cam', await offer('sendonly'));
+    const res = await post('/whip/cam', await weriftOffer('sendonly'));
     expect(res.status).toBe(201);
     const candidates = (await res.text()).split('\r\n').filter((l) => l.startsWith('a=candidate:'));
     expect(candidates.length).toBeGreaterThan(0);
@@ -185,7 +175,7 @@ describe('a crashing media server', () => {
       const pub = await fetch(`${rtc.url}/whip/cam`, {
         method: 'POST',
         headers: { 'content-type': 'application/sdp', ...auth },
-        body: await offer('sendonly'),
+        body: await weriftOffer('sendonly'),
       });
       expect(pub.status).toBe(201);
       const viewer = await fetch(`${rtc.url}/whep/cam`, {
@@ -195,7 +185,7 @@ describe('a crashing media server', () => {
           ...auth,
           [RTC_VIEWER_HEADER]: JSON.stringify({ sessionId: 'sid-crash' }),
         },
-        body: await offer('recvonly'),
+        body: await weriftOffer('recvonly'),
       });
       expect(viewer.status).toBe(201);
       rtc.abort();
@@ -214,44 +204,26 @@ describe('a crashing media server', () => {
 
   it('npm run rtc: an uncaught exception ends live sessions (records written) and exits 1', async () => {
     const ledger = join(dir, 'crash.ndjson');
-    const child = spawn(
-      process.execPath,
-      ['--import', join(REPO_ROOT, 'test/fixtures/crash-on-stdin.ts'), join(REPO_ROOT, 'origin/rtc/main.ts')],
-      {
-        env: {
-          PATH: process.env.PATH ?? '',
-          RTC_PORT: '0',
-          RTC_AUTH: 'off',
-          RTC_SAMPLE_STREAM: 'off',
-          RTC_EGRESS_LOG: ledger,
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
+    const { child, exited, output } = spawnRtcMain(
+      { RTC_PORT: '0', RTC_AUTH: 'off', RTC_SAMPLE_STREAM: 'off', RTC_EGRESS_LOG: ledger },
+      'test/fixtures/crash-on-stdin.ts',
     );
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       const deadline = Date.now() + 30_000;
-      while (!/"msg":"listening"/.test(out)) {
-        if (Date.now() > deadline) throw new Error(`no listening line: ${out}`);
+      while (!/"msg":"listening"/.test(output())) {
+        if (Date.now() > deadline) throw new Error(`no listening line: ${output()}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      const url = /"url":"([^"]+)"/.exec(out)?.[1] ?? '';
+      const url = /"url":"([^"]+)"/.exec(output())?.[1] ?? '';
       const pub = await fetch(`${url}/whip/cam`, {
         method: 'POST',
         headers: { 'content-type': 'application/sdp' },
-        body: await offer('sendonly'),
+        body: await weriftOffer('sendonly'),
       });
       expect(pub.status).toBe(201);
-      child.stdin.write('crash\n');
+      child.stdin?.write('crash\n');
       expect(await exited).toBe(1);
-      expect(out).toMatch(/uncaught exception/);
+      expect(output()).toMatch(/uncaught exception/);
       const records = readFileSync(ledger, 'utf8')
         .split('\n')
         .filter((l) => l !== '')

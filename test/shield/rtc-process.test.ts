@@ -1,35 +1,15 @@
 /**
  * The RTC media server as a process and its sample stream's ffmpeg: `npm run rtc` refuses bad
- * config (exit 2), exits 0 on SIGTERM; a killed ffmpeg is restarted and the sample stream is ready
- * again. Needs ffmpeg for the sample-stream case only.
+ * config (exit 2), exits 0 on SIGTERM; ffmpeg does not outlive a SIGKILLed server; a killed ffmpeg
+ * is restarted and the sample stream is ready again. Needs ffmpeg for the sample-stream cases only.
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../origin/log.ts';
 import { parseRtcConfig } from '../../origin/rtc/config.ts';
 import { startRtcServer } from '../../origin/rtc/server.ts';
-import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
+import { spawnRtcMain } from '../fixtures/rtc.ts';
 import { ffmpegAvailable } from '../fixtures/tools.ts';
-
-const MAIN = join(REPO_ROOT, 'origin/rtc/main.ts');
-
-function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    out += c;
-  });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => {
-    out += c;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, output: () => out };
-}
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -41,13 +21,13 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 30
 
 describe('npm run rtc', () => {
   it('refuses to start without the edge secret, naming the key, with exit 2', async () => {
-    const p = run({});
+    const p = spawnRtcMain({});
     expect(await p.exited).toBe(2);
     expect(p.output()).toMatch(/RTC_SHARED_SECRET: expected/);
   });
 
   it('serves /healthz and exits 0 on SIGTERM', async () => {
-    const p = run({ RTC_PORT: '0', RTC_AUTH: 'off', RTC_SAMPLE_STREAM: 'off' });
+    const p = spawnRtcMain({ RTC_PORT: '0', RTC_AUTH: 'off', RTC_SAMPLE_STREAM: 'off' });
     await until('the listening line', () => /"msg":"listening"/.test(p.output()));
     const url = /"url":"([^"]+)"/.exec(p.output())?.[1] ?? '';
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
@@ -83,7 +63,7 @@ const alive = (pid: number) => {
 
 describe.skipIf(!ffmpegAvailable || process.platform !== 'linux')('the sample stream', () => {
   it('leaves no ffmpeg behind when the server is SIGKILLed (its RTP sockets close, ffmpeg exits)', async () => {
-    const p = run({ RTC_PORT: '0', RTC_AUTH: 'off' });
+    const p = spawnRtcMain({ RTC_PORT: '0', RTC_AUTH: 'off' });
     let ffmpeg: number | undefined;
     try {
       await until('the listening line', () => /"msg":"listening"/.test(p.output()));

@@ -8,25 +8,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RTCPeerConnection } from 'werift';
 import { createLogger } from '../../origin/log.ts';
 import { parseRtcConfig } from '../../origin/rtc/config.ts';
 import { type RtcServer, startRtcServer } from '../../origin/rtc/server.ts';
 import { RTC_AUTH_HEADER, RTC_SESSION_PATTERN, RTC_VIEWER_HEADER } from '../../src/core/webrtc/contract.ts';
+import { weriftOffer } from '../fixtures/rtc.ts';
 
 const SECRET = 'rtc-test-secret';
 const auth = { [RTC_AUTH_HEADER]: SECRET };
-
-/** An SDP offer from a werift peer: receive-only (a viewer) or send-only (a publisher). */
-async function offer(direction: 'recvonly' | 'sendonly'): Promise<string> {
-  const pc = new RTCPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
-  pc.addTransceiver('video', { direction });
-  pc.addTransceiver('audio', { direction });
-  await pc.setLocalDescription(await pc.createOffer());
-  const sdp = pc.localDescription?.sdp ?? '';
-  await pc.close();
-  return sdp;
-}
 
 describe('RTC media server signalling', () => {
   let rtc: RtcServer;
@@ -61,7 +50,7 @@ describe('RTC media server signalling', () => {
     const res = await fetch(`${rtc.url}/whep/cam`, {
       method: 'POST',
       headers: { 'content-type': 'application/sdp', [RTC_AUTH_HEADER]: 'wrong' },
-      body: await offer('recvonly'),
+      body: await weriftOffer('recvonly'),
     });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ code: 'RTC_ERR_UNAUTHORIZED', message: expect.any(String) });
@@ -73,7 +62,9 @@ describe('RTC media server signalling', () => {
   });
 
   it('refuses an offer that is not application/sdp with 415', async () => {
-    const res = await post('/whep/cam', await offer('recvonly'), { 'content-type': 'application/json' });
+    const res = await post('/whep/cam', await weriftOffer('recvonly'), {
+      'content-type': 'application/json',
+    });
     expect(res.status).toBe(415);
     expect((await res.json()).code).toBe('RTC_ERR_UNSUPPORTED_MEDIA_TYPE');
   });
@@ -89,13 +80,13 @@ describe('RTC media server signalling', () => {
   });
 
   it('answers WHEP for a stream nobody publishes with 404 RTC_ERR_STREAM_NOT_FOUND', async () => {
-    const res = await post('/whep/nobody', await offer('recvonly'));
+    const res = await post('/whep/nobody', await weriftOffer('recvonly'));
     expect(res.status).toBe(404);
     expect((await res.json()).code).toBe('RTC_ERR_STREAM_NOT_FOUND');
   });
 
   it('accepts a WHIP publisher, admits one viewer, refuses the next with 503 + Retry-After, and a second publisher with 409', async () => {
-    const pub = await post('/whip/cam', await offer('sendonly'));
+    const pub = await post('/whip/cam', await weriftOffer('sendonly'));
     expect(pub.status).toBe(201);
     expect(pub.headers.get('content-type')).toBe('application/sdp');
     const answer = await pub.text();
@@ -107,9 +98,9 @@ describe('RTC media server signalling', () => {
     expect(pub.headers.get('etag')).toBeTruthy();
     expect(pub.headers.get('accept-patch')).toBe('application/trickle-ice-sdpfrag');
 
-    expect((await post('/whip/cam', await offer('sendonly'))).status).toBe(409);
+    expect((await post('/whip/cam', await weriftOffer('sendonly'))).status).toBe(409);
 
-    const viewer = await post('/whep/cam', await offer('recvonly'), {
+    const viewer = await post('/whep/cam', await weriftOffer('recvonly'), {
       [RTC_VIEWER_HEADER]: JSON.stringify({
         country: 'de',
         viewer: 'v-hash',
@@ -120,7 +111,7 @@ describe('RTC media server signalling', () => {
     });
     expect(viewer.status).toBe(201);
     const viewerPath = viewer.headers.get('location') ?? '';
-    const full = await post('/whep/cam', await offer('recvonly'));
+    const full = await post('/whep/cam', await weriftOffer('recvonly'));
     expect(full.status).toBe(503);
     expect(full.headers.get('retry-after')).toMatch(/^\d+$/);
     expect((await full.json()).code).toBe('RTC_ERR_STREAM_FULL');
@@ -138,7 +129,7 @@ describe('RTC media server signalling', () => {
     expect(del.status).toBe(200);
     expect(rtc.sessions.size).toBe(1);
     // The slot is free again.
-    const again = await post('/whep/cam', await offer('recvonly'));
+    const again = await post('/whep/cam', await weriftOffer('recvonly'));
     expect(again.status).toBe(201);
     await fetch(`${rtc.url}${again.headers.get('location')}`, { method: 'DELETE', headers: auth });
     await fetch(`${rtc.url}${location}`, { method: 'DELETE', headers: auth });
