@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { parseCliArgs } from '../lib/cli-args.ts';
 import { type LoadGenerator, loadGeneratorLabel, measureHits, runLoad } from './hits.ts';
 import { type BenchOrigin, EXPIRED_MAX_AGE_SEC, startBenchOrigin } from './origin.ts';
 import { measureProduction } from './production.ts';
@@ -43,7 +43,7 @@ const USAGE = `usage: npm run bench:shield [-- --duration MS --rounds N --connec
   Shield vs nginx proxy_cache vs bare Node (and Varnish for the storm); writes DIR/latest.{json,md}.
   Exit 0 all goals met, 99 a goal missed (README "npm run bench:shield"), 64 bad usage.`;
 
-const { values } = parseCliArgs({
+const { values } = parseCliArgs('bench:shield', USAGE, {
   options: {
     help: { type: 'boolean', default: false },
     duration: { type: 'string', default: '3000' },
@@ -62,15 +62,6 @@ if (values.help) {
   process.exit(0);
 }
 
-/** parseArgs, but bad usage prints the problem and the usage (exit 64) instead of a stack. */
-function parseCliArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
-  try {
-    return parseArgs(config);
-  } catch (e) {
-    process.stderr.write(`bench:shield: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
-    process.exit(64);
-  }
-}
 const durationMs = Number(values.duration);
 const connections = Number(values.connections);
 const clients = Number(values.clients);

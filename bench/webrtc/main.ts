@@ -20,20 +20,22 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { WEBRTC_CHROMIUM_ARGS } from '../../scripts/player/chromium-args.ts';
 import { type PlayerServer, startPlayerServer } from '../../scripts/player/server.ts';
 import { framesReach, rtcConnected, stopRtcSession } from '../../scripts/player/webrtc-page.ts';
 import { freePort } from '../../scripts/stack/ports.ts';
 import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
+import { parseCliArgs } from '../lib/cli-args.ts';
 import { trendStats } from '../lib/percentiles.ts';
 import { procCpuSeconds } from '../shield/cpu.ts';
 import { runLlhlsBench } from './llhls.ts';
 import { readLatency, startLatencyProbe } from './pages.ts';
 import { renderWebRtcBench, type WebRtcBenchResult } from './report.ts';
 
-const { values } = parseArgs({
+const USAGE =
+  'usage: npm run bench:webrtc -- [--viewers 1..50] [--seconds 2..120] [--llhls-viewers 0..20] [--json FILE]';
+const { values } = parseCliArgs('bench:webrtc', USAGE, {
   options: {
     viewers: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '8' },
@@ -49,9 +51,7 @@ if (
   !(seconds >= 2 && seconds <= 120) ||
   !(Number.isInteger(llhlsViewers) && llhlsViewers >= 0 && llhlsViewers <= 20)
 ) {
-  process.stderr.write(
-    'usage: npm run bench:webrtc -- [--viewers 1..50] [--seconds 2..120] [--llhls-viewers 0..20] [--json FILE]\n',
-  );
+  process.stderr.write(`${USAGE}\n`);
   process.exit(64);
 }
 
