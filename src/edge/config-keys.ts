@@ -50,6 +50,7 @@ const KEYS: Readonly<Record<keyof EdgeEnv, true>> = {
   RTC_SHARED_SECRET: true,
   RTC_ICE_SERVERS: true,
   RTC_TIMEOUT_MS: true,
+  RTC_ANONYMOUS_PUBLISH: true,
 };
 
 /**

@@ -4,7 +4,7 @@
  * routes off (501 EDGE_ERR_RTC_DISABLED). Defaults live here; never throws, never echoes a secret.
  */
 import type { IssueSink } from '../core/config/issue.ts';
-import { readInteger, readList } from '../core/config/read.ts';
+import { readInteger, readList, readOnOff } from '../core/config/read.ts';
 import { parseBaseUrl } from '../core/config/url.ts';
 import { ICE_SERVER_PATTERN } from '../core/webrtc/edge-rules.ts';
 import { checkSecret } from './config-secret.ts';
@@ -18,6 +18,8 @@ export interface RtcEnv {
   readonly RTC_ICE_SERVERS?: string;
   /** Deadline for one media server attempt, ms (default 10000). */
   readonly RTC_TIMEOUT_MS?: string;
+  /** `on` lets anyone publish (WHIP) while AUTH_MODE=off; default `off`: no token, no publishing. */
+  readonly RTC_ANONYMOUS_PUBLISH?: string;
 }
 
 export interface RtcConfig {
@@ -25,6 +27,7 @@ export interface RtcConfig {
   readonly secret: string | undefined;
   readonly iceServers: readonly string[];
   readonly timeoutMs: number;
+  readonly anonymousPublish: boolean;
 }
 
 /** @example parseRtcConfig({ RTC_URLS: 'http://127.0.0.1:8090' }, issues)?.urls // ['http://127.0.0.1:8090'] */
@@ -49,6 +52,7 @@ export function parseRtcConfig(env: RtcEnv, issues: IssueSink<keyof RtcEnv>): Rt
     { key: 'RTC_TIMEOUT_MS', min: 1, max: 60_000, unit: 'milliseconds' },
     issues,
   );
+  const anonymousPublish = readOnOff(env.RTC_ANONYMOUS_PUBLISH ?? 'off', 'RTC_ANONYMOUS_PUBLISH', issues);
   checkSecret('RTC_SHARED_SECRET', env.RTC_SHARED_SECRET, 1, issues);
   if (urls.length === 0) return undefined;
   const secret = env.RTC_SHARED_SECRET || undefined;
@@ -57,5 +61,6 @@ export function parseRtcConfig(env: RtcEnv, issues: IssueSink<keyof RtcEnv>): Rt
     secret,
     iceServers: Object.freeze(iceServers),
     timeoutMs,
+    anonymousPublish,
   });
 }

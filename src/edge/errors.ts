@@ -44,6 +44,7 @@ export const EDGE_ERROR_CODES = [
   'EDGE_ERR_RTC_UNREACHABLE',
   'EDGE_ERR_RTC_BAD_RESPONSE',
   'EDGE_ERR_RTC_TIMEOUT',
+  'EDGE_ERR_RTC_PUBLISH_FORBIDDEN',
 ] as const;
 export type EdgeErrorCode = (typeof EDGE_ERROR_CODES)[number];
 
@@ -149,6 +150,9 @@ export function edgeErrorMapping(code: EdgeErrorCode): ErrorMapping {
       return { status: 502, message: 'bad answer from media server' };
     case 'EDGE_ERR_RTC_TIMEOUT':
       return { status: 504, message: 'media server timed out' };
+    // Fail closed: with AUTH_MODE=off a WHIP publisher would reach every viewer of the stream.
+    case 'EDGE_ERR_RTC_PUBLISH_FORBIDDEN':
+      return { status: 403, message: 'publishing needs a token on this edge' };
     default: {
       const unreachable: never = code;
       return unreachable;

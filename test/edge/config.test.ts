@@ -124,6 +124,7 @@ describe('WebRTC keys (RTC_*)', () => {
       iceServers: ['stun:stun.example.com:3478', 'turn:turn.example.com:3478?transport=udp'],
       secret: 'rtc-secret',
       timeoutMs: 2500,
+      anonymousPublish: false,
     });
   });
 
@@ -134,12 +135,14 @@ describe('WebRTC keys (RTC_*)', () => {
       RTC_ICE_SERVERS: 'https://stun.example.com',
       RTC_SHARED_SECRET: 'has space',
       RTC_TIMEOUT_MS: '0',
+      RTC_ANONYMOUS_PUBLISH: 'yes',
     });
     const lines = r.ok ? [] : r.error.map(formatConfigIssue);
     expect(lines).toEqual([
       'RTC_URLS[0]: expected absolute http(s) URL without query or fragment, got "media:8090"',
       'RTC_ICE_SERVERS[0]: expected a stun:, stuns:, turn: or turns: URL, got "https://stun.example.com"',
       'RTC_TIMEOUT_MS: expected an integer number of milliseconds from 1 to 60000, got "0"',
+      'RTC_ANONYMOUS_PUBLISH: expected "on" or "off", got "yes"',
       'RTC_SHARED_SECRET: expected visible ASCII characters without spaces (sent as a header value), got a 9-character value that is not',
     ]);
   });

@@ -335,6 +335,33 @@ describe('WHIP/WHEP failover', () => {
   });
 });
 
+describe('WHIP with AUTH_MODE=off', () => {
+  let media: FakeMediaServer;
+  let closed: EdgeWorker;
+  let open: EdgeWorker;
+  beforeAll(async () => {
+    media = await startFakeMediaServer();
+    closed = await startEdgeWorker({ AUTH_MODE: 'off', RTC_URLS: media.url });
+    open = await startEdgeWorker({ AUTH_MODE: 'off', RTC_URLS: media.url, RTC_ANONYMOUS_PUBLISH: 'on' });
+  });
+  afterAll(async () => {
+    await closed?.dispose();
+    await open?.dispose();
+    await media?.close();
+  });
+
+  it('refuses publishing with 403 EDGE_ERR_RTC_PUBLISH_FORBIDDEN unless RTC_ANONYMOUS_PUBLISH=on', async () => {
+    const refused = await offer(closed, '/whip/cam', undefined);
+    expect(refused.status).toBe(403);
+    expect(await codeOf(refused)).toBe('EDGE_ERR_RTC_PUBLISH_FORBIDDEN');
+    expect(media.requests).toHaveLength(0);
+    // Playback stays open, as HLS is with auth off.
+    expect((await offer(closed, '/whep/cam', undefined)).status).toBe(201);
+    expect((await offer(open, '/whip/cam', undefined)).status).toBe(201);
+    expect(media.requests.map((r) => r.method)).toEqual(['POST', 'POST']);
+  });
+});
+
 describe('WHIP/WHEP without RTC_URLS', () => {
   let edge: EdgeWorker;
   beforeAll(async () => {

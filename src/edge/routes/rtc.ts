@@ -57,6 +57,9 @@ export function rtcRoute(deps: RtcRouteDeps) {
     const rtc = parseRtcPath(path);
     if (rtc === undefined) throw new EdgeError('EDGE_ERR_NOT_FOUND', `no WHIP/WHEP resource ${path}`);
     const viewer = c.var.viewer;
+    // No viewer means AUTH_MODE=off: publishing stays closed unless the operator opened it.
+    if (rtc.kind === 'whip' && !viewer && !deps.config.anonymousPublish)
+      throw new EdgeError('EDGE_ERR_RTC_PUBLISH_FORBIDDEN', 'no token, and RTC_ANONYMOUS_PUBLISH is off');
     if (rtc.kind === 'whip' && viewer && !publishAllowed(viewer.acl, path)) {
       console.warn(
         JSON.stringify({
