@@ -2,11 +2,11 @@
  * `npm run bench -- <scenario> [--out DIR] [--duration 30s] [--vus N] [--target URL] [--sign-keys DIR]
  *   [--private-stack] [--strict-latency] [--seed N] [--echo]`
  * `npm run bench -- --list`. Exit codes as k6: 0 pass, 99 thresholds crossed, 104 the target refused the
- * bench's viewers (401/403 to the probe; nothing measured), 1 usage or run error.
+ * bench's viewers (401/403 to the probe; nothing measured), 64 bad usage, 1 run error.
  * The only reader of argv in bench/.
  */
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCliArgs } from '../scripts/cli-args.ts';
 import { REPO_ROOT } from '../scripts/stack/start-stack.ts';
 import { BenchError } from './errors.ts';
 import { EXIT_TARGET_REFUSED, exitCodeFor } from './exit-code.ts';
@@ -17,10 +17,10 @@ import { SCENARIOS } from './scenarios/index.ts';
 const USAGE = `usage: npm run bench -- <scenario> [--out DIR] [--duration 30s] [--vus N] [--target http://127.0.0.1:8787]
          [--sign-keys .dev-keys] [--private-stack] [--strict-latency] [--seed N] [--echo]
        npm run bench -- --list
-exit codes: 0 pass, 99 a threshold crossed, 104 the target refused the bench's viewers (401/403), 1 error`;
+exit codes: 0 pass, 99 a threshold crossed, 104 the target refused the bench's viewers (401/403), 64 bad usage, 1 error`;
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCliArgs('bench', USAGE, {
     allowPositionals: true,
     options: {
       out: { type: 'string' },
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
     process.stderr.write(
       `unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}\n${USAGE}\n`,
     );
-    return 1;
+    return 64;
   }
   const vus = values.vus === undefined ? undefined : Number(values.vus);
   if (vus !== undefined && (!Number.isInteger(vus) || vus < 1 || vus > 2000)) {

@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCliArgs } from '../lib/cli-args.ts';
+import { parseCliArgs } from '../../scripts/cli-args.ts';
 import { type LoadGenerator, loadGeneratorLabel, measureHits, runLoad } from './hits.ts';
 import { type BenchOrigin, EXPIRED_MAX_AGE_SEC, startBenchOrigin } from './origin.ts';
 import { measureProduction } from './production.ts';

@@ -12,10 +12,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCliArgs } from '../cli-args.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist/shield' } } });
+const { values } = parseCliArgs('build:shield', 'usage: npm run build:shield [-- --out DIR]', {
+  options: { out: { type: 'string', default: 'dist/shield' } },
+});
 const out = path.resolve(values.out);
 if (out === REPO_ROOT || REPO_ROOT.startsWith(out + path.sep)) {
   process.stderr.write(`build:shield: refusing to clear ${out}: it holds the repository\n`);

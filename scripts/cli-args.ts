@@ -1,6 +1,7 @@
 /**
- * Command-line parsing for the bench commands: node:util parseArgs, but bad usage (an unknown
- * option, a missing value) prints the problem and the usage and exits 64 instead of a stack.
+ * Command-line parsing for our CLIs: node:util parseArgs, but bad usage (an unknown option, a missing
+ * value) prints the problem and the usage and exits (64, EX_USAGE, unless the command documents
+ * another code) instead of throwing a stack at an operator.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
@@ -9,11 +10,12 @@ export function parseCliArgs<T extends ParseArgsConfig>(
   command: string,
   usage: string,
   config: T,
+  usageExitCode = 64,
 ): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (e) {
     process.stderr.write(`${command}: ${e instanceof Error ? e.message : String(e)}\n${usage}\n`);
-    process.exit(64);
+    process.exit(usageExitCode);
   }
 }
