@@ -5,7 +5,12 @@
  */
 import { type ConfigIssue, formatConfigIssue, shown } from '../../src/core/config/issue.ts';
 import { readInteger, readList, readOneOf } from '../../src/core/config/read.ts';
-import { readCorsOrigins, readLogSink, readSharedSecret } from '../../src/core/config/service.ts';
+import {
+  readCorsOrigins,
+  readLogSink,
+  readOptionalBaseUrl,
+  readSharedSecret,
+} from '../../src/core/config/service.ts';
 import { err, ok, type Result } from '../../src/core/result.ts';
 import { RTC_STREAM_PATTERN } from '../../src/core/webrtc/contract.ts';
 import { LOG_LEVELS, type LogLevel } from '../log.ts';
@@ -39,6 +44,12 @@ export interface RtcConfig {
   readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;
   readonly ffmpegPath: string;
+  /** The edge's base URL: ended sessions' records are also pushed to its `POST /rtc-usage`; undefined = off. */
+  readonly usageUrl: string | undefined;
+  /** Records per usage push (also cut to fit the edge's 256 KiB body cap). */
+  readonly usageBatchSize: number;
+  /** Records waiting for the edge at most; beyond it the oldest are dropped (RTC_EGRESS_LOG keeps them). */
+  readonly usageMaxQueue: number;
 }
 
 /** Environment-like input: `process.env` or a plain record in tests. */
@@ -61,6 +72,9 @@ export const RTC_DEFAULTS = Object.freeze({
   RTC_CORS_ORIGINS: '*',
   RTC_LOG_LEVEL: 'info',
   RTC_FFMPEG: 'ffmpeg',
+  RTC_USAGE_URL: 'off',
+  RTC_USAGE_BATCH_SIZE: '100',
+  RTC_USAGE_MAX_QUEUE: '10000',
 });
 
 /**
@@ -114,6 +128,16 @@ export function parseRtcConfig(env: RtcEnv): Result<RtcConfig, ConfigIssue[]> {
   );
   const ffmpegPath = read('RTC_FFMPEG').trim();
   if (ffmpegPath === '') issues.push({ key: 'RTC_FFMPEG', expected: 'a command or path', got: shown('') });
+  const usageUrl = readOptionalBaseUrl(read('RTC_USAGE_URL'), 'RTC_USAGE_URL', "the edge's base URL", issues);
+  // The edge takes usage only with the shared secret (anyone could bill anyone otherwise).
+  if (usageUrl !== undefined && sharedSecret === undefined && read('RTC_AUTH').trim() === 'off')
+    issues.push({
+      key: 'RTC_USAGE_URL',
+      expected: 'off with RTC_AUTH=off (the edge accepts usage only with RTC_SHARED_SECRET)',
+      got: shown(usageUrl),
+    });
+  const usageBatchSize = integer('RTC_USAGE_BATCH_SIZE', 1, 1_000);
+  const usageMaxQueue = integer('RTC_USAGE_MAX_QUEUE', 1, 10_000_000);
   if (issues.length > 0) return err(issues);
   return ok(
     Object.freeze({
@@ -132,6 +156,9 @@ export function parseRtcConfig(env: RtcEnv): Result<RtcConfig, ConfigIssue[]> {
       corsOrigins: Object.freeze(corsOrigins),
       logLevel,
       ffmpegPath,
+      usageUrl,
+      usageBatchSize,
+      usageMaxQueue,
     }),
   );
 }

@@ -1,7 +1,8 @@
 /**
  * RTC media server entry (`node origin/rtc/main.ts`, `npm run rtc`): the only reader of
  * `process.env` for this service. Parses config once (exit 2 on any issue), starts the server, and
- * on SIGTERM/SIGINT ends every session (writing their ledger records), stops ffmpeg and exits 0. An
+ * on SIGTERM/SIGINT ends every session (writing their ledger records, and pushing them to
+ * RTC_USAGE_URL for up to 3 s), stops ffmpeg and exits 0. An
  * uncaught exception is logged (stack to the log only), every session ends as `failed` with its
  * record written synchronously, ffmpeg is told to stop, and the process exits 1.
  */
@@ -30,6 +31,7 @@ logger.info('listening', {
   url: server.url,
   auth: config.sharedSecret !== undefined,
   sampleStream: config.sampleStream ?? null,
+  usageUrl: config.usageUrl ?? null,
 });
 process.on('uncaughtException', (e) => {
   logger.error('uncaught exception: ending every session and exiting', errorFields(e));

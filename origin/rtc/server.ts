@@ -28,6 +28,7 @@ import {
 } from './peer.ts';
 import { type SampleFeed, startSampleFeed } from './sample-feed.ts';
 import { SessionRegistry } from './sessions.ts';
+import { createUsagePusher } from './usage-push.ts';
 
 export interface RtcServer {
   readonly url: string;
@@ -48,6 +49,13 @@ export interface RtcServerOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * How long `stop()` keeps pushing usage records to the edge: short, so SIGTERM still ends within a
+ * supervisor's grace period (`npm start` sends SIGKILL 5 s after SIGTERM). What is left stays in the
+ * NDJSON file.
+ */
+const USAGE_FLUSH_DEADLINE_MS = 3_000;
+
 /** Offers are a few KiB; anything far bigger is not SDP. */
 const MAX_BODY_BYTES = 64 * 1024;
 const SDP_TYPE = 'application/sdp';
@@ -62,10 +70,25 @@ export async function startRtcServer(options: RtcServerOptions): Promise<RtcServ
   const { config } = options;
   const logger = options.logger ?? createLogger(config.logLevel, (line) => process.stdout.write(line));
   const ledger = createLedgerSink(config.egressLog, logger);
+  // RTC_USAGE_URL: the same records also go to the edge's D1 ledger (needs the shared secret).
+  const usage =
+    config.usageUrl !== undefined && config.sharedSecret !== undefined
+      ? createUsagePusher({
+          url: config.usageUrl,
+          secret: config.sharedSecret,
+          batchSize: config.usageBatchSize,
+          maxQueue: config.usageMaxQueue,
+          logger,
+        })
+      : undefined;
   const sessions = new SessionRegistry({
     ...config,
     logger,
-    onSessionEnd: (facts) => ledger.write(rtcSessionRecord(facts)),
+    onSessionEnd: (facts) => {
+      const record = rtcSessionRecord(facts);
+      ledger.write(record);
+      usage?.push(record);
+    },
   });
   let sample: SampleFeed | undefined;
   if (config.sampleStream !== undefined)
@@ -209,12 +232,14 @@ export async function startRtcServer(options: RtcServerOptions): Promise<RtcServ
         server.closeAllConnections();
         await closed;
         await ledger.close();
+        await usage?.flush(USAGE_FLUSH_DEADLINE_MS);
       })();
       return stopped;
     },
     abort() {
       ledger.goSync();
       sessions.endAll('failed');
+      usage?.abandon();
       // stop() sends ffmpeg SIGTERM synchronously; its exit is not awaited.
       sample?.stop().catch(() => {});
     },

@@ -114,6 +114,13 @@ export function checkEdge(input: EdgeCheckInput): EdgeCheck {
         `parseEdgeConfig accepts it: ${shieldUrls.length} shield(s) ${shieldUrls.join(', ')}; auth ${auth.mode}${webrtc}`,
       ),
     );
+    // Media servers push WebRTC usage to POST /rtc-usage, which needs the Queue to reach the D1 ledger.
+    if (rtc && !source.bindings.queueProducers.some((p) => p.binding === 'EGRESS_QUEUE'))
+      findings.push(
+        warn(
+          'EGRESS_QUEUE: no Queue producer binding: POST /rtc-usage answers 503, so WebRTC usage pushed by media servers (RTC_USAGE_URL) never reaches the D1 ledger',
+        ),
+      );
     if (mode === 'deploy') {
       findings.push(...deployRules(shieldUrls, parsed.value.geo.trustClientCountry));
       if (rtc) findings.push(...reachableUrls('RTC_URLS', 'media server', rtc.urls));

@@ -33,7 +33,8 @@ export interface StackOptions {
   readonly inspectorPort?: number;
   /**
    * Also start the RTC media server (WHIP/WHEP, issue 16) and point the edge's RTC_URLS at it, with the
-   * same shared secret as the shield. Its sample stream is `live` (ffmpeg runs while it is up).
+   * same shared secret as the shield. Its sample stream is `live` (ffmpeg runs while it is up). Its
+   * RTC_USAGE_URL is the edge, so WebRTC sessions reach the local D1 ledger (`rtcEnv` may turn it off).
    */
   readonly rtc?: boolean;
   readonly rtcPort?: number;
@@ -172,6 +173,8 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
   const persistDir = mkdtempSync(join(tmpdir(), 'edgeshield-wrangler-'));
   const started: ManagedProcess[] = [];
   const stop = async () => {
+    // The media server first: on SIGTERM it pushes its last sessions' usage to the edge, still up.
+    await Promise.all(started.filter((p) => p.name === 'rtc').map((p) => p.stop()));
     await Promise.all(started.map((p) => p.stop()));
     if (edgeLedger) await new Promise<void>((r) => edgeLedger.end(r));
     rmSync(persistDir, { recursive: true, force: true });
@@ -210,6 +213,9 @@ async function startStackOnce(options: StackOptions): Promise<Stack> {
         RTC_HOST: '127.0.0.1',
         RTC_PORT: String(rtcPort),
         RTC_SHARED_SECRET: secret,
+        // Session records also go to the edge's POST /rtc-usage → Queue → local D1 (GET /api/v1/usage).
+        // The edge starts after this; a session ending before it is up is retried with backoff.
+        RTC_USAGE_URL: edgeUrl,
         ...(egressDir ? { RTC_EGRESS_LOG: join(egressDir, 'rtc.ndjson') } : {}),
         ...options.rtcEnv,
       });

@@ -4,7 +4,8 @@
  *
  * Chain, outermost first:
  *   egress → cors → timing → compress → pathGuard → methodGuard → viewerGeo → auth → geoGate → route.
- * `POST /purge` (the operator's endpoint, routes/purge.ts) is answered before that chain.
+ * `POST /purge` (the operator's endpoint, routes/purge.ts) and `POST /rtc-usage` (the media servers'
+ * WebRTC session records, routes/rtc-usage.ts) are answered before that chain.
  * WHIP/WHEP POST/PATCH/DELETE (routes/rtc.ts) run the whole chain, then go to a media server.
  * egress is outermost so it counts the final bytes of every response; cors next so it decorates every
  * response on the way out, errors included; auth and geo run before anything touches the cache.
@@ -15,6 +16,7 @@ import { regionMaxBitrateKbps } from '../core/cmcd/cmsd.ts';
 import { contentKindOf } from '../core/hls/content-kind.ts';
 import { type CacheStatus, X_CACHE } from '../core/http/shield-contract.ts';
 import { isRtcPrefix } from '../core/webrtc/edge-rules.ts';
+import { RTC_USAGE_PATH } from '../core/webrtc/usage-batch.ts';
 import { createVerifiers } from './auth/verifiers.ts';
 import { createCoalescer } from './coalesce.ts';
 import type { EdgeConfig } from './config.ts';
@@ -22,7 +24,7 @@ import type { EdgeHonoEnv } from './context.ts';
 import type { ControlRuntime } from './control/runtime.ts';
 import { controlSnapshot } from './control/snapshot-middleware.ts';
 import { withTenantKeys } from './control/tenant-verifier.ts';
-import { createEgressWriter, type EgressWriter, stdoutSink } from './egress/sinks.ts';
+import { createEgressWriter, type EgressWriter, type QueueProducer, stdoutSink } from './egress/sinks.ts';
 import { EdgeError, edgeErrorBody, edgeErrorResponse } from './errors.ts';
 import { createParseMemo } from './manifest/parse-memo.ts';
 import { auth } from './middleware/auth.ts';
@@ -41,6 +43,7 @@ import { fetchKey } from './routes/key.ts';
 import { servePlaylist } from './routes/playlist.ts';
 import { PURGE_PATH, purgeRoute } from './routes/purge.ts';
 import { rtcRoute } from './routes/rtc.ts';
+import { rtcUsageRoute } from './routes/rtc-usage.ts';
 import { serveSegment } from './routes/segment.ts';
 import { createShieldClient, type ShieldOrder } from './shield-client.ts';
 
@@ -57,6 +60,8 @@ export interface AppDeps {
   readonly shieldOrder?: ShieldOrder;
   /** Egress record sinks (index.ts builds them from bindings); stdout only, per config, when absent. */
   readonly egressWriter?: EgressWriter;
+  /** The EGRESS_QUEUE binding, for WebRTC records pushed to `POST /rtc-usage` (absent: it answers 503). */
+  readonly egressQueue?: QueueProducer;
   /** The PURGE_LOG KV namespace: shared purge records (absent: `POST /purge` answers 503). */
   readonly purgeStore?: PurgeStore;
   /** The control store's per-isolate copy (issue 15): tenant keys, rules, policies, revocations. */
@@ -131,6 +136,8 @@ export function createApp(deps: AppDeps): Hono<EdgeHonoEnv> {
       keyParams: config.cache.keyParams,
     }),
   );
+  // The media servers' session records → EGRESS_QUEUE → D1: service traffic, not viewer egress.
+  app.post(RTC_USAGE_PATH, rtcUsageRoute({ rtc: config.rtc, queue: deps.egressQueue, now: deps.now }));
   // Egress is outermost: it must see the final response (errors, CORS, timing) and count its body.
   const egressWriter = deps.egressWriter ?? createEgressWriter(config.egress.stdout ? [stdoutSink()] : []);
   app.use(

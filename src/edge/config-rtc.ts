@@ -1,7 +1,8 @@
 /**
  * WebRTC signalling configuration (issue 16): the media servers WHIP/WHEP offers go to, the secret
  * the edge shows them and the ICE servers viewers are told about. RTC_URLS unset or empty turns the
- * routes off (501 EDGE_ERR_RTC_DISABLED). Defaults live here; never throws, never echoes a secret.
+ * routes off (501 EDGE_ERR_RTC_DISABLED), and with them the media servers' usage push (`POST /rtc-usage`,
+ * which also needs the secret). Defaults live here; never throws, never echoes a secret.
  */
 import type { IssueSink } from '../core/config/issue.ts';
 import { readInteger, readList, readOnOff } from '../core/config/read.ts';
@@ -12,7 +13,7 @@ import { checkSecret } from './config-secret.ts';
 export interface RtcEnv {
   /** Media servers (WHIP/WHEP), comma-separated base URLs; rendezvous by stream name. Unset: off. */
   readonly RTC_URLS?: string;
-  /** Secret: sent as `x-edgeshield-auth` to the media server. */
+  /** Secret: sent as `x-edgeshield-auth` to the media server, and expected from it on `POST /rtc-usage`. */
   readonly RTC_SHARED_SECRET?: string;
   /** `stun:`/`turn:` URLs advertised as `Link: <…>; rel="ice-server"` instead of the media server's. */
   readonly RTC_ICE_SERVERS?: string;

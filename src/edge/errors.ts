@@ -45,6 +45,11 @@ export const EDGE_ERROR_CODES = [
   'EDGE_ERR_RTC_BAD_RESPONSE',
   'EDGE_ERR_RTC_TIMEOUT',
   'EDGE_ERR_RTC_PUBLISH_FORBIDDEN',
+  // WebRTC usage pushed by the media server (src/edge/routes/rtc-usage.ts).
+  'EDGE_ERR_RTC_USAGE_UNAUTHORIZED',
+  'EDGE_ERR_RTC_USAGE_BAD_REQUEST',
+  'EDGE_ERR_RTC_USAGE_TOO_LARGE',
+  'EDGE_ERR_RTC_USAGE_UNAVAILABLE',
 ] as const;
 export type EdgeErrorCode = (typeof EDGE_ERROR_CODES)[number];
 
@@ -153,6 +158,16 @@ export function edgeErrorMapping(code: EdgeErrorCode): ErrorMapping {
     // Fail closed: with AUTH_MODE=off a WHIP publisher would reach every viewer of the stream.
     case 'EDGE_ERR_RTC_PUBLISH_FORBIDDEN':
       return { status: 403, message: 'publishing needs a token on this edge' };
+    case 'EDGE_ERR_RTC_USAGE_UNAUTHORIZED':
+      return { status: 401, message: 'usage push needs the media server secret in x-edgeshield-auth' };
+    // The whole batch is refused (nothing queued); `issues` names each bad record by its index.
+    case 'EDGE_ERR_RTC_USAGE_BAD_REQUEST':
+      return { status: 400, message: 'bad usage batch: nothing was recorded' };
+    case 'EDGE_ERR_RTC_USAGE_TOO_LARGE':
+      return { status: 413, message: 'usage batch over 256 KiB' };
+    // Retryable: the records were not (or not all) queued; a re-sent batch counts once (rtcSessionId).
+    case 'EDGE_ERR_RTC_USAGE_UNAVAILABLE':
+      return { status: 503, message: 'usage ledger unavailable; retry', headers: { 'retry-after': '10' } };
     default: {
       const unreachable: never = code;
       return unreachable;

@@ -65,6 +65,7 @@ function appFor(env: WorkerEnv): Hono<EdgeHonoEnv> {
       fetch: (input, init) => fetch(input, init),
       now: () => Date.now(),
       egressWriter: createEgressWriter(egressSinks(env, parsed.value.egress)),
+      ...(env.EGRESS_QUEUE === undefined ? {} : { egressQueue: env.EGRESS_QUEUE }),
       ...(env.PURGE_LOG === undefined ? {} : { purgeStore: env.PURGE_LOG }),
       ...(control ? { control } : {}),
     });

@@ -273,6 +273,18 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
     expect(r.out).toContain('WebRTC: 2 media server(s)');
   });
 
+  it('warns that WebRTC usage cannot reach the ledger when RTC_URLS is set without EGRESS_QUEUE', async () => {
+    const withRtc = readmeProductionBlock().replace(
+      /^(SHIELD_URLS = .*)$/m,
+      '$1\nRTC_URLS = "https://media-1.example.com"',
+    );
+    const withoutQueue = withRtc.replace(/\[\[env\.production\.queues\.producers\]\][^[]*/, '');
+    appendProduction(filledProductionBlock(withoutQueue));
+    secretsFile();
+    const r = await doctor('--env', 'production', '--secrets-file', 'prod.secrets');
+    expect(r.out).toContain('EGRESS_QUEUE: no Queue producer binding: POST /rtc-usage answers 503');
+  });
+
   it('exits 1 naming the key inside a bad secret from the secrets file, never printing the secret', async () => {
     appendProduction(filledProductionBlock());
     write(

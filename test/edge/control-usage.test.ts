@@ -105,7 +105,7 @@ describe('GET /api/v1/usage', () => {
     expect(res.status).toBe(400);
     expect(res.body.issues).toEqual([
       'from: expected YYYY-MM-DD, an ISO 8601 time or epoch ms',
-      'by[0]: expected one of tenant, content, country, network, day',
+      'by[0]: expected one of tenant, content, country, network, day, protocol',
     ]);
   });
 });

@@ -26,7 +26,40 @@ describe('parseRtcConfig', () => {
       corsOrigins: ['*'],
       logLevel: 'info',
       ffmpegPath: 'ffmpeg',
+      usageUrl: undefined,
+      usageBatchSize: 100,
+      usageMaxQueue: 10000,
     });
+  });
+
+  it('pushes usage to the edge named by RTC_USAGE_URL, only with the shared secret', () => {
+    const r = parseRtcConfig({
+      RTC_SHARED_SECRET: 's',
+      RTC_USAGE_URL: 'https://edge.example/',
+      RTC_USAGE_BATCH_SIZE: '50',
+      RTC_USAGE_MAX_QUEUE: '500',
+    });
+    expect(r.ok && [r.value.usageUrl, r.value.usageBatchSize, r.value.usageMaxQueue]).toEqual([
+      'https://edge.example',
+      50,
+      500,
+    ]);
+    expect(parseRtcConfig({ RTC_SHARED_SECRET: 's', RTC_USAGE_URL: 'off' }).ok).toBe(true);
+    expect(issues({ RTC_AUTH: 'off', RTC_USAGE_URL: 'http://127.0.0.1:8787' })).toEqual([
+      'RTC_USAGE_URL: expected off with RTC_AUTH=off (the edge accepts usage only with RTC_SHARED_SECRET), got "http://127.0.0.1:8787"',
+    ]);
+    expect(
+      issues({
+        RTC_SHARED_SECRET: 's',
+        RTC_USAGE_URL: 'edge:8787',
+        RTC_USAGE_BATCH_SIZE: '0',
+        RTC_USAGE_MAX_QUEUE: 'many',
+      }),
+    ).toEqual([
+      `RTC_USAGE_URL: expected the edge's base URL: absolute http(s) URL without query or fragment, or "off", got "edge:8787"`,
+      'RTC_USAGE_BATCH_SIZE: expected an integer from 1 to 1000, got "0"',
+      'RTC_USAGE_MAX_QUEUE: expected an integer from 1 to 10000000, got "many"',
+    ]);
   });
 
   it('refuses to start without the edge secret unless RTC_AUTH=off', () => {

@@ -1,11 +1,11 @@
 /**
  * Settings every Node service parses the same way (shield, RTC media server): the edge's shared
- * secret with its `*_AUTH` switch, an NDJSON sink (`off`, `stdout`, or a file) and the CORS origins. Pure; pushes
- * issues, never throws.
+ * secret with its `*_AUTH` switch, an NDJSON sink (`off`, `stdout`, or a file), the CORS origins and
+ * an optional service URL. Pure; pushes issues, never throws.
  */
 import { type IssueSink, shown } from './issue.ts';
 import { readList, readOneOf } from './read.ts';
-import { parseCorsOrigin } from './url.ts';
+import { parseBaseUrl, parseCorsOrigin } from './url.ts';
 
 /**
  * `<P>_AUTH=required` needs `<P>_SHARED_SECRET`; `off` refuses one (an operator who set a secret
@@ -67,4 +67,23 @@ export function readCorsOrigins<K extends string>(
     { key, min: 1, what: '"*" or a comma-separated list of origins', parse: parseCorsOrigin },
     issues,
   );
+}
+
+/**
+ * An optional service base URL (parseBaseUrl): `off` or empty → undefined (the feature is off).
+ *
+ * @example readOptionalBaseUrl('https://edge.example/', 'RTC_USAGE_URL', 'the edge', issues) // 'https://edge.example'
+ */
+export function readOptionalBaseUrl<K extends string>(
+  raw: string,
+  key: K,
+  what: string,
+  issues: IssueSink<K>,
+): string | undefined {
+  const value = raw.trim();
+  if (value === '' || value === 'off') return undefined;
+  const parsed = parseBaseUrl(value);
+  if ('value' in parsed) return parsed.value;
+  issues.push({ key, expected: `${what}: ${parsed.expected}, or "off"`, got: shown(raw) });
+  return undefined;
 }

@@ -5,7 +5,8 @@
 import { parseInstant } from '../ledger/period.ts';
 import { err, ok, type Result } from '../result.ts';
 
-export const USAGE_DIMENSIONS = ['tenant', 'content', 'country', 'network', 'day'] as const;
+/** `protocol`: `hls` (edge responses) or `webrtc` (media server sessions pushed to the edge). */
+export const USAGE_DIMENSIONS = ['tenant', 'content', 'country', 'network', 'day', 'protocol'] as const;
 export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
 
 export interface UsageQuery {

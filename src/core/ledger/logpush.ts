@@ -5,6 +5,7 @@
  * Pure: no I/O. Never throws: a bad line becomes an issue `{ line, message }` and is skipped.
  */
 import { cmcdFactsFrom, parseCmcd } from '../cmcd/parse.ts';
+import { RTC_SESSION_PATTERN } from '../webrtc/contract.ts';
 import { buildEgressRecord, type EgressRecord, TIERS, type Tier } from './record.ts';
 
 /** Our field → the Logpush http_requests field carrying the same fact (where one exists). */
@@ -143,16 +144,29 @@ export function fromOurs(o: Record<string, unknown>): EgressRecord | string {
   return record.tier === 'rtc' ? { ...kept, ...rtcFields(o) } : kept;
 }
 
-/** The WebRTC session fields of an `rtc` record (webrtc/session-record.ts), where valid. */
+/**
+ * The WebRTC session fields of an `rtc` record (webrtc/session-record.ts), where valid. A D1 ledger row
+ * has no `role` column: its path (`/whip/…` publisher, `/whep/…` viewer) says it.
+ */
 function rtcFields(o: Record<string, unknown>): Partial<EgressRecord> {
   const stream = str(o.stream);
   const received = num(o.receivedBytes);
-  const role = o.role === 'viewer' || o.role === 'publisher' ? o.role : undefined;
+  const path = str(o.path) ?? '';
+  const role =
+    o.role === 'viewer' || o.role === 'publisher'
+      ? o.role
+      : path.startsWith('/whip/')
+        ? 'publisher'
+        : path.startsWith('/whep/')
+          ? 'viewer'
+          : undefined;
+  const session = str(o.rtcSessionId);
   return {
     protocol: 'webrtc',
     ...(stream ? { stream } : {}),
     ...(role ? { role } : {}),
     ...(received !== undefined && received > 0 ? { receivedBytes: Math.trunc(received) } : {}),
+    ...(session && RTC_SESSION_PATTERN.test(session) ? { rtcSessionId: session } : {}),
   };
 }
 

@@ -64,6 +64,11 @@ export interface EgressRecord {
   readonly role?: RtcRole;
   /** `rtc` records: SRTP/SRTCP bytes received from the peer (a publisher's ingest). */
   readonly receivedBytes?: number;
+  /**
+   * `rtc` records: the media server's own session id (unlike `sessionId`, which is the token's `sid`
+   * when there is one and may span sessions). Unique per session: the D1 ledger's idempotency key.
+   */
+  readonly rtcSessionId?: string;
 }
 
 export const RTC_ROLES = ['viewer', 'publisher'] as const;

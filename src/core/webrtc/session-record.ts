@@ -5,7 +5,8 @@
  * (SRTP + SRTCP), `receivedBytes` what it received, `durationMs` the session's length.
  *
  * Pure: no I/O, no clock (the caller passes start and end). Viewer facts come from the edge's
- * `x-edgeshield-viewer` header, already hashed there; never a token.
+ * `x-edgeshield-viewer` header, already hashed there; never a token. `rtcSessionId` is the media
+ * server's session id: the key that makes a re-sent record count once in the D1 ledger (usage-batch.ts).
  */
 import type { EgressRecord, RtcRole } from '../ledger/record.ts';
 import type { RtcKind, RtcViewer } from './contract.ts';
@@ -63,5 +64,6 @@ export function rtcSessionRecord(facts: RtcSessionFacts): EgressRecord {
     stream: facts.stream,
     role: roleOf(facts.kind),
     receivedBytes: count(facts.bytesReceived),
+    rtcSessionId: facts.session,
   };
 }

@@ -1,7 +1,10 @@
 /**
- * Operator API: `GET /api/v1/usage?from&to&by=tenant,content,country,network,day` (issue 15), bytes
- * and requests the edge delivered, from the D1 ledger (LEDGER), with the peak Mbps per group: the
- * busiest minute's bytes × 8 / 60 s (what ISP network-fee talks ask for per network and day).
+ * Operator API: `GET /api/v1/usage?from&to&by=tenant,content,country,network,day,protocol` (issue 15),
+ * bytes delivered to viewers from the D1 ledger (LEDGER): the edge's responses plus the WebRTC sessions
+ * media servers pushed (`rtc` rows, routes/rtc-usage.ts). `requests` counts edge responses only and
+ * `sessions` the WebRTC sessions (one row each, at its start time). `peakMbps` is the busiest minute's
+ * edge bytes × 8 / 60 s (what ISP network-fee talks ask for per network and day); a session's bytes are
+ * one row at its start, so they would pile into one minute and are left out of the peak.
  * A tenant key sees its own tenant only. Must not write anything.
  */
 import type { Hono } from 'hono';
@@ -17,6 +20,7 @@ const DIMENSION_SQL: Record<UsageDimension, readonly (readonly [string, string])
   country: [['country', 'country']],
   network: [['asn', 'asn']],
   day: [["strftime('%Y-%m-%d', ts / 1000, 'unixepoch')", 'day']],
+  protocol: [["CASE tier WHEN 'rtc' THEN 'webrtc' ELSE 'hls' END", 'protocol']],
 };
 
 /** Registers GET /usage; `ledger` is the LEDGER binding (503 without it). */
@@ -39,8 +43,9 @@ export function usageRoutes(
     const names = cols.map(([, name]) => name);
     const group = names.length > 0 ? `${names.join(', ')}, ` : '';
     const network = query.value.by.includes('network') ? ', MAX(org) AS asOrganization' : '';
-    const sql = `SELECT ${group}SUM(b) AS bytes, SUM(n) AS requests, ROUND(MAX(b) * 8.0 / 60 / 1000000, 3) AS peakMbps${network}
-      FROM (SELECT ${inner}${inner ? ', ' : ''}ts / 60000 AS minute, SUM(bytes) AS b, COUNT(*) AS n, MAX(asOrganization) AS org
+    const sql = `SELECT ${group}SUM(b) AS bytes, SUM(n) AS requests, SUM(s) AS sessions, ROUND(MAX(hb) * 8.0 / 60 / 1000000, 3) AS peakMbps${network}
+      FROM (SELECT ${inner}${inner ? ', ' : ''}ts / 60000 AS minute, SUM(bytes) AS b, SUM(tier <> 'rtc') AS n, SUM(tier = 'rtc') AS s,
+              SUM(CASE tier WHEN 'rtc' THEN 0 ELSE bytes END) AS hb, MAX(asOrganization) AS org
             FROM egress_records WHERE ts >= ? AND ts < ?${tenant !== undefined ? ' AND tenant = ?' : ''}
             GROUP BY ${group}minute)
       ${names.length > 0 ? `GROUP BY ${names.join(', ')} ORDER BY ${names.join(', ')}` : ''}`;

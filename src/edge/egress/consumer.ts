@@ -1,7 +1,9 @@
 /**
  * Queue consumer: egress records from the edge's Queue → the D1 ledger (`egress_records`).
  *
- * At-least-once delivery is made exact by keying rows on the Queue message id (INSERT OR IGNORE).
+ * At-least-once delivery is made exact by keying rows on the Queue message id (INSERT OR IGNORE);
+ * an `rtc` record pushed by a media server (routes/rtc-usage.ts) is keyed `rtc:<rtcSessionId>` instead,
+ * so the same session re-sent in another request (another message) still makes one row.
  * A message whose body is not a record is acked and logged (retrying cannot fix it); a D1 failure
  * retries the whole batch. Bindings are typed structurally (only what we call).
  */
@@ -42,6 +44,11 @@ export function schemaStatements(schema: string = LEDGER_SCHEMA): string[] {
     .split(';')
     .map((sql) => sql.replace(/\s+/g, ' ').trim())
     .filter((sql) => sql !== '');
+}
+
+/** The row key: the Queue message id, or the media server's session id for a WebRTC session record. */
+export function ridOf(messageId: string, r: EgressRecord): string {
+  return r.tier === 'rtc' && r.rtcSessionId !== undefined ? `rtc:${r.rtcSessionId}` : messageId;
 }
 
 /** Row values in LEDGER_COLUMNS order. */
@@ -107,7 +114,7 @@ export function createLedgerConsumer() {
           );
           continue;
         }
-        statements.push(db.prepare(INSERT).bind(...ledgerRow(message.id, record)));
+        statements.push(db.prepare(INSERT).bind(...ledgerRow(ridOf(message.id, record), record)));
       }
       try {
         schemaReady ??= applySchema(db);

@@ -31,7 +31,10 @@ CREATE INDEX IF NOT EXISTS egress_records_ts ON egress_records (ts);
 CREATE INDEX IF NOT EXISTS egress_records_session ON egress_records (sessionId);
 `;
 
-/** Columns in insert order; `rid` is the Queue message id, so a redelivered message is ignored. */
+/**
+ * Columns in insert order; `rid` is the Queue message id (`rtc:<rtcSessionId>` for a WebRTC session),
+ * so a redelivered message or a re-sent session is ignored.
+ */
 export const LEDGER_COLUMNS = [
   'rid',
   'ts',

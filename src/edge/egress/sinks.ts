@@ -23,6 +23,8 @@ export interface AnalyticsDataset {
 /** The part of a Queue producer binding we use. */
 export interface QueueProducer {
   send(body: EgressRecord): Promise<unknown>;
+  /** Cloudflare's limits per call: 100 messages, 256 KB in all. */
+  sendBatch(messages: Iterable<{ readonly body: EgressRecord }>): Promise<unknown>;
 }
 
 /** One JSON object per line, on the Worker's stdout. */

@@ -12,12 +12,12 @@
  * are numbered in SHIELD_URLS order) or the secret.
  */
 import type { Context } from 'hono';
-import { timingSafeEqual, utf8 } from '../../core/auth/bytes.ts';
 import { type PurgeTargets, parsePurgeTargets, type SplitUrl } from '../../core/cache/purge.ts';
 import { errorBodyText, SHIELD_AUTH_HEADER } from '../../core/http/shield-contract.ts';
 import type { EdgeHonoEnv } from '../context.ts';
 import { EdgeError, type EdgeErrorCode, edgeErrorMapping } from '../errors.ts';
 import { type PurgeLog, PurgeLogFullError } from '../purge/purge-log.ts';
+import { sameSecret } from '../same-secret.ts';
 
 export const PURGE_PATH = '/purge';
 const MAX_BODY_CHARS = 64 * 1024;
@@ -100,13 +100,6 @@ export function purgeRoute(deps: PurgeDeps): (c: Context<EdgeHonoEnv>) => Promis
     }
     return withDetail('EDGE_ERR_PURGE_INCOMPLETE', undefined, body);
   };
-}
-
-/** Constant-time: both sides are hashed first, so lengths never differ and nothing leaks by timing. */
-async function sameSecret(presented: string, expected: string): Promise<boolean> {
-  const digest = async (s: string) => new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(s)));
-  const [a, b] = await Promise.all([digest(presented), digest(expected)]);
-  return timingSafeEqual(a, b);
 }
 
 async function readTargets(c: Context<EdgeHonoEnv>, keyParams: readonly string[]) {

@@ -27,6 +27,7 @@ import type { RtcConfig } from '../config-rtc.ts';
 import type { EdgeHonoEnv } from '../context.ts';
 import { EdgeError } from '../errors.ts';
 import { networkOf } from '../middleware/egress.ts';
+import { readCapped } from '../read-capped.ts';
 
 export interface RtcRouteDeps {
   readonly config: RtcConfig;
@@ -79,7 +80,11 @@ export function rtcRoute(deps: RtcRouteDeps) {
     if (type !== undefined) {
       if ((c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() !== type)
         throw new EdgeError('EDGE_ERR_RTC_UNSUPPORTED_MEDIA_TYPE', `${method} needs ${type}`);
-      body = await readCapped(c.req.raw);
+      body = await readCapped(
+        c.req.raw,
+        RTC_MAX_BODY_BYTES,
+        () => new EdgeError('EDGE_ERR_RTC_BODY_TOO_LARGE', 'signalling body too large'),
+      );
       headers['content-type'] = type;
     }
     const ifMatch = c.req.header('if-match');
@@ -176,25 +181,6 @@ async function viewerFacts(c: Context<EdgeHonoEnv>, deps: RtcRouteDeps): Promise
     ...(tenant !== undefined ? { tenant } : {}),
     ...networkOf(c.req.raw),
   };
-}
-
-/** The body, refused with 413 past RTC_MAX_BODY_BYTES without reading more than that (chunked too). */
-async function readCapped(request: Request): Promise<ArrayBuffer> {
-  const tooLarge = () => new EdgeError('EDGE_ERR_RTC_BODY_TOO_LARGE', 'signalling body too large');
-  if (Number(request.headers.get('content-length') ?? 0) > RTC_MAX_BODY_BYTES) throw tooLarge();
-  const out = new Uint8Array(RTC_MAX_BODY_BYTES);
-  let size = 0;
-  const reader = request.body?.getReader();
-  for (;;) {
-    const next = await reader?.read();
-    if (!next || next.done) return out.slice(0, size).buffer;
-    if (size + next.value.byteLength > RTC_MAX_BODY_BYTES) {
-      await reader?.cancel();
-      throw tooLarge();
-    }
-    out.set(next.value, size);
-    size += next.value.byteLength;
-  }
 }
 
 /** The `code` of a JSON error body, if it has one. */
