@@ -17,6 +17,7 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const DOCTOR = path.join(REPO_ROOT, 'scripts', 'doctor', 'main.ts');
 const SECRET = 'a'.repeat(64);
 const DATABASE_ID = '2c5a7e34-8f1d-4a7b-9c3e-5d6f7a8b9c0d';
+const CONTROL_DATABASE_ID = '7d1e0b52-3a4c-4e6f-8b9a-0c1d2e3f4a5b';
 const KV_ID = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 
 /** A public ES256 JWKS, as an operator's token service would publish it. */
@@ -43,6 +44,7 @@ function readmeProductionBlock(): string {
 function filledProductionBlock(block = readmeProductionBlock()): string {
   return block
     .replace(/<the database_id printed by wrangler d1 create>/, DATABASE_ID)
+    .replace(/<the database_id printed by wrangler d1 create edgeshield-control>/, CONTROL_DATABASE_ID)
     .replace(/<the id printed by wrangler kv namespace create>/, KV_ID);
 }
 
@@ -152,7 +154,10 @@ describe('npm run doctor (local: wrangler.toml + .dev.vars, as wrangler dev sees
 
 describe('npm run doctor -- --env production (what wrangler deploy would ship)', () => {
   const secretsFile = () =>
-    write('prod.secrets', `SHIELD_SHARED_SECRET=${SECRET}\nAUTH_JWKS='${publicJwks()}'\n`);
+    write(
+      'prod.secrets',
+      `SHIELD_SHARED_SECRET=${SECRET}\nAUTH_JWKS='${publicJwks()}'\nADMIN_API_KEY=${'k'.repeat(64)}\nCONTROL_KEY_SECRET=${'c'.repeat(64)}\n`,
+    );
 
   it("refuses the repository's wrangler.toml as production: loopback shield, placeholder D1 and KV ids", async () => {
     const r = doctorCli('--config', path.join(REPO_ROOT, 'wrangler.toml'), '--env', 'production');
@@ -162,6 +167,22 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
     );
     expect(r.out).toContain('d1_databases[LEDGER].database_id: expected the id printed by');
     expect(r.out).toContain('kv_namespaces[PURGE_LOG].id: expected the id printed by');
+  });
+
+  it("prints, on this repository's wrangler.toml, exactly the sample output the README shows", () => {
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const command = '$ npm run doctor -- --env production\n';
+    const start = readme.indexOf(command);
+    expect(start).toBeGreaterThan(0);
+    const shown = readme.slice(start + command.length, readme.indexOf('```', start)).trimEnd();
+    const run = spawnSync(process.execPath, [DOCTOR, '--env', 'production'], {
+      cwd: REPO_ROOT,
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    expect(run.status).toBe(1);
+    expect(`${run.stdout}${run.stderr}`.trimEnd()).toBe(shown);
   });
 
   it('checks the top level as a deploy with --deploy', async () => {
@@ -187,6 +208,7 @@ describe('npm run doctor -- --env production (what wrangler deploy would ship)',
     const r = await doctor('--env', 'production');
     expect(r.status).toBe(1);
     expect(r.out).toContain('d1_databases[LEDGER].database_id: expected the id printed by');
+    expect(r.out).toContain('d1_databases[CONTROL].database_id: expected the id printed by');
     expect(r.out).toContain('kv_namespaces[PURGE_LOG].id: expected the id printed by');
   });
 
