@@ -12,12 +12,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parseCliArgs } from '../cli-args.ts';
+import { parseArgs } from 'node:util';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
-const { values } = parseCliArgs('build:shield', 'usage: npm run build:shield [-- --out DIR]', {
-  options: { out: { type: 'string', default: 'dist/shield' } },
-});
+// Self-contained on purpose: the Dockerfile's build stage copies scripts/build/ alone.
+let values: { out: string };
+try {
+  ({ values } = parseArgs({ options: { out: { type: 'string', default: 'dist/shield' } } }));
+} catch (e) {
+  process.stderr.write(`build:shield: ${(e as Error).message}\nusage: npm run build:shield [-- --out DIR]\n`);
+  process.exit(64);
+}
 const out = path.resolve(values.out);
 if (out === REPO_ROOT || REPO_ROOT.startsWith(out + path.sep)) {
   process.stderr.write(`build:shield: refusing to clear ${out}: it holds the repository\n`);
