@@ -50,7 +50,11 @@ export function bundleEdgeWorker(): Promise<string> {
 
 export interface EdgeWorker {
   readonly mf: Miniflare;
-  /** Structured log lines the Worker wrote (console.*), in order. */
+  /**
+   * Structured log lines the Worker wrote (console.*), as they arrived: workerd's stdout and stderr are
+   * read separately, so there is no order across levels, and a line may land after the response it
+   * belongs to (poll for it).
+   */
   readonly logs: WorkerdStructuredLog[];
   fetch(path: string, init?: RequestInit): Promise<Response>;
   dispose(): Promise<void>;
