@@ -49,13 +49,14 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
+/** The record for `path` once written (on the response's 'close'), polling up to 10 s. */
 async function recordFor(path: string): Promise<EgressRecord | undefined> {
-  for (let i = 0; i < 100; i++) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
     const found = lines.map((l) => JSON.parse(l) as EgressRecord).find((r) => r.path === path);
-    if (found) return found;
+    if (found || Date.now() > deadline) return found;
     await new Promise((r) => setTimeout(r, 20));
   }
-  return undefined;
 }
 
 describe('shield egress records', () => {

@@ -7,7 +7,7 @@ import { signJwt } from '../../src/core/auth/jwt-sign.ts';
 import { signUrl } from '../../src/core/auth/signer.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
 import { jwksText, makeKey, type TestKeyPair } from '../unit/auth/test-keys.ts';
-import { type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
+import { type EdgeWorker, startEdgeWorker, waitUntilCached } from './edge-worker.ts';
 
 const SEGMENT = 'segment-bytes';
 const now = () => Math.floor(Date.now() / 1000);
@@ -67,7 +67,7 @@ describe('token sources', () => {
     const first = await edge.fetch(`/vod/q/seg.ts?token=${a}`);
     await first.arrayBuffer();
     expect(first.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitUntilCached(edge, '/vod/q/seg.ts');
     const second = await edge.fetch(`/vod/q/seg.ts?token=${b}`);
     await second.arrayBuffer();
     expect(second.headers.get('x-cache')).toBe('HIT');

@@ -16,12 +16,18 @@ const { shield, edge } = useEdgeWithShield({
   CACHE_STALE_IF_ERROR_S: '30',
 });
 
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await sleep(20);
   }
+}
+
+/** The body the edge cache holds for `path` now, if any. */
+async function cachedText(path: string): Promise<string | undefined> {
+  const caches = await edge().mf.getCaches();
+  return (await caches.default.match(`https://edge.test${path}`))?.text();
 }
 
 describe('stale-while-revalidate', () => {
@@ -31,7 +37,13 @@ describe('stale-while-revalidate', () => {
     await (await edge().fetch(path)).text();
     await waitUntilCached(edge(), path);
     await sleep(1200);
-    shield().route(path, { body: 'version-2', headers: SHORT, delayMs: 200 });
+    // The refresh is held long enough that all ten viewers certainly arrive while it runs, and its
+    // answer stays fresh for a minute, so the read below is a HIT however late a loaded box makes it.
+    shield().route(path, {
+      body: 'version-2',
+      headers: { ...SHORT, 'cache-control': 'public, max-age=60' },
+      delayMs: 1000,
+    });
 
     const stale = await Promise.all(Array.from({ length: 10 }, () => edge().fetch(path)));
     const texts = await Promise.all(stale.map((r) => r.text()));
@@ -40,7 +52,8 @@ describe('stale-while-revalidate', () => {
     expect(Number(stale[0]?.headers.get('age'))).toBeGreaterThanOrEqual(1);
 
     await until(() => shield().count(path) === 2);
-    await sleep(300);
+    // The refreshed copy has landed in the cache (its put runs in waitUntil after the refresh).
+    await until(() => cachedText(path).then((text) => text === 'version-2'));
     const fresh = await edge().fetch(path);
     expect(await fresh.text()).toBe('version-2');
     expect(fresh.headers.get('x-cache')).toBe('HIT');

@@ -223,6 +223,7 @@ describe('Range and HEAD', () => {
     const request = shield().requests.find((r) => r.url === '/vod/range-miss/seg.ts');
     expect(request?.headers.range).toBeUndefined();
 
+    await waitUntilCached(edge(), '/vod/range-miss/seg.ts');
     const whole = await edge().fetch('/vod/range-miss/seg.ts');
     expect(whole.status).toBe(200);
     expect(await whole.text()).toBe(SEGMENT_BYTES);

@@ -84,7 +84,12 @@ describe('GET /api/v1/usage', () => {
   it('splits delivery by network and day, with AS names and a peak rate', async () => {
     const res = await stack.call('GET', '/usage?by=tenant,network,day', ADMIN_KEY);
     const acme = res.body.rows.filter((r: { tenant: string }) => r.tenant === 'acme');
-    const day = new Date().toISOString().slice(0, 10);
+    // The UTC day the rows were written on, not today's: beforeAll may have run before midnight.
+    const db = await stack.edge.mf.getD1Database('LEDGER');
+    const first = await db
+      .prepare("SELECT MIN(ts) AS ts FROM egress_records WHERE tenant = 'acme'")
+      .first<{ ts: number }>();
+    const day = new Date(first?.ts ?? Number.NaN).toISOString().slice(0, 10);
     expect(
       acme.map((r: Record<string, unknown>) => [r.asn, r.asOrganization, r.day, r.bytes, r.requests]),
     ).toEqual([

@@ -6,12 +6,12 @@
  * v4 flat options (`scriptPath`, `bindings`) are only accepted through `convertV4MiniflareOptions`.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Miniflare, type RequestInit, type Response, type WorkerdStructuredLog } from 'miniflare';
 import { afterAll, beforeAll } from 'vitest';
+import { freePort } from '../../scripts/stack/ports.ts';
 import type { EdgeEnv } from '../../src/edge/config.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
 
@@ -50,7 +50,11 @@ export function bundleEdgeWorker(): Promise<string> {
 
 export interface EdgeWorker {
   readonly mf: Miniflare;
-  /** Structured log lines the Worker wrote (console.*), in order. */
+  /**
+   * Structured log lines the Worker wrote (console.*), as they arrived: workerd's stdout and stderr are
+   * read separately, so there is no order across levels, and a line may land after the response it
+   * belongs to (poll for it).
+   */
   readonly logs: WorkerdStructuredLog[];
   fetch(path: string, init?: RequestInit): Promise<Response>;
   dispose(): Promise<void>;
@@ -130,9 +134,10 @@ export function useEdgeWithShield(env: Omit<EdgeEnv, 'SHIELD_URLS'>): EdgeWithSh
 
 /**
  * Waits until the Worker's `waitUntil` cache fill for `path` has landed, so the next request's
- * HIT/MISS does not depend on a race with the background put.
+ * HIT/MISS does not depend on a race with the background put. The bound is generous on purpose: it
+ * only matters when the put never lands, and a loaded 2-core CI box has taken half a second for one.
  */
-export async function waitUntilCached(edge: EdgeWorker, path: string, timeoutMs = 3000): Promise<void> {
+export async function waitUntilCached(edge: EdgeWorker, path: string, timeoutMs = 15_000): Promise<void> {
   const caches = await edge.mf.getCaches();
   const url = `https://edge.test${path}`;
   const deadline = Date.now() + timeoutMs;
@@ -147,12 +152,11 @@ export async function waitUntilCached(edge: EdgeWorker, path: string, timeoutMs 
   }
 }
 
-/** A 127.0.0.1 port with nothing listening (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+/**
+ * A 127.0.0.1 port with nothing listening. From freePort(), below the kernel's ephemeral range: a port
+ * released after listen(0) may be handed to the next listen(0) of a test file running beside this one
+ * (Miniflare's own sockets included), and the "refused" shield would then answer.
+ */
+export function closedPort(): Promise<number> {
+  return freePort();
 }

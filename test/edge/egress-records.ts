@@ -14,9 +14,13 @@ export function recordsFor(edge: EdgeWorker, path: string): EgressRecord[] {
     .filter((r) => r.path === path);
 }
 
-/** Polls until `n` records for `path` were printed or 5 s passed; returns what was found. */
+/**
+ * Polls until `n` records for `path` were printed or 15 s passed; returns what was found. Records are
+ * written after the response (waitUntil) and reach this process through workerd's stdout, so a loaded
+ * machine can take seconds; a pass returns as soon as they are there.
+ */
 export async function waitForRecords(edge: EdgeWorker, path: string, n: number): Promise<EgressRecord[]> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 15_000;
   for (;;) {
     const found = recordsFor(edge, path);
     if (found.length >= n || Date.now() > deadline) return found;

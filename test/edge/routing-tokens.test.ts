@@ -13,7 +13,8 @@ const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJsZWFrIn0.c2lnbmF0dXJlLXNlY3JldA';
 const logText = (edge: EdgeWorker) => edge.logs.map((l) => l.message).join('\n');
 
 async function waitForLog(edge: EdgeWorker, needle: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+  // Generous: log lines reach this process through workerd's stdout, late on a loaded box.
+  const deadline = Date.now() + 15_000;
   while (!logText(edge).includes(needle)) {
     if (Date.now() > deadline) throw new Error(`no log line containing ${needle}`);
     await new Promise((r) => setTimeout(r, 20));

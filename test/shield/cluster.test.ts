@@ -192,7 +192,11 @@ describe('a two-worker host', () => {
         .filter((l) => l !== '')
         .map((l) => JSON.parse(l) as EgressRecord);
     const mine = () => records().filter((r) => r.path === '/egress/seg.ts');
-    await waitFor(() => mine().filter((r) => r.tier === 'shield').length >= 40, 10_000);
+    // Both tiers: workers send their lines to the primary in batches, the origin record from the owner.
+    await waitFor(() => {
+      const now = mine();
+      return now.filter((r) => r.tier === 'shield').length >= 40 && now.some((r) => r.tier === 'origin');
+    }, 15_000);
     expect(readFileSync(egressFile, 'utf8').endsWith('\n')).toBe(true);
     const shield = mine().filter((r) => r.tier === 'shield');
     const origin = mine().filter((r) => r.tier === 'origin');

@@ -33,8 +33,10 @@ afterEach(async () => {
 const auth = { 'x-edgeshield-auth': 's3cret' };
 const records = () => lines.map((l) => JSON.parse(l) as EgressRecord);
 
+/** Records once `count` were written (a response's record follows its 'close'), or after 10 s. */
 async function settled(count: number): Promise<EgressRecord[]> {
-  for (let i = 0; i < 100 && records().length < count; i++) await new Promise((r) => setTimeout(r, 20));
+  const deadline = Date.now() + 10_000;
+  while (records().length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return records();
 }
 

@@ -218,7 +218,9 @@ describe('fast lane', () => {
     const cmcd = 'CMCD-Session: sid="s-1",st=v\r\n';
     // The first hit stays on the lane; the second (Connection: close) is answered by Node's server.
     await exchange(p.shield.url, [get('/v/a.ts', cmcd) + get('/v/a.ts', `${cmcd}Connection: close\r\n`)]);
-    for (let i = 0; i < 50 && lines.length < 4; i++) await new Promise((r) => setTimeout(r, 20));
+    // Node's path records on the response's 'close': poll for all four lines (MISS, origin, two hits).
+    const deadline = Date.now() + 10_000;
+    while (lines.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const hits = lines
       .map((l) => JSON.parse(l) as EgressRecord)
       .filter((r) => r.tier === 'shield' && r.cacheStatus === 'HIT')

@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { parseShieldConfig, type ShieldConfig, type ShieldEnv } from '../../origin/config.ts';
 import { silentLogger } from '../../origin/log.ts';
 import { type RunningShield, type ShieldDeps, startShield } from '../../origin/server.ts';
+import { freePort } from '../../scripts/stack/ports.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
 
 /**
@@ -110,10 +111,11 @@ export const IMMUTABLE = {
   'content-type': 'video/mp2t',
 };
 
-/** A port that was just free: listen, note the port, close. Connections to it are refused. */
+/**
+ * A URL on a port nothing listens on, so connections to it are refused. Picked by freePort(), below the
+ * kernel's ephemeral range: a port released after listen(0) is one the next listen(0) of any test file
+ * running beside this one may be handed, and then the "refused" upstream answers.
+ */
 export async function closedPortUrl(): Promise<string> {
-  const up = await startCountingUpstream();
-  const url = up.url;
-  await up.close();
-  return url;
+  return `http://127.0.0.1:${await freePort()}`;
 }

@@ -5,9 +5,11 @@ import { IMMUTABLE, send, startPair } from './helpers.ts';
 describe('shield close', () => {
   it('lets an in-flight request finish before resolving and then refuses new connections', async () => {
     const pair = await startPair();
-    pair.upstream.route('/slow.ts', { body: 'done', headers: IMMUTABLE, delayMs: 300 });
+    pair.upstream.route('/slow.ts', { body: 'done', headers: IMMUTABLE, delayMs: 1000 });
     const inFlight = send(pair.shield.url, '/slow.ts');
-    await new Promise((r) => setTimeout(r, 100));
+    // In flight for certain: the shield has accepted it and asked the packager (a fixed wait could
+    // close the listener before a loaded machine even connected).
+    while (pair.upstream.count('/slow.ts') === 0) await new Promise((r) => setTimeout(r, 10));
     await pair.shield.close();
     const res = await inFlight;
     expect(res.status).toBe(200);

@@ -21,12 +21,13 @@ describe('shield process', () => {
 
   it('exits 0 after SIGTERM once it has started listening', async () => {
     const p = run({ SHIELD_PORT: '0', SHIELD_UPSTREAMS: 'http://127.0.0.1:9', SHIELD_SHARED_SECRET: 's' });
-    await waitFor(() => p.output().includes('"msg":"listening"'), 10_000);
+    // A cold start of a primary and its workers: about a second idle, many on a loaded CI box.
+    await waitFor(() => p.output().includes('"msg":"listening"'), 30_000);
     const url = /"url":"([^"]+)"/.exec(p.output())?.[1] ?? '';
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     expect(p.output()).toContain('"msg":"stopped"');
-  });
+  }, 60_000);
 });

@@ -157,11 +157,12 @@ describe('graceful shutdown', () => {
     pair = await startPair();
     pair.upstream.route('/slow.ts', {
       body: ['a'.repeat(1000), 'b'.repeat(1000), 'c'.repeat(1000)],
-      chunkDelayMs: 100,
+      chunkDelayMs: 300,
       headers: IMMUTABLE,
     });
     const inFlight = send(pair.shield.url, '/slow.ts');
-    await new Promise((r) => setTimeout(r, 50));
+    // Streaming for certain: the packager was asked (a fixed wait could close the listener first).
+    while (pair.upstream.count('/slow.ts') === 0) await new Promise((r) => setTimeout(r, 10));
     const closed = pair.shield.close();
     const res = await inFlight;
     await closed;

@@ -11,7 +11,7 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `cond` every 20 ms for at most `ms` (generous: only ordering is asserted). */
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('condition not met in time');
@@ -47,7 +47,8 @@ describe('playlist prefetch', () => {
     routeAll(p, '/v', segs(6));
     p.upstream.route('/v/index.m3u8', { body: playlist(segs(6), true), headers: PL });
     expect((await send(p.shield.url, '/v/index.m3u8')).status).toBe(200);
-    await until(() => p.shield.store.peek('/v/seg_2.ts') !== undefined);
+    // All three warmed (they run concurrently: seg_2 stored says nothing about seg_0 and seg_1).
+    await until(() => segs(3).every((s) => p.shield.store.peek(`/v/${s}`) !== undefined));
     expect(segs(6).map((s) => p.upstream.count(`/v/${s}`))).toEqual([1, 1, 1, 0, 0, 0]);
 
     const viewer = await send(p.shield.url, '/v/seg_1.ts');
@@ -71,7 +72,7 @@ describe('playlist prefetch', () => {
     routeAll(p, '/l', segs(8));
     p.upstream.route('/l/index.m3u8', { body: playlist(segs(8).slice(0, 6), false), headers: PL });
     await send(p.shield.url, '/l/index.m3u8');
-    await until(() => p.shield.store.peek('/l/seg_5.ts') !== undefined);
+    await until(() => ['seg_4.ts', 'seg_5.ts'].every((s) => p.shield.store.peek(`/l/${s}`) !== undefined));
     clock += 2_000;
     p.upstream.route('/l/index.m3u8', { body: playlist(segs(8).slice(1, 7), false), headers: PL });
     await send(p.shield.url, '/l/index.m3u8');
