@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../src/core/auth/jwt-sign.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
 import { makeKey, type TestKeyPair } from '../unit/auth/test-keys.ts';
-import { type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
+import { type EdgeWorker, logsWith, startEdgeWorker } from './edge-worker.ts';
 
 const REFRESH_S = 2;
 const JWKS = '/.well-known/jwks.json';
@@ -83,7 +83,7 @@ describe('JWKS URL at the edge', () => {
     expect(up.count(JWKS)).toBe(3);
     expect(await status(k1)).toBe(200);
     expect(await status(k2)).toBe(200);
-    const line = edge.logs.map((l) => l.message).find((m) => m.includes('jwks-refresh-failed'));
+    const line = (await logsWith(edge, 'jwks-refresh-failed')).find((m) => m.includes('jwks-refresh-failed'));
     expect(line).toContain('"keptKeys":2');
   });
 });

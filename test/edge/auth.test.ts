@@ -7,7 +7,7 @@ import { signJwt } from '../../src/core/auth/jwt-sign.ts';
 import { signUrl } from '../../src/core/auth/signer.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
 import { jwksText, makeKey, type TestKeyPair } from '../unit/auth/test-keys.ts';
-import { type EdgeWorker, startEdgeWorker, waitUntilCached } from './edge-worker.ts';
+import { type EdgeWorker, logsWith, startEdgeWorker, waitUntilCached } from './edge-worker.ts';
 
 const SEGMENT = 'segment-bytes';
 const now = () => Math.floor(Date.now() / 1000);
@@ -163,7 +163,7 @@ describe('refusals', () => {
   it('logs the precise reason without the token', async () => {
     const t = await token({ exp: now() - 120 });
     await (await edge.fetch(`/vod/m/seg.ts?token=${t}`)).arrayBuffer();
-    const line = edge.logs.map((l) => l.message).find((m) => m.includes('"reason":"expired"'));
+    const line = (await logsWith(edge, '"reason":"expired"')).find((m) => m.includes('"reason":"expired"'));
     expect(line).toBeDefined();
     expect(line).not.toContain(t);
   });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createByteBudget } from '../../src/core/cache/byte-budget.ts';
 import { createCoalescer } from '../../src/edge/coalesce.ts';
 import { parseEdgeConfig } from '../../src/edge/config.ts';
-import { type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
+import { type EdgeWorker, logsWhen, startEdgeWorker } from './edge-worker.ts';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const KIB = 1024;
@@ -93,11 +93,11 @@ interface RefusalLine {
   readonly limitBytes: number;
 }
 
-function logEvents<T>(edge: EdgeWorker, event: string): T[] {
-  return edge.logs
-    .map((l) => l.message)
-    .filter((m) => m.includes(`"event":"${event}"`))
-    .map((m) => JSON.parse(m.slice(m.indexOf('{'))) as T);
+/** The `event` log lines parsed, once at least `atLeast` have arrived (or the poll gave up). */
+async function logEvents<T>(edge: EdgeWorker, event: string, atLeast: number): Promise<T[]> {
+  const of = (messages: readonly string[]) => messages.filter((m) => m.includes(`"event":"${event}"`));
+  const lines = of(await logsWhen(edge, (ms) => of(ms).length >= atLeast));
+  return lines.map((m) => JSON.parse(m.slice(m.indexOf('{'))) as T);
 }
 
 /** A response being read: its first bytes are in, the rest is read on demand from the same reader. */
@@ -169,8 +169,8 @@ describe('in-flight byte budget (CACHE_INFLIGHT_BYTES)', () => {
     });
     afterAll(tearDown);
 
-    it('retains no more than the budget: 4 flights fit 1 MiB, the other 16 are refused', () => {
-      const refusals = logEvents<RefusalLine>(edge, 'edge-inflight-refused');
+    it('retains no more than the budget: 4 flights fit 1 MiB, the other 16 are refused', async () => {
+      const refusals = await logEvents<RefusalLine>(edge, 'edge-inflight-refused', 16);
       expect(refusals).toHaveLength(16);
       for (const r of refusals) {
         expect(r.limitBytes).toBe(BUDGET);
@@ -180,7 +180,9 @@ describe('in-flight byte budget (CACHE_INFLIGHT_BYTES)', () => {
     });
 
     it('starts a new fetch for a request arriving after its key was refused, and still joins retained ones', async () => {
-      const refusedKeys = new Set(logEvents<RefusalLine>(edge, 'edge-inflight-refused').map((r) => r.key));
+      const refusedKeys = new Set(
+        (await logEvents<RefusalLine>(edge, 'edge-inflight-refused', 16)).map((r) => r.key),
+      );
       const refused = paths.find((p) => refusedKeys.has(`https://edge.test${p}`));
       const retained = paths.find((p) => !refusedKeys.has(`https://edge.test${p}`));
       if (refused === undefined || retained === undefined) throw new Error('expected both kinds');
@@ -204,7 +206,7 @@ describe('in-flight byte budget (CACHE_INFLIGHT_BYTES)', () => {
     });
 
     it('does not store a refused flight: the next request fetches it again, complete', async () => {
-      const refusedKeys = logEvents<RefusalLine>(edge, 'edge-inflight-refused').map((r) => r.key);
+      const refusedKeys = (await logEvents<RefusalLine>(edge, 'edge-inflight-refused', 16)).map((r) => r.key);
       const path = new URL(refusedKeys[0] ?? 'https://edge.test/none').pathname;
       const before = shield.count(path);
       const again = await edge.fetch(path);
@@ -231,7 +233,7 @@ describe('in-flight byte budget (CACHE_INFLIGHT_BYTES)', () => {
       const got = await Promise.all([leader.rest(), ...joiners.map(bytesOf)]);
       for (const bytes of got) expect(same(bytes, body)).toBe(true);
       expect(shield.count(path)).toBe(1);
-      expect(logEvents<RefusalLine>(edge, 'edge-inflight-refused').map((r) => r.key)).toEqual([
+      expect((await logEvents<RefusalLine>(edge, 'edge-inflight-refused', 1)).map((r) => r.key)).toEqual([
         `https://edge.test${path}`,
       ]);
     });
@@ -249,7 +251,7 @@ describe('in-flight byte budget (CACHE_INFLIGHT_BYTES)', () => {
         shield.route(path, { body: bytesFor(i, 256 * KIB), declareLength: true, truncate: true });
       }
       const doomed = await Promise.all(failing.map(async (p) => started(await edge.fetch(p))));
-      expect(logEvents<RefusalLine>(edge, 'edge-inflight-refused')).toHaveLength(2);
+      expect(await logEvents<RefusalLine>(edge, 'edge-inflight-refused', 2)).toHaveLength(2);
       shield.release();
       const outcomes = await Promise.all(
         doomed.map((r) =>
@@ -274,7 +276,7 @@ describe('in-flight byte budget (CACHE_INFLIGHT_BYTES)', () => {
       const joiner = await edge.fetch(probe);
       expect(joiner.headers.get('x-cache')).toBe('COALESCED');
       expect(shield.count(probe)).toBe(1);
-      expect(logEvents<RefusalLine>(edge, 'edge-inflight-refused')).toHaveLength(2);
+      expect(await logEvents<RefusalLine>(edge, 'edge-inflight-refused', 2)).toHaveLength(2);
       open();
       const got = await Promise.all([leader.rest(), bytesOf(joiner)]);
       for (const bytes of got) expect(same(bytes, probeBody)).toBe(true);
@@ -282,7 +284,7 @@ describe('in-flight byte budget (CACHE_INFLIGHT_BYTES)', () => {
 
     it('leaves nothing in the cache for refused flights that failed midway', async () => {
       const caches = await edge.mf.getCaches();
-      const refusedKeys = logEvents<RefusalLine>(edge, 'edge-inflight-refused').map((r) => r.key);
+      const refusedKeys = (await logEvents<RefusalLine>(edge, 'edge-inflight-refused', 2)).map((r) => r.key);
       expect(refusedKeys).toHaveLength(2);
       for (const key of refusedKeys) {
         const hit = await caches.default.match(key);

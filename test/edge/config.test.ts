@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatConfigIssue, parseEdgeConfig } from '../../src/edge/config.ts';
-import { type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
+import { type EdgeWorker, logsWhen, startEdgeWorker } from './edge-worker.ts';
 
 describe('parseEdgeConfig', () => {
   it('applies the documented defaults to an empty env', () => {
@@ -96,10 +96,14 @@ describe('a Worker with bad configuration', () => {
 
   it('logs the issues once, naming the key', async () => {
     await (await edge.fetch('/vod/b.ts')).text();
-    const configLogs = edge.logs.filter((l) => l.message.includes('SHIELD_URLS[0]'));
+    const lines = await logsWhen(
+      edge,
+      (ls) => ls.some((m) => m.includes('SHIELD_URLS[0]')) && ls.some((m) => m.includes('EDGE_ERR_CONFIG')),
+    );
+    const configLogs = lines.filter((m) => m.includes('SHIELD_URLS[0]'));
     expect(configLogs).toHaveLength(1);
-    expect(configLogs[0]?.message).toContain('expected absolute http(s) URL');
-    expect(edge.logs.filter((l) => l.message.includes('EDGE_ERR_CONFIG'))).toHaveLength(1);
+    expect(configLogs[0]).toContain('expected absolute http(s) URL');
+    expect(lines.filter((m) => m.includes('EDGE_ERR_CONFIG'))).toHaveLength(1);
   });
 });
 

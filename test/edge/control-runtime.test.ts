@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../src/core/auth/jwt-sign.ts';
 import { jwksText, makeKey } from '../unit/auth/test-keys.ts';
 import { ADMIN_KEY, type ControlStack, seedTenant, startControlStack } from './control-api.ts';
+import { logsWith } from './edge-worker.ts';
 
 const BOUND_S = 1;
 let stack: ControlStack;
@@ -65,7 +66,9 @@ describe('tokens minted by the API at the edge', () => {
     await eventually(revoked, 403);
     const refused = await stack.edge.fetch(revoked);
     expect(((await refused.json()) as { code: string }).code).toBe('EDGE_ERR_TOKEN_INVALID');
-    expect(stack.edge.logs.some((l) => l.message.includes('"reason":"revoked"'))).toBe(true);
+    expect(
+      (await logsWith(stack.edge, '"reason":"revoked"')).some((m) => m.includes('"reason":"revoked"')),
+    ).toBe(true);
     expect(await statusOf(other)).toBe(200);
   });
 

@@ -100,6 +100,28 @@ export async function startEdgeWorker(env: EdgeEnv, extras: EdgeWorkerExtras = {
   };
 }
 
+/**
+ * The Worker's log messages once `ready` holds for them, polled for up to `timeoutMs`; after that, the
+ * messages as they are, so the caller's assertion reports what was missing. A line reaches this
+ * process through workerd's pipes and may land after the response it belongs to on a loaded box.
+ *
+ * @example const lines = await logsWhen(edge, (ls) => ls.some((m) => m.includes('"reason":"expired"')));
+ */
+export async function logsWhen(
+  edge: { readonly logs: readonly WorkerdStructuredLog[] },
+  ready: (messages: readonly string[]) => boolean,
+  timeoutMs = 15_000,
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  const messages = () => edge.logs.map((l) => l.message);
+  while (!ready(messages()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return messages();
+}
+
+/** {@link logsWhen} for one substring: every message, once some message contains `needle`. */
+export const logsWith = (edge: { readonly logs: readonly WorkerdStructuredLog[] }, needle: string) =>
+  logsWhen(edge, (messages) => messages.some((m) => m.includes(needle)));
+
 /** Accessors for what {@link useEdgeWithShield} started; each throws if read before `beforeAll` ran. */
 export interface EdgeWithShield {
   shield(): CountingUpstream;

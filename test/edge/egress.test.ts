@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_SCHEMA } from '../../src/edge/egress/ledger-schema.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
-import { type EdgeWorker, startEdgeWorker, waitUntilCached } from './edge-worker.ts';
+import { type EdgeWorker, logsWith, startEdgeWorker, waitUntilCached } from './edge-worker.ts';
 import { recordsFor, waitForRecords } from './egress-records.ts';
 
 const BODY = 'x'.repeat(40_000);
@@ -165,7 +165,9 @@ describe('sink failures', () => {
     expect(res.status).toBe(200);
     expect((await res.arrayBuffer()).byteLength).toBe(BODY.length);
     expect(await waitForRecords(edge, '/vod/broken/seg_00001.ts', 1)).toHaveLength(1);
-    const failures = edge.logs.map((l) => l.message).filter((m) => m.includes('egress-sink-failed'));
+    const failures = (await logsWith(edge, 'egress-sink-failed')).filter((m) =>
+      m.includes('egress-sink-failed'),
+    );
     expect(failures.length).toBeGreaterThanOrEqual(1);
   });
 });

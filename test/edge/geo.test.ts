@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../src/core/auth/jwt-sign.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
 import { jwksText, makeKey, type TestKeyPair } from '../unit/auth/test-keys.ts';
-import { type EdgeWorker, startEdgeWorker, waitUntilCached } from './edge-worker.ts';
+import { type EdgeWorker, logsWith, startEdgeWorker, waitUntilCached } from './edge-worker.ts';
 
 const RULES = [
   { prefix: '/vod/', deny: { countries: ['FR'] }, status: 451, blockedBy: 'https://rights.example/vod' },
@@ -125,8 +125,8 @@ describe('geo rules', () => {
     try {
       const res = await bad.fetch('/vod/a/seg.ts');
       expect(res.status).toBe(500);
-      const logged = bad.logs.map((l) => l.message).join('\n');
-      expect(logged).toContain('GEO_RULES[0].deny.countries[0]: expected ISO 3166-1 alpha-2, got \\"UK\\"');
+      const issue = 'GEO_RULES[0].deny.countries[0]: expected ISO 3166-1 alpha-2, got \\"UK\\"';
+      expect((await logsWith(bad, issue)).join('\n')).toContain(issue);
     } finally {
       await bad.dispose();
     }

@@ -9,7 +9,7 @@ import { rendezvousOrder } from '../../src/core/cache/rendezvous.ts';
 import { parseRtcViewerHeader } from '../../src/core/webrtc/contract.ts';
 import { jwksText, makeKey, type TestKeyPair } from '../unit/auth/test-keys.ts';
 import { ADMIN_KEY, type ControlStack, startControlStack } from './control-api.ts';
-import { closedPort, type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
+import { closedPort, type EdgeWorker, logsWith, startEdgeWorker } from './edge-worker.ts';
 import { type FakeMediaServer, INTERNAL_STUN, SDP_ANSWER, startFakeMediaServer } from './rtc-fake-media.ts';
 
 const OFFER = 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=offer\r\n';
@@ -405,6 +405,8 @@ describe('WHIP/WHEP with the control plane', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(status).toBe(403);
-    expect(stack.edge.logs.some((l) => l.message.includes('"reason":"revoked"'))).toBe(true);
+    expect(
+      (await logsWith(stack.edge, '"reason":"revoked"')).some((m) => m.includes('"reason":"revoked"')),
+    ).toBe(true);
   });
 });

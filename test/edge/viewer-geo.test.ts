@@ -6,7 +6,7 @@ import {
   isLoopbackHostname,
 } from '../../src/edge/middleware/viewer-geo.ts';
 import { type CountingUpstream, startCountingUpstream } from '../fixtures/counting-upstream.ts';
-import { type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
+import { type EdgeWorker, logsWith, startEdgeWorker } from './edge-worker.ts';
 
 function withCf(
   cf: Record<string, unknown>,
@@ -127,7 +127,9 @@ describe('DEV_TRUST_CLIENT_COUNTRY in the Worker (workerd)', () => {
       expect(res.status).toBe(200);
       await res.arrayBuffer();
     }
-    const warnings = edge.logs.filter((l) => l.message.includes('dev-trust-client-country-ignored'));
+    const warnings = (await logsWith(edge, 'dev-trust-client-country-ignored')).filter((m) =>
+      m.includes('dev-trust-client-country-ignored'),
+    );
     expect(warnings).toHaveLength(1);
   });
 
