@@ -67,6 +67,51 @@ describe('npm run admin', () => {
     expect(JSON.parse(revoked.out)).toMatchObject({ kind: 'jti', value: jti });
   });
 
+  it('rotates a signing key: URLs minted before and after both play, the new ones under the new kid', async () => {
+    const kidOf = (url: string) => {
+      const jwt = /[\w-]+\.[\w-]+\.[\w-]+/.exec(new URL(url).search)?.[0] ?? '';
+      return (JSON.parse(Buffer.from(jwt.split('.')[0] ?? '', 'base64url').toString()) as { kid: string })
+        .kid;
+    };
+    const mint = async (path: string) => {
+      const minted = await admin('token', 'mint', 'acme', path, '--ttl', '600');
+      expect(minted.code).toBe(0);
+      return (JSON.parse(minted.out) as { url: string }).url;
+    };
+    const plays = async (url: string) => {
+      // The edge's copy of the tenant keys is at most CONTROL_CACHE_TTL_S (1 s) old; poll well past it.
+      const deadline = Date.now() + 15_000;
+      let status = 0;
+      while (Date.now() < deadline) {
+        const res = await stack.edge.fetch(new URL(url).pathname + new URL(url).search);
+        await res.arrayBuffer();
+        status = res.status;
+        if (status === 200) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return status;
+    };
+    stack.shield.route('/acme/r/seg_1.ts', { body: 'segment', headers: { 'content-type': 'video/mp2t' } });
+    const before = await mint('/acme/r/seg_1.ts');
+    const created = await admin('signing-key', 'create', 'acme');
+    expect(created.code).toBe(0);
+    const next = JSON.parse(created.out) as { kid: string; state: string };
+    expect(next.state).toBe('next');
+    // Rotation is refused (409) until every isolate can have seen the next key: retry past that bound.
+    let rotated = await admin('signing-key', 'rotate', 'acme');
+    for (let i = 0; i < 100 && rotated.code !== 0; i++) {
+      expect(rotated.err).toMatch(/^409 /);
+      await new Promise((r) => setTimeout(r, 100));
+      rotated = await admin('signing-key', 'rotate', 'acme');
+    }
+    expect(rotated.code).toBe(0);
+    const after = await mint('/acme/r/seg_1.ts');
+    expect(kidOf(after)).toBe(next.kid);
+    expect(kidOf(before)).not.toBe(next.kid);
+    expect(await plays(after)).toBe(200);
+    expect(await plays(before)).toBe(200);
+  });
+
   it('exits 1 with the API error when the API refuses', async () => {
     const res = await admin('tenant', 'create', 'acme');
     expect(res.code).toBe(1);
