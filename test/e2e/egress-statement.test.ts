@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { humanBytes } from '../../scripts/egress/render-table.ts';
 import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
 import { rtcLedgerRecord } from '../fixtures/rtc-record.ts';
 
@@ -255,5 +256,44 @@ describe('npm run egress -- report, as finance runs it', () => {
     const lines = run.stdout.split('\n');
     expect(lines[1]).toBe('delivered to viewers 9.00 GB in 2 requests, cost 0.090000 USD');
     expect(run.stdout).toContain('all tiers (see by tier): 3 requests, 22.00 GB');
+  });
+
+  it('states the same packager bytes and origin bytes saved in the table, the CSV and the HTML', () => {
+    // Three tiers: viewers got 10 GB from the edge, the shield sent it 4 GB, the packager sent 3 GB.
+    const tiers = join(dir, 'tiers.ndjson');
+    const rec = (tier: string, bytes: number, originBytes: number, cacheStatus: string) =>
+      JSON.stringify({
+        ...base,
+        tier,
+        ts: DEC,
+        bytes,
+        originBytes,
+        cacheStatus,
+        country: 'DE',
+        path: '/t/seg_1.ts',
+      });
+    writeFileSync(
+      tiers,
+      `${[
+        rec('edge', 6 * GB, 0, 'HIT'),
+        rec('edge', 4 * GB, 4 * GB, 'MISS'),
+        rec('shield', 1 * GB, 0, 'HIT'),
+        rec('shield', 3 * GB, 3 * GB, 'MISS'),
+        rec('origin', 3 * GB, 3 * GB, 'NONE'),
+      ].join('\n')}\n`,
+    );
+    const run = (format: string) => report('--from', tiers, '--prices', 'flat', '--format', format);
+    const csv = run('csv');
+    expect(csv.status, csv.stderr).toBe(0);
+    const [header = '', total = ''] = csv.stdout.split('\n');
+    const column = (name: string) => Number(total.split(',')[header.split(',').indexOf(name)]);
+    const fetched = column('origin_bytes');
+    const saved = column('origin_bytes_saved');
+    expect(fetched).toBe(3 * GB);
+    expect(saved).toBe(7 * GB);
+    expect(run('table').stdout).toContain(
+      `fetched from packager ${humanBytes(fetched)}, origin bytes saved ${humanBytes(saved)}`,
+    );
+    expect(run('html').stdout).toContain(`${humanBytes(fetched)} / ${humanBytes(saved)}`);
   });
 });
