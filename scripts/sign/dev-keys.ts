@@ -4,7 +4,7 @@
  * signer its private material. Never for production: these keys sit unencrypted on disk.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateCloudFrontKeyPair } from '../../src/core/auth/cloudfront-keys.ts';
 import type { SignerKeys } from '../../src/core/auth/signer.ts';
@@ -96,10 +96,19 @@ export async function ensureDevKeys(dir: string): Promise<DevKeys> {
     if (!missing) throw error;
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  // Write then rename: two stacks starting together never read half a file.
-  const temp = `${file}.${process.pid}.tmp`;
+  // Write a temp file, then link it into place: nobody ever reads half a file, and link() never
+  // replaces one. Two stacks starting together both find the file missing; the first link wins and
+  // the other reads the winner's keys (a rename would let the loser overwrite keys the winner's edge
+  // already verifies with).
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temp, `${JSON.stringify(await generate(), null, 2)}\n`, { mode: 0o600 });
-  await rename(temp, file);
+  try {
+    await link(temp, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    await unlink(temp);
+  }
   return readDevKeys(dir);
 }
 

@@ -3,13 +3,36 @@
  * file is reported as a usage error naming the file, and left byte-identical (never regenerated).
  * `npm start` (ensureDevKeys) makes keys only when there are none, and refuses a corrupt file too.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BenchUsageError } from '../../bench/errors.ts';
 import { signerFromKeys } from '../../bench/local-stack.ts';
-import { DEV_KEYS_FILE, ensureDevKeys } from '../../scripts/sign/dev-keys.ts';
+import { DEV_KEYS_FILE, ensureDevKeys, readDevKeys } from '../../scripts/sign/dev-keys.ts';
+import { ensureShieldSecret } from '../../scripts/stack/shield-secret.ts';
+import { REPO_ROOT } from '../../scripts/stack/start-stack.ts';
+
+/** What `ensureDevKeys` and `ensureShieldSecret` return in a separate process (as a second `npm start`). */
+function keysFromChild(keysDir: string): Promise<string> {
+  const script = `
+    const { ensureDevKeys } = await import(${JSON.stringify(join(REPO_ROOT, 'scripts/sign/dev-keys.ts'))});
+    const { ensureShieldSecret } = await import(${JSON.stringify(join(REPO_ROOT, 'scripts/stack/shield-secret.ts'))});
+    const [keys, shield] = await Promise.all([ensureDevKeys(process.argv[1]), ensureShieldSecret(process.argv[1])]);
+    process.stdout.write(JSON.stringify({ jwks: keys.edgeVars.AUTH_JWKS, secret: shield.secret }));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, keysDir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      out += c;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}`))));
+  });
+}
 
 let dir: string;
 
@@ -66,6 +89,16 @@ describe('dev keys for npm start and the tests (ensureDevKeys)', () => {
     const first = await ensureDevKeys(dir);
     const again = await ensureDevKeys(dir);
     expect(again.edgeVars).toEqual(first.edgeVars);
+  });
+
+  it('gives stacks starting at the same moment the same keys and shield secret as the files keep', async () => {
+    // Six processes find no keys at once, as test files (or two `npm start`s) do on a fresh checkout.
+    const seen = await Promise.all(Array.from({ length: 6 }, () => keysFromChild(dir)));
+    const stored = JSON.stringify({
+      jwks: (await readDevKeys(dir)).edgeVars.AUTH_JWKS,
+      secret: (await ensureShieldSecret(dir)).secret,
+    });
+    expect(new Set(seen)).toEqual(new Set([stored]));
   });
 
   it('refuses a corrupt keys file instead of replacing it (a running edge may verify with it)', async () => {
