@@ -7,7 +7,7 @@ import { faultInjection } from './faults.ts';
 import { fuzzPlaylists } from './playlists.ts';
 import { ATTACKS, cachePoisoning } from './poisoning.ts';
 import type { Row } from './report.ts';
-import { slowClientSurvival } from './slow-clients.ts';
+import { SLOW_CLIENT_LOADS, slowClientSurvival } from './slow-clients.ts';
 import { SMUGGLING_VARIANTS, smugglingVariants } from './smuggling.ts';
 import { fuzzTokens, targetedForgeries } from './tokens.ts';
 import { TRAVERSAL_TARGETS, traversalProbes } from './traversal.ts';
@@ -30,13 +30,7 @@ export const CATEGORIES: readonly Category[] = [
   { key: 'smuggling', run: (scale) => smugglingVariants(scale === 'full' ? SMUGGLING_VARIANTS : 8) },
   {
     key: 'slow-clients',
-    run: async (scale) => [
-      await slowClientSurvival(
-        scale === 'full'
-          ? { idle: 2000, slowloris: 200, requests: 200, intervalMs: 50 }
-          : { idle: 300, slowloris: 30, requests: 30, intervalMs: 50 },
-      ),
-    ],
+    run: async (scale) => [await slowClientSurvival(SLOW_CLIENT_LOADS[scale])],
   },
   {
     key: 'faults',
