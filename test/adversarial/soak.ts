@@ -3,9 +3,9 @@
  * wrangler dev, as `npm start` runs it) under mixed VOD and live viewers for a bounded time, with the
  * resident memory (RSS) of each tier sampled every minute. Prints one line per minute and a closing
  * table; memory should be flat after warm-up (the first minute). The edge is also split, so that its
- * growth can be attributed: wrangler's Node processes, workerd (anonymous vs file-backed pages), the
- * size of wrangler dev's local state folder (Miniflare's Cache API store lives there) and the Worker
- * isolate's JS heap after a full GC, read through the inspector. Not in CI: a long run by design.
+ * growth can be attributed: wrangler's Node processes, its two workerd processes (proxy and runtime;
+ * anonymous vs file-backed pages), the size of wrangler dev's local state folder (Miniflare's Cache
+ * API store lives there) and the Worker isolate's JS heap after a full GC, read through the inspector. Not in CI: a long run by design.
  * All traffic stays on 127.0.0.1 and stops by itself.
  */
 import { loadavg } from 'node:os';
