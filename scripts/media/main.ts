@@ -5,31 +5,23 @@
  * Must not contain generation logic (make-media.ts does).
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { CodedError } from '../../src/core/errors.ts';
+import { parseCliArgs } from '../cli-args.ts';
 import { ensureMedia } from './make-media.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const USAGE = 'usage: node scripts/media/main.ts [--out DIR] [--force]';
 
 async function main(): Promise<number> {
-  let values: { out?: string | undefined; force?: boolean | undefined; help?: boolean | undefined };
-  try {
-    ({ values } = parseArgs({
-      options: {
-        out: { type: 'string' },
-        force: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(
-      `${(error as Error).message}\nusage: node scripts/media/main.ts [--out DIR] [--force]\n`,
-    );
-    return 64;
-  }
+  const { values } = parseCliArgs('media', USAGE, {
+    options: {
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help === true) {
-    process.stdout.write('usage: node scripts/media/main.ts [--out DIR] [--force]\n');
+    process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const out = path.resolve(values.out ?? path.join(REPO_ROOT, '.media'));
